@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The capture engine: loads and attaches the probes, drains the ring buffer,
+ * decodes events into records and reads the drop counters.
+ */
+#ifndef TCPLENS_CAPTURE_H
+#define TCPLENS_CAPTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli.h"
+#include "record.h"
+
+struct tl_capture;
+
+typedef void (*tl_record_cb)(void *ctx, const struct tl_record *r);
+
+/*
+ * Checks the privileges and the kernel, loads and attaches. On failure
+ * returns NULL with one line for the user in err.
+ */
+struct tl_capture *tl_capture_open(const struct tl_options *opt, char *err, size_t errlen);
+void tl_capture_close(struct tl_capture *c);
+/* Poll this for readability, then call tl_capture_drain. */
+int tl_capture_fd(const struct tl_capture *c);
+/* Consumes everything queued; cb is called once per record. Returns the
+ * number of records or -errno. Call it also on a timer: wake-ups are batched. */
+int tl_capture_drain(struct tl_capture *c, tl_record_cb cb, void *ctx);
+/* Totals of events lost in the kernel since the start. */
+void tl_capture_drops(const struct tl_capture *c, uint64_t *ringbuf, uint64_t *map);
+/* "tp_btf" or "tracepoint" */
+const char *tl_capture_probe_kind(const struct tl_capture *c);
+/* How often the owner should drain when there is no wake-up. */
+#define TL_CAPTURE_DRAIN_NS (50ull * 1000 * 1000)
+
+#endif

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * All text formatting: addresses, ports, durations, byte units, process
+ * names, JSON strings. Shared by the monitor and the line modes so that one
+ * value always reads the same. Every function writes a NUL-terminated string
+ * (truncated to fit) and returns its length.
+ */
+#ifndef TCPLENS_FORMAT_H
+#define TCPLENS_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "record.h"
+
+#define TL_ADDR_MAX 46		/* INET6_ADDRSTRLEN */
+#define TL_ENDPOINT_MAX 56	/* "[addr]:65535" */
+#define TL_COMM_MAX 68		/* 15 bytes, each escaped to \xNN, + NUL */
+#define TL_UNKNOWN_COMM "[unknown]"
+#define TL_UNKNOWN_PID "-"
+
+/* "10.0.0.1", "::1" (family 4 or 6) */
+size_t tl_fmt_addr(char *buf, size_t len, uint8_t family, const uint8_t addr[16]);
+/* "10.0.0.1:443", "[::1]:443" */
+size_t tl_fmt_endpoint(char *buf, size_t len, uint8_t family, const uint8_t addr[16],
+		       uint16_t port);
+/* Safe for a terminal: control bytes, DEL, and bytes of invalid UTF-8 become \xNN;
+ * a backslash becomes \\. Reads at most n bytes, stops at NUL. */
+size_t tl_fmt_escape(char *buf, size_t len, const char *s, size_t n);
+/* The record's owner name, escaped, or TL_UNKNOWN_COMM. */
+size_t tl_fmt_comm(char *buf, size_t len, const struct tl_record *r);
+/* The record's pid, or TL_UNKNOWN_PID. */
+size_t tl_fmt_pid(char *buf, size_t len, const struct tl_record *r);
+/* "0 B", "999 B", "1.0 KiB", "12.3 MiB", "1.5 GiB" */
+size_t tl_fmt_bytes(char *buf, size_t len, uint64_t bytes);
+/* "0us", "850us", "12.3ms", "1.20s", "59.9s", "5m03s", "2h05m" */
+size_t tl_fmt_duration(char *buf, size_t len, uint64_t ns);
+/* A JSON string literal with quotes; every control character escaped,
+ * invalid UTF-8 bytes as \u00XX. Reads at most n bytes, stops at NUL. */
+size_t tl_fmt_json_string(char *buf, size_t len, const char *s, size_t n);
+/* "ok", "refused", "timeout", "error" */
+const char *tl_fmt_result(uint8_t result);
+/* "active" / "passive" (JSON, life); tl_fmt_dir_short: "out" / "in" (monitor) */
+const char *tl_fmt_dir(uint8_t dir);
+const char *tl_fmt_dir_short(uint8_t dir);
+
+#endif

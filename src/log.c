@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* placeholder: being written */
+typedef int tl_placeholder_log;

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The model: what tcplens knows, independent of BPF and of curses.
+ * The capture engine (or a test, or a benchmark) feeds it records; front ends
+ * ask it for views. Single-threaded: callers serialise.
+ */
+#ifndef TCPLENS_MODEL_H
+#define TCPLENS_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "record.h"
+
+struct tl_model;
+struct tl_filter;
+
+struct tl_model_config {
+	size_t history;		/* sessions retained (ring); default 200000 */
+	size_t max_dests;	/* rows per latency grouping before "other"; default 10000 */
+};
+
+struct tl_model_totals {
+	uint64_t sessions;	/* every session ever added */
+	uint64_t connects;	/* every connect ever added */
+	uint64_t connects_failed; /* result != ok */
+	uint64_t dropped_ringbuf; /* as last set by tl_model_set_drops */
+	uint64_t dropped_map;
+	uint64_t first_ts_ns;	/* wall clock of the first record, 0 if none */
+	uint64_t last_ts_ns;
+};
+
+struct tl_model *tl_model_new(const struct tl_model_config *cfg);	/* NULL + errno */
+void tl_model_free(struct tl_model *m);
+
+/* Ingest one decoded record (session or connect). O(1) amortised. */
+void tl_model_add(struct tl_model *m, const struct tl_record *r);
+void tl_model_set_drops(struct tl_model *m, uint64_t ringbuf, uint64_t map);
+const struct tl_model_totals *tl_model_totals(const struct tl_model *m);
+
+/* Retained session history: index 0 is the newest. */
+size_t tl_model_history_len(const struct tl_model *m);
+size_t tl_model_history_cap(const struct tl_model *m);
+const struct tl_record *tl_model_history_get(const struct tl_model *m, size_t i);
+
+/* ---- filter language (see man page FILTERS) ---- */
+
+/* NULL on a malformed expression, with a one-line reason in err. */
+struct tl_filter *tl_filter_parse(const char *expr, char *err, size_t errlen);
+void tl_filter_free(struct tl_filter *f);
+/* A NULL filter matches everything. Session-only terms (e.g. lat>) and
+ * connect-only terms (result=) match records of the other kind never. */
+bool tl_filter_match(const struct tl_filter *f, const struct tl_record *r);
+/* The expression as given (for the status line). */
+const char *tl_filter_text(const struct tl_filter *f);
+
+/* ---- session table ---- */
+
+enum tl_scol {
+	TL_SCOL_TIME = 0, TL_SCOL_PID, TL_SCOL_COMM, TL_SCOL_DIR, TL_SCOL_LOCAL,
+	TL_SCOL_REMOTE, TL_SCOL_TX, TL_SCOL_RX, TL_SCOL_DURATION, TL_SCOL_RETRANS,
+	TL_SCOL_RTT, TL_SCOL_COUNT,
+};
+
+struct tl_session_view;		/* a filtered, sorted list of history rows */
+
+struct tl_session_view *tl_session_view_new(void);
+void tl_session_view_free(struct tl_session_view *v);
+/* Rebuild from the model. Default order: TL_SCOL_TIME, descending (newest first). */
+void tl_session_view_update(struct tl_session_view *v, const struct tl_model *m,
+			    const struct tl_filter *f, enum tl_scol sort, bool descending);
+size_t tl_session_view_len(const struct tl_session_view *v);
+const struct tl_record *tl_session_view_get(const struct tl_session_view *v, size_t i);
+
+/* ---- connect-latency panel ---- */
+
+enum tl_group {
+	TL_GROUP_DEST = 0,	/* remote address and port */
+	TL_GROUP_ADDR,		/* remote address */
+	TL_GROUP_PORT,		/* remote port */
+	TL_GROUP_PROCESS,	/* pid and comm (unknown owner is its own row) */
+	TL_GROUP_COUNT,
+};
+
+enum tl_window {
+	TL_WIN_ALL = 0,		/* since start */
+	TL_WIN_60S,
+	TL_WIN_10S,
+	TL_WIN_COUNT,
+};
+
+enum tl_dcol {
+	TL_DCOL_KEY = 0, TL_DCOL_CONNECTS, TL_DCOL_FAILS, TL_DCOL_P50, TL_DCOL_P90,
+	TL_DCOL_P99, TL_DCOL_MAX, TL_DCOL_LAST, TL_DCOL_COUNT,
+};
+
+#define TL_HIST_BINS 16		/* coarse histogram for bars and the detail view */
+
+struct tl_dest_row {
+	/* key: which fields are meaningful depends on the grouping */
+	uint8_t family;
+	uint8_t is_other;	/* the row that folds everything past max_dests */
+	uint8_t owner_known;	/* TL_GROUP_PROCESS */
+	uint8_t addr[16];
+	uint16_t port;
+	uint32_t pid;
+	char comm[TL_REC_COMM_LEN];
+	/* values, over the chosen window */
+	uint64_t connects;	/* every connect, whatever its result */
+	uint64_t refused;
+	uint64_t timeouts;
+	uint64_t errors;
+	uint64_t ok;		/* connects with a latency sample (result ok) */
+	uint64_t p50_ns, p90_ns, p99_ns;	/* over ok connects; 0 if none */
+	uint64_t min_ns, max_ns;		/* exact */
+	uint64_t last_ns;	/* latency of the newest ok connect */
+	uint64_t last_ts_ns;	/* wall clock of the newest connect */
+	/* log-spaced bins from hist_lo_ns to hist_hi_ns, for bars/sparklines */
+	uint32_t hist[TL_HIST_BINS];
+	uint64_t hist_lo_ns, hist_hi_ns;
+};
+
+struct tl_dest_view;
+
+struct tl_dest_view *tl_dest_view_new(void);
+void tl_dest_view_free(struct tl_dest_view *v);
+/*
+ * Rebuild the latency rows. now_ns is the wall clock used to place the
+ * 60 s and 10 s windows. Without a filter the rows come from the running
+ * per-destination sketches; with one, from the retained connect records
+ * that match it.
+ */
+void tl_dest_view_update(struct tl_dest_view *v, const struct tl_model *m,
+			 enum tl_group group, enum tl_window win,
+			 const struct tl_filter *f, enum tl_dcol sort, bool descending,
+			 uint64_t now_ns);
+size_t tl_dest_view_len(const struct tl_dest_view *v);
+const struct tl_dest_row *tl_dest_view_get(const struct tl_dest_view *v, size_t i);
+/* Quantile q in [0,1] of one row's latencies (for the detail view). */
+uint64_t tl_dest_view_quantile(const struct tl_dest_view *v, size_t i, double q);
+
+#endif

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Line-mode printers: tcplife columns (life), tcpconnlat columns (connlat),
+ * NDJSON (json). One interface; the mode in the options picks the format.
+ */
+#ifndef TCPLENS_PRINTER_H
+#define TCPLENS_PRINTER_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "record.h"
+
+struct tl_totals {
+	uint64_t sessions;		/* sessions received from the kernel */
+	uint64_t connects;		/* connects received from the kernel */
+	uint64_t dropped_ringbuf;
+	uint64_t dropped_map;
+};
+
+struct tl_printer;
+
+struct tl_printer *tl_printer_new(const struct tl_options *opt, FILE *out); /* NULL + errno */
+void tl_printer_free(struct tl_printer *p);
+/* The column header line (life, connlat); nothing for json. */
+void tl_printer_header(struct tl_printer *p);
+/* One record: life prints sessions, connlat connects (at or above MIN_MS,
+ * and with -x also the failed ones; without -x only ok connects, like
+ * tcpconnlat), json both. */
+void tl_printer_record(struct tl_printer *p, const struct tl_record *r);
+/* At exit: json writes its "stats" line; the others write nothing. */
+void tl_printer_totals(struct tl_printer *p, const struct tl_totals *t);
+
+#endif
