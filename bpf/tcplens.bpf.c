@@ -106,14 +106,14 @@ static __always_inline int read_endpoints(const struct sock *sk, struct endpoint
 	ep->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if (family == AF_INET) {
 		ep->family = 4;
-		BPF_CORE_READ_INTO(ep->laddr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO(ep->raddr, sk, __sk_common.skc_daddr);
+		bpf_core_read(ep->laddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(ep->raddr, 4, &sk->__sk_common.skc_daddr);
 		return 0;
 	}
 	if (family != AF_INET6)
 		return -1;
-	BPF_CORE_READ_INTO(ep->laddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-	BPF_CORE_READ_INTO(ep->raddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	bpf_core_read(ep->laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+	bpf_core_read(ep->raddr, 16, &sk->__sk_common.skc_v6_daddr);
 	/*
 	 * A dual-stack socket talking IPv4 has mapped addresses on both
 	 * sides, except an unset local address (::) before the route is
