@@ -1,3 +1,572 @@
-/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* placeholder: being written */
-typedef int tl_placeholder_cli;
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "format.h"
+
+#define PID_MAX 4194304ULL	/* PID_MAX_LIMIT on 64-bit kernels */
+
+/* Long-only options; values above any short option character. */
+enum {
+	OPT_VERSION = 256,
+	OPT_PROBES,
+	OPT_RINGBUF_KIB,
+	OPT_MAX_SOCKETS,
+	OPT_HISTORY,
+	OPT_MAX_DESTS,
+	OPT_NO_COLOR,
+};
+
+#define GLOBAL_LONGOPTS                                                        \
+	{ "help", no_argument, NULL, 'h' },                                    \
+	{ "verbose", no_argument, NULL, 'v' },                                 \
+	{ "version", no_argument, NULL, OPT_VERSION },                         \
+	{ "probes", required_argument, NULL, OPT_PROBES },                     \
+	{ "ringbuf-kib", required_argument, NULL, OPT_RINGBUF_KIB },           \
+	{ "max-sockets", required_argument, NULL, OPT_MAX_SOCKETS }
+
+static const struct option life_longopts[] = {
+	GLOBAL_LONGOPTS,
+	{ "time", no_argument, NULL, 'T' },
+	{ "timestamp", no_argument, NULL, 't' },
+	{ "wide", no_argument, NULL, 'w' },
+	{ "csv", no_argument, NULL, 's' },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "localport", required_argument, NULL, 'L' },
+	{ "remoteport", required_argument, NULL, 'D' },
+	{ "ipv4", no_argument, NULL, '4' },
+	{ "ipv6", no_argument, NULL, '6' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct option connlat_longopts[] = {
+	GLOBAL_LONGOPTS,
+	{ "timestamp", no_argument, NULL, 't' },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "lport", no_argument, NULL, 'L' },
+	{ "extended", no_argument, NULL, 'x' },
+	{ "ipv4", no_argument, NULL, '4' },
+	{ "ipv6", no_argument, NULL, '6' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct option json_longopts[] = {
+	GLOBAL_LONGOPTS,
+	{ "pid", required_argument, NULL, 'p' },
+	{ "localport", required_argument, NULL, 'L' },
+	{ "remoteport", required_argument, NULL, 'D' },
+	{ "ipv4", no_argument, NULL, '4' },
+	{ "ipv6", no_argument, NULL, '6' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct option monitor_longopts[] = {
+	GLOBAL_LONGOPTS,
+	{ "delay", required_argument, NULL, 'd' },
+	{ "batch", no_argument, NULL, 'b' },
+	{ "iterations", required_argument, NULL, 'n' },
+	{ "filter", required_argument, NULL, 'f' },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "localport", required_argument, NULL, 'L' },
+	{ "remoteport", required_argument, NULL, 'D' },
+	{ "ipv4", no_argument, NULL, '4' },
+	{ "ipv6", no_argument, NULL, '6' },
+	{ "history", required_argument, NULL, OPT_HISTORY },
+	{ "max-dests", required_argument, NULL, OPT_MAX_DESTS },
+	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* A leading ':' makes getopt report a missing value apart from an unknown flag. */
+static const struct {
+	const char *name;
+	const char *shortopts;
+	const struct option *longopts;
+} modes[] = {
+	[TL_MODE_MONITOR] = { "", ":vhd:bn:f:p:L:D:46", monitor_longopts },
+	[TL_MODE_LIFE] = { "life", ":vhTtwsp:L:D:46", life_longopts },
+	[TL_MODE_CONNLAT] = { "connlat", ":vhtp:L46x", connlat_longopts },
+	[TL_MODE_JSON] = { "json", ":vhp:L:D:46", json_longopts },
+};
+
+struct parse_ctx {
+	struct tl_options *opt;
+	char *err;
+	size_t errlen;
+	const char *name;	/* the option being parsed, as typed: "-L", "--history" */
+};
+
+__attribute__((format(printf, 2, 3)))
+static enum tl_cli_status fail(struct parse_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(c->err, c->errlen, fmt, ap);
+		va_end(ap);
+	}
+	return TL_CLI_ERROR;
+}
+
+/* A user's value, safe to quote in a message: escaped, and cut when long. */
+#define QUOTE_MAX_IN 48
+
+struct quoted {
+	char s[QUOTE_MAX_IN * 4 + 4];
+};
+
+static struct quoted quote(const char *v, size_t n)
+{
+	size_t in = strnlen(v, n);
+	struct quoted q;
+	size_t len;
+
+	len = tl_fmt_escape(q.s, sizeof(q.s), v, in < QUOTE_MAX_IN ? in : QUOTE_MAX_IN);
+	if (in > QUOTE_MAX_IN)
+		memcpy(q.s + len, "...", 4);
+	return q;
+}
+
+/* Decimal digits only: no sign, no spaces, no base prefixes. */
+static int parse_u64(const char *s, size_t n, unsigned long long *v)
+{
+	unsigned long long r = 0;
+	size_t i;
+
+	if (!n)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+	}
+	for (i = 0; i < n; i++) {
+		if (r > (~0ULL - 9) / 10)
+			return -ERANGE;
+		r = r * 10 + (unsigned long long)(s[i] - '0');
+	}
+	*v = r;
+	return 0;
+}
+
+/* "12", "0.5", ".5", "3." in any locale; no signs, exponents, inf or nan. */
+static int parse_decimal(const char *s, double *v)
+{
+	double mant = 0, scale = 1;
+	int digits = 0, dot = 0;
+
+	for (; *s; s++) {
+		if (*s >= '0' && *s <= '9') {
+			mant = mant * 10 + (*s - '0');
+			if (dot)
+				scale *= 10;
+			digits++;
+		} else if (*s == '.' && !dot) {
+			dot = 1;
+		} else {
+			return -EINVAL;
+		}
+	}
+	if (!digits)
+		return -EINVAL;
+	*v = mant / scale;
+	return 0;
+}
+
+static enum tl_cli_status opt_uint(struct parse_ctx *c, const char *what, const char *arg,
+				   unsigned long long lo, unsigned long long hi,
+				   unsigned long long *v)
+{
+	int r = parse_u64(arg, strlen(arg), v);
+
+	if (r == -EINVAL)
+		return fail(c, "%s: %s '%s' is not a number", c->name, what,
+			    quote(arg, strlen(arg)).s);
+	if (r || *v < lo || *v > hi)
+		return fail(c, "%s: %s '%s' is out of range %llu-%llu", c->name, what,
+			    quote(arg, strlen(arg)).s, lo, hi);
+	return TL_CLI_RUN;
+}
+
+static void port_set_add(struct tl_port_set *set, unsigned int port)
+{
+	uint64_t bit = 1ULL << (port & 63);
+
+	if (!(set->bits[port >> 6] & bit)) {
+		set->bits[port >> 6] |= bit;
+		set->count++;
+	}
+}
+
+/* "80", "80,443", "8000-8080,9090"; repeated options add to the set. */
+static enum tl_cli_status opt_ports(struct parse_ctx *c, const char *arg, struct tl_port_set *set)
+{
+	const char *item = arg;
+	unsigned int index = 1;
+
+	for (;;) {
+		const char *end = strchr(item, ',');
+		size_t n = end ? (size_t)(end - item) : strlen(item);
+		const char *dash = memchr(item, '-', n);
+		unsigned long long lo, hi, p;
+		int r1, r2;
+
+		if (!n)
+			return fail(c, "%s: item %u of port list '%s' is empty", c->name, index,
+				    quote(arg, strlen(arg)).s);
+		if (dash) {
+			r1 = parse_u64(item, (size_t)(dash - item), &lo);
+			r2 = parse_u64(dash + 1, n - (size_t)(dash - item) - 1, &hi);
+		} else {
+			r1 = r2 = parse_u64(item, n, &lo);
+			hi = lo;
+		}
+		if (r1 == -EINVAL || r2 == -EINVAL)
+			return fail(c, "%s: port '%s' is not a number", c->name, quote(item, n).s);
+		if (r1 || r2 || lo < 1 || lo > 65535 || hi < 1 || hi > 65535)
+			return fail(c, "%s: port '%s' is out of range 1-65535", c->name,
+				    quote(item, n).s);
+		if (lo > hi)
+			return fail(c, "%s: port range '%s' is reversed", c->name, quote(item, n).s);
+		for (p = lo; p <= hi; p++)
+			port_set_add(set, (unsigned int)p);
+		if (!end)
+			return TL_CLI_RUN;
+		item = end + 1;
+		index++;
+	}
+}
+
+static enum tl_cli_status opt_family(struct parse_ctx *c, uint8_t family)
+{
+	if (c->opt->family && c->opt->family != family)
+		return fail(c, "-4 and -6 cannot be used together");
+	c->opt->family = family;
+	return TL_CLI_RUN;
+}
+
+static void set_defaults(struct tl_options *opt, enum tl_mode mode)
+{
+	memset(opt, 0, sizeof(*opt));
+	opt->mode = mode;
+	opt->interval_s = 1.0;
+	opt->history = 200000;
+	opt->max_dests = 10000;
+	opt->probes = TL_PROBES_AUTO;
+	opt->ringbuf_kib = 16384;
+	opt->max_sockets = 65536;
+}
+
+/* One option, already known to belong to the mode's option string. */
+static enum tl_cli_status handle(struct parse_ctx *c, int ch, const char *arg)
+{
+	struct tl_options *opt = c->opt;
+	enum tl_cli_status st = TL_CLI_RUN;
+	unsigned long long v = 0;
+	double d;
+
+	switch (ch) {
+	case 'h':
+		return TL_CLI_HELP;
+	case OPT_VERSION:
+		return TL_CLI_VERSION;
+	case 'v':
+		opt->verbose = true;
+		break;
+	case OPT_PROBES:
+		if (!strcmp(arg, "auto"))
+			opt->probes = TL_PROBES_AUTO;
+		else if (!strcmp(arg, "btf"))
+			opt->probes = TL_PROBES_BTF;
+		else if (!strcmp(arg, "tracepoint"))
+			opt->probes = TL_PROBES_TRACEPOINT;
+		else
+			st = fail(c, "%s: '%s' is not one of auto, btf, tracepoint", c->name,
+				  quote(arg, strlen(arg)).s);
+		break;
+	case OPT_RINGBUF_KIB:
+		st = opt_uint(c, "size", arg, 64, 1048576, &v);
+		opt->ringbuf_kib = (uint32_t)v;
+		break;
+	case OPT_MAX_SOCKETS:
+		st = opt_uint(c, "count", arg, 1024, 16777216, &v);
+		opt->max_sockets = (uint32_t)v;
+		break;
+	case 'p':
+		st = opt_uint(c, "pid", arg, 1, PID_MAX, &v);
+		opt->pid = (uint32_t)v;
+		break;
+	case '4':
+		st = opt_family(c, 4);
+		break;
+	case '6':
+		st = opt_family(c, 6);
+		break;
+	case 'L':
+		if (opt->mode == TL_MODE_CONNLAT)
+			opt->show_lport = true;
+		else
+			st = opt_ports(c, arg, &opt->lports);
+		break;
+	case 'D':
+		st = opt_ports(c, arg, &opt->rports);
+		break;
+	case 'T':
+		opt->time_hms = true;
+		break;
+	case 't':
+		opt->time_rel = true;
+		break;
+	case 'w':
+		opt->wide = true;
+		break;
+	case 's':
+		opt->csv = true;
+		break;
+	case 'x':
+		opt->extended = true;
+		break;
+	case 'd':
+		if (parse_decimal(arg, &d))
+			st = fail(c, "%s: interval '%s' is not a number of seconds", c->name,
+				  quote(arg, strlen(arg)).s);
+		else if (d < 0.1 || d > 3600)
+			st = fail(c, "%s: interval '%s' is out of range 0.1-3600 seconds", c->name,
+				  quote(arg, strlen(arg)).s);
+		else
+			opt->interval_s = d;
+		break;
+	case 'b':
+		opt->batch = true;
+		break;
+	case 'n':
+		st = opt_uint(c, "count", arg, 1, 2147483647, &v);
+		opt->count = (long)v;
+		break;
+	case 'f':
+		opt->filter = *arg ? arg : NULL;
+		break;
+	case OPT_HISTORY:
+		st = opt_uint(c, "size", arg, 1000, 100000000, &v);
+		opt->history = (size_t)v;
+		break;
+	case OPT_MAX_DESTS:
+		st = opt_uint(c, "count", arg, 10, 10000000, &v);
+		opt->max_dests = (size_t)v;
+		break;
+	case OPT_NO_COLOR:
+		opt->no_color = true;
+		break;
+	default:
+		st = fail(c, "internal error: option %d not handled", ch);
+		break;
+	}
+	return st;
+}
+
+static enum tl_mode mode_of(const char *word)
+{
+	enum tl_mode m;
+
+	for (m = TL_MODE_LIFE; m <= TL_MODE_JSON; m++) {
+		if (!strcmp(word, modes[m].name))
+			return m;
+	}
+	return TL_MODE_MONITOR;
+}
+
+/* A message for getopt's '?' (unknown flag, unwanted value) or ':' (missing value). */
+static enum tl_cli_status getopt_failure(struct parse_ctx *c, int ch, int argc, char **argv,
+					 const struct option *lopt, int longindex)
+{
+	const char *word = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+	enum tl_mode m = c->opt->mode;
+	const char *mode = m == TL_MODE_MONITOR ? "tcplens" : modes[m].name;
+	const char *see = m == TL_MODE_MONITOR ? "tcplens --help" :
+			  m == TL_MODE_LIFE ? "tcplens life --help" :
+			  m == TL_MODE_CONNLAT ? "tcplens connlat --help" : "tcplens json --help";
+	int known_short = optopt > 0 && optopt < 256 && optopt != ':' &&
+			  strchr(modes[m].shortopts, optopt);
+
+	if (ch == ':') {
+		if (longindex >= 0)
+			return fail(c, "--%s: missing value", lopt[longindex].name);
+		if (optopt >= 256)	/* a long option; getopt leaves longindex unset */
+			return fail(c, "%s: missing value", quote(word, strlen(word)).s);
+		return fail(c, "-%c: missing value", optopt);
+	}
+	/* getopt only sets optopt to a known option when a long form got a value */
+	if (optopt >= 256 || known_short)
+		return fail(c, "'%s': this option takes no value", quote(word, strlen(word)).s);
+	if (m == TL_MODE_CONNLAT && ((optopt >= '0' && optopt <= '9') || optopt == '.'))
+		return fail(c, "MIN_MS must be a number >= 0 ('-%c...' looks negative)", optopt);
+	if (optopt > 0 && optopt < 256 && optopt > ' ' && optopt < 127)
+		return fail(c, "%s: unknown option '-%c' (see '%s')", mode, optopt, see);
+	return fail(c, "%s: unknown or ambiguous option '%s' (see '%s')", mode,
+		    quote(word, strlen(word)).s, see);
+}
+
+enum tl_cli_status tl_cli_parse(int argc, char **argv, const char *env_no_color,
+				struct tl_options *opt, char *err, size_t errlen)
+{
+	struct parse_ctx c = { .opt = opt, .err = err, .errlen = errlen };
+	enum tl_mode mode = TL_MODE_MONITOR;
+	enum tl_cli_status st;
+	const struct option *lopt;
+	char name[40];
+	int ch, longindex, npos;
+
+	if (errlen)
+		err[0] = '\0';
+	if (argc > 1 && argv[1][0] != '-') {
+		mode = mode_of(argv[1]);
+		if (mode == TL_MODE_MONITOR) {
+			set_defaults(opt, mode);
+			return fail(&c, "unknown mode '%s' (modes: life, connlat, json; none for the monitor)",
+				    quote(argv[1], strlen(argv[1])).s);
+		}
+	}
+	set_defaults(opt, mode);
+	if (env_no_color && *env_no_color)
+		opt->no_color = true;
+	if (mode != TL_MODE_MONITOR) {
+		/* the mode word plays argv[0] for getopt */
+		argc--;
+		argv++;
+	}
+
+	lopt = modes[mode].longopts;
+	opterr = 0;
+	optind = 0;	/* full reset, so tests can parse again */
+	for (;;) {
+		longindex = -1;
+		ch = getopt_long(argc, argv, modes[mode].shortopts, lopt, &longindex);
+		if (ch == -1)
+			break;
+		if (ch == '?' || ch == ':')
+			return getopt_failure(&c, ch, argc, argv, lopt, longindex);
+		if (longindex >= 0)
+			snprintf(name, sizeof(name), "--%s", lopt[longindex].name);
+		else
+			snprintf(name, sizeof(name), "-%c", ch);
+		c.name = name;
+		st = handle(&c, ch, optarg);
+		if (st != TL_CLI_RUN)
+			return st;
+	}
+
+	npos = argc - optind;
+	if (mode == TL_MODE_CONNLAT && npos >= 1) {
+		const char *a = argv[optind];
+
+		c.name = "MIN_MS";
+		if (parse_decimal(a, &opt->min_ms))
+			return fail(&c, "MIN_MS '%s' is not a number >= 0", quote(a, strlen(a)).s);
+		optind++;
+		npos--;
+	}
+	if (npos > 0 && mode == TL_MODE_MONITOR && mode_of(argv[optind]) != TL_MODE_MONITOR)
+		return fail(&c, "the mode must come first: 'tcplens %s [OPTIONS]'", argv[optind]);
+	if (npos > 0)
+		return fail(&c, "%s: unexpected argument '%s'",
+			    mode == TL_MODE_MONITOR ? "tcplens" : modes[mode].name,
+			    quote(argv[optind], strlen(argv[optind])).s);
+	return TL_CLI_RUN;
+}
+
+#define COMMON_USAGE                                                                         \
+	"Common options:\n"                                                                  \
+	"  --probes=MODE      auto (default: tp_btf, else classic tracepoints), btf, tracepoint\n" \
+	"  --ringbuf-kib=N    ring buffer size in KiB, 64-1048576 (default 16384)\n"          \
+	"  --max-sockets=N    sockets tracked at once in the kernel, 1024-16777216\n"         \
+	"                     (default 65536)\n"                                              \
+	"  -v, --verbose      show libbpf's messages\n"                                       \
+	"  -h, --help         show this help\n"                                               \
+	"  --version          show the version\n"
+
+#define FILTER_USAGE                                                                         \
+	"  -p PID             only this process (1-4194304)\n"                                \
+	"  -L PORTS           only these local ports: 80,443,8000-8080\n"                     \
+	"  -D PORTS           only these remote ports\n"                                      \
+	"  -4, -6             only IPv4, or only IPv6\n"
+
+static const char monitor_usage[] =
+	"Usage: tcplens [OPTIONS]                 live monitor of TCP sessions and connects\n"
+	"       tcplens life [OPTIONS]            one line per closed session (like tcplife)\n"
+	"       tcplens connlat [OPTIONS] [MIN_MS]\n"
+	"                                         one line per outgoing connect (like tcpconnlat)\n"
+	"       tcplens json [OPTIONS]            one JSON object per session and connect\n"
+	"\n"
+	"'tcplens MODE --help' lists a mode's options.\n"
+	"\n"
+	"Monitor options:\n"
+	"  -d SECONDS         refresh interval, 0.1-3600, fractions allowed (default 1)\n"
+	"  -b                 batch: print plain-text snapshots, no full screen\n"
+	"  -n COUNT           with -b, stop after COUNT snapshots\n"
+	"  -f FILTER          start with this filter, e.g. 'port=443 comm=curl'\n"
+	FILTER_USAGE
+	"  --history N        sessions kept for scrolling back, 1000-100000000\n"
+	"                     (default 200000)\n"
+	"  --max-dests N      destinations tracked by the latency panel, 10-10000000\n"
+	"                     (default 10000; the rest are folded into \"other\")\n"
+	"  --no-color         no colours (also when NO_COLOR is set)\n"
+	"\n"
+	"Filters -p, -L, -D, -4 and -6 run in the kernel and apply in every mode.\n"
+	"\n"
+	COMMON_USAGE;
+
+static const char life_usage[] =
+	"Usage: tcplens life [-T] [-t] [-w] [-s] [-p PID] [-L PORTS] [-D PORTS] [-4|-6]\n"
+	"One line per TCP session that reached ESTABLISHED, when it closes (like tcplife).\n"
+	"\n"
+	"  -T, --time         add a TIME column (HH:MM:SS, local time)\n"
+	"  -t, --timestamp    add a TIME(s) column: seconds since the first line\n"
+	"  -w, --wide         wide columns (fit IPv6 addresses) with an IP column\n"
+	"  -s, --csv          comma-separated values\n"
+	FILTER_USAGE
+	"\n"
+	"Columns: PID COMM LADDR LPORT RADDR RPORT TX_KB RX_KB MS (payload KiB sent and\n"
+	"received, lifespan in ms). PID '-' and COMM '[unknown]': the owner is not known.\n"
+	"\n"
+	COMMON_USAGE;
+
+static const char connlat_usage[] =
+	"Usage: tcplens connlat [-t] [-p PID] [-L] [-4|-6] [-x] [MIN_MS]\n"
+	"One line per outgoing TCP connect, when it is answered (like tcpconnlat).\n"
+	"\n"
+	"  MIN_MS             only connects at least this slow (ms, fractions allowed)\n"
+	"  -t, --timestamp    add a TIME(s) column: seconds since the first line\n"
+	"  -p PID             only this process (1-4194304)\n"
+	"  -L, --lport        add an LPORT column\n"
+	"  -4, -6             only IPv4, or only IPv6\n"
+	"  -x, --extended     add RESULT and SYN_RTX columns, and show failed connects\n"
+	"                     too (refused, timeout, error(errno))\n"
+	"\n"
+	COMMON_USAGE;
+
+static const char json_usage[] =
+	"Usage: tcplens json [-p PID] [-L PORTS] [-D PORTS] [-4|-6]\n"
+	"One JSON object per line for every closed session and finished connect, and a\n"
+	"\"stats\" object at exit.\n"
+	"\n"
+	FILTER_USAGE
+	"\n"
+	COMMON_USAGE;
+
+const char *tl_cli_usage(enum tl_mode mode)
+{
+	switch (mode) {
+	case TL_MODE_LIFE:
+		return life_usage;
+	case TL_MODE_CONNLAT:
+		return connlat_usage;
+	case TL_MODE_JSON:
+		return json_usage;
+	default:
+		return monitor_usage;
+	}
+}

@@ -1,3 +1,317 @@
-/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* placeholder: being written */
-typedef int tl_placeholder_format;
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "format.h"
+
+static const char hex[] = "0123456789abcdef";
+
+/* Copy src into buf, truncating to fit; always NUL-terminates when len > 0. */
+static size_t put_str(char *buf, size_t len, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (!len)
+		return 0;
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, src, n);
+	buf[n] = '\0';
+	return n;
+}
+
+__attribute__((format(printf, 3, 4)))
+static size_t put_fmt(char *buf, size_t len, const char *fmt, ...)
+{
+	char tmp[64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	return put_str(buf, len, tmp);
+}
+
+size_t tl_fmt_addr(char *buf, size_t len, uint8_t family, const uint8_t addr[16])
+{
+	char tmp[INET6_ADDRSTRLEN];
+	const char *s = NULL;
+
+	if (family == 4)
+		s = inet_ntop(AF_INET, addr, tmp, sizeof(tmp));
+	else if (family == 6)
+		s = inet_ntop(AF_INET6, addr, tmp, sizeof(tmp));
+	return put_str(buf, len, s ? s : "?");
+}
+
+size_t tl_fmt_endpoint(char *buf, size_t len, uint8_t family, const uint8_t addr[16],
+		       uint16_t port)
+{
+	char a[TL_ADDR_MAX];
+
+	tl_fmt_addr(a, sizeof(a), family, addr);
+	if (family == 6)
+		return put_fmt(buf, len, "[%s]:%u", a, port);
+	return put_fmt(buf, len, "%s:%u", a, port);
+}
+
+/*
+ * Length of the well-formed UTF-8 sequence at s (at most n bytes), or 0 if
+ * the bytes there are not one: overlong forms, surrogates and code points
+ * above U+10FFFF count as invalid, so each of their bytes gets escaped.
+ */
+static size_t utf8_len(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	unsigned char c = s[0];
+	size_t need, i;
+	uint32_t v, min;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		need = 2;
+		v = c & 0x1f;
+		min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		need = 3;
+		v = c & 0x0f;
+		min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		need = 4;
+		v = c & 0x07;
+		min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (need > n)
+		return 0;
+	for (i = 1; i < need; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		v = (v << 6) | (s[i] & 0x3f);
+	}
+	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = v;
+	return need;
+}
+
+static int is_control(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
+}
+
+/* Bytes up to the first NUL, at most n. */
+static size_t bounded_len(const char *s, size_t n)
+{
+	const char *z = memchr(s, '\0', n);
+
+	return z ? (size_t)(z - s) : n;
+}
+
+size_t tl_fmt_escape(char *buf, size_t len, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t in = 0, out = 0, end, k, i;
+	uint32_t cp;
+	char unit[16];
+
+	if (!len)
+		return 0;
+	end = bounded_len(s, n);
+	while (in < end) {
+		size_t ulen = 0, step = utf8_len(u + in, end - in, &cp);
+
+		if (step && !is_control(cp) && cp != '\\') {
+			memcpy(unit, u + in, step);
+			ulen = step;
+		} else if (step && cp == '\\') {
+			unit[0] = '\\';
+			unit[1] = '\\';
+			ulen = 2;
+		} else {
+			/* a control character (every byte of it) or one invalid byte */
+			k = step ? step : 1;
+			for (i = 0; i < k; i++) {
+				unit[ulen++] = '\\';
+				unit[ulen++] = 'x';
+				unit[ulen++] = hex[u[in + i] >> 4];
+				unit[ulen++] = hex[u[in + i] & 15];
+			}
+			step = k;
+		}
+		/* never cut an escape or a character in half */
+		if (out + ulen >= len)
+			break;
+		memcpy(buf + out, unit, ulen);
+		out += ulen;
+		in += step;
+	}
+	buf[out] = '\0';
+	return out;
+}
+
+size_t tl_fmt_comm(char *buf, size_t len, const struct tl_record *r)
+{
+	if (!r->owner_known)
+		return put_str(buf, len, TL_UNKNOWN_COMM);
+	return tl_fmt_escape(buf, len, r->comm, sizeof(r->comm));
+}
+
+size_t tl_fmt_pid(char *buf, size_t len, const struct tl_record *r)
+{
+	if (!r->owner_known)
+		return put_str(buf, len, TL_UNKNOWN_PID);
+	return put_fmt(buf, len, "%u", r->pid);
+}
+
+size_t tl_fmt_bytes(char *buf, size_t len, uint64_t bytes)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	unsigned int u = 0;
+	long double v;
+	uint64_t tenths;
+
+	if (bytes < 1024)
+		return put_fmt(buf, len, "%u B", (unsigned int)bytes);
+	v = (long double)bytes / 1024;
+	/* round first, so 1023.96 KiB reads as 1.0 MiB, not 1024.0 KiB */
+	for (;;) {
+		tenths = (uint64_t)(v * 10 + 0.5L);
+		if (tenths < 10240 || u == sizeof(units) / sizeof(units[0]) - 1)
+			break;
+		v /= 1024;
+		u++;
+	}
+	return put_fmt(buf, len, "%llu.%llu %s", (unsigned long long)(tenths / 10),
+		       (unsigned long long)(tenths % 10), units[u]);
+}
+
+size_t tl_fmt_duration(char *buf, size_t len, uint64_t ns)
+{
+	/*
+	 * Three significant digits while that reads well, then clock-like
+	 * forms. Each step rounds at its own precision and moves on when
+	 * the rounding reaches the next step's range.
+	 */
+	unsigned long long t;
+
+	t = (ns + 500) / 1000;
+	if (t < 1000)
+		return put_fmt(buf, len, "%lluus", t);
+	t = (ns + 5000) / 10000;
+	if (t < 1000)
+		return put_fmt(buf, len, "%llu.%02llums", t / 100, t % 100);
+	t = (ns + 50000) / 100000;
+	if (t < 1000)
+		return put_fmt(buf, len, "%llu.%llums", t / 10, t % 10);
+	t = (ns + 500000) / 1000000;
+	if (t < 1000)
+		return put_fmt(buf, len, "%llums", t);
+	t = (ns + 5000000) / 10000000;
+	if (t < 1000)
+		return put_fmt(buf, len, "%llu.%02llus", t / 100, t % 100);
+	t = (ns + 50000000) / 100000000;
+	if (t < 600)
+		return put_fmt(buf, len, "%llu.%llus", t / 10, t % 10);
+	t = (ns + 500000000) / 1000000000;
+	if (t < 3600)
+		return put_fmt(buf, len, "%llum%02llus", t / 60, t % 60);
+	t = (ns + 30000000000ULL) / 60000000000ULL;
+	if (t < 24 * 60)
+		return put_fmt(buf, len, "%lluh%02llum", t / 60, t % 60);
+	t = (ns + 1800000000000ULL) / 3600000000000ULL;
+	return put_fmt(buf, len, "%llud%02lluh", t / 24, t % 24);
+}
+
+size_t tl_fmt_json_string(char *buf, size_t len, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t in = 0, out = 0, end, i;
+	uint32_t cp;
+	char unit[32];
+
+	if (len < 3)
+		return put_str(buf, len, "");
+	buf[out++] = '"';
+	end = bounded_len(s, n);
+	while (in < end) {
+		size_t ulen = 0, step = utf8_len(u + in, end - in, &cp);
+
+		if (step && cp == '"') {
+			memcpy(unit, "\\\"", 2);
+			ulen = 2;
+		} else if (step && cp == '\\') {
+			memcpy(unit, "\\\\", 2);
+			ulen = 2;
+		} else if (step && (cp == '\n' || cp == '\r' || cp == '\t' || cp == '\b' ||
+				    cp == '\f')) {
+			unit[0] = '\\';
+			unit[1] = cp == '\n' ? 'n' : cp == '\r' ? 'r' : cp == '\t' ? 't' :
+				  cp == '\b' ? 'b' : 'f';
+			ulen = 2;
+		} else if (step && is_control(cp)) {
+			/* C0, DEL and C1 as their code point */
+			ulen = (size_t)snprintf(unit, sizeof(unit), "\\u%04x", cp);
+		} else if (step) {
+			memcpy(unit, u + in, step);
+			ulen = step;
+		} else {
+			/* invalid UTF-8: keep the byte's value, as a Latin-1 code point */
+			ulen = (size_t)snprintf(unit, sizeof(unit), "\\u%04x", u[in]);
+			step = 1;
+		}
+		/* keep room for the closing quote and the NUL */
+		if (out + ulen + 2 > len)
+			break;
+		for (i = 0; i < ulen; i++)
+			buf[out++] = unit[i];
+		in += step;
+	}
+	buf[out++] = '"';
+	buf[out] = '\0';
+	return out;
+}
+
+const char *tl_fmt_result(uint8_t result)
+{
+	switch (result) {
+	case TL_REC_OK:
+		return "ok";
+	case TL_REC_REFUSED:
+		return "refused";
+	case TL_REC_TIMEOUT:
+		return "timeout";
+	default:
+		return "error";
+	}
+}
+
+const char *tl_fmt_dir(uint8_t dir)
+{
+	switch (dir) {
+	case TL_REC_ACTIVE:
+		return "active";
+	case TL_REC_PASSIVE:
+		return "passive";
+	default:
+		return "unknown";
+	}
+}
+
+const char *tl_fmt_dir_short(uint8_t dir)
+{
+	switch (dir) {
+	case TL_REC_ACTIVE:
+		return "out";
+	case TL_REC_PASSIVE:
+		return "in";
+	default:
+		return "?";
+	}
+}

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <arpa/inet.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "format.h"
+#include "tests/unit/tap.h"
+
+static uint8_t a4[16], a6[16];
+
+static const char *addr(uint8_t family, const char *text)
+{
+	static char buf[TL_ADDR_MAX];
+	uint8_t *a = family == 4 ? a4 : a6;
+
+	memset(a, 0, 16);
+	inet_pton(family == 4 ? AF_INET : AF_INET6, text, a);
+	tl_fmt_addr(buf, sizeof(buf), family, a);
+	return buf;
+}
+
+static const char *endpoint(uint8_t family, const char *text, uint16_t port)
+{
+	static char buf[TL_ENDPOINT_MAX];
+	uint8_t a[16] = { 0 };
+
+	inet_pton(family == 4 ? AF_INET : AF_INET6, text, a);
+	tl_fmt_endpoint(buf, sizeof(buf), family, a, port);
+	return buf;
+}
+
+static const char *bytes(uint64_t b)
+{
+	static char buf[32];
+
+	tl_fmt_bytes(buf, sizeof(buf), b);
+	return buf;
+}
+
+static const char *dur(uint64_t ns)
+{
+	static char buf[32];
+
+	tl_fmt_duration(buf, sizeof(buf), ns);
+	return buf;
+}
+
+static const char *esc(const char *s)
+{
+	static char buf[256];
+
+	tl_fmt_escape(buf, sizeof(buf), s, strlen(s));
+	return buf;
+}
+
+static const char *js(const char *s)
+{
+	static char buf[256];
+
+	tl_fmt_json_string(buf, sizeof(buf), s, strlen(s));
+	return buf;
+}
+
+static void test_addresses(void)
+{
+	char small[6];
+	size_t n;
+
+	is_str(addr(4, "10.0.0.1"), "10.0.0.1", "IPv4 address");
+	is_str(addr(4, "255.255.255.255"), "255.255.255.255", "IPv4 broadcast");
+	is_str(addr(4, "0.0.0.0"), "0.0.0.0", "IPv4 any");
+	is_str(addr(6, "::1"), "::1", "IPv6 loopback");
+	is_str(addr(6, "::"), "::", "IPv6 any");
+	is_str(addr(6, "fe80:0:0:0:0:0:0:1"), "fe80::1", "IPv6 zero run compressed");
+	is_str(addr(6, "2001:db8:1:2:3:4:5:6"), "2001:db8:1:2:3:4:5:6", "IPv6 full");
+	is_str(addr(6, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
+	       "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "IPv6 longest form fits TL_ADDR_MAX");
+	is_str(addr(6, "::ffff:1.2.3.4"), "::ffff:1.2.3.4", "IPv4-mapped given as family 6");
+	is_str(addr(9, "1.2.3.4"), "?", "unknown family");
+
+	a4[0] = 192; a4[1] = 168; a4[2] = 100; a4[3] = 200;
+	n = tl_fmt_addr(small, sizeof(small), 4, a4);
+	is_str(small, "192.1", "address truncated to the buffer");
+	is_int(n, 5, "truncated length returned");
+	is_int(tl_fmt_addr(small, 0, 4, a4), 0, "zero-length buffer writes nothing");
+
+	is_str(endpoint(4, "10.0.0.1", 443), "10.0.0.1:443", "IPv4 endpoint");
+	is_str(endpoint(4, "127.0.0.1", 65535), "127.0.0.1:65535", "IPv4 endpoint, max port");
+	is_str(endpoint(6, "::1", 443), "[::1]:443", "IPv6 endpoint in brackets");
+	is_str(endpoint(6, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 65535),
+	       "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535", "longest endpoint fits");
+	is_str(endpoint(6, "2001:db8::5", 0), "[2001:db8::5]:0", "port 0");
+}
+
+static void test_bytes(void)
+{
+	is_str(bytes(0), "0 B", "0 bytes");
+	is_str(bytes(999), "999 B", "999 bytes");
+	is_str(bytes(1023), "1023 B", "1023 bytes");
+	is_str(bytes(1024), "1.0 KiB", "1 KiB");
+	is_str(bytes(1536), "1.5 KiB", "1.5 KiB");
+	is_str(bytes(10 * 1024 + 51), "10.0 KiB", "10.05 KiB rounds down");
+	is_str(bytes(1048575), "1.0 MiB", "1023.999 KiB rounds up into MiB");
+	is_str(bytes(12897485), "12.3 MiB", "12.3 MiB");
+	is_str(bytes(1610612736ULL), "1.5 GiB", "1.5 GiB");
+	is_str(bytes(5ULL << 40), "5.0 TiB", "5 TiB");
+	is_str(bytes(UINT64_MAX), "16.0 EiB", "largest value");
+}
+
+static void test_durations(void)
+{
+	is_str(dur(0), "0us", "0");
+	is_str(dur(499), "0us", "499 ns rounds to 0us");
+	is_str(dur(850000), "850us", "850us");
+	is_str(dur(999499), "999us", "just under 1 ms");
+	is_str(dur(999500), "1.00ms", "rounds up into ms");
+	is_str(dur(1234567), "1.23ms", "1.23ms");
+	is_str(dur(9999999), "10.0ms", "9.999999 ms rounds to 10.0ms");
+	is_str(dur(12300000), "12.3ms", "12.3ms");
+	is_str(dur(123456789), "123ms", "123ms");
+	is_str(dur(999400000), "999ms", "999ms");
+	is_str(dur(999600000), "1.00s", "rounds up into seconds");
+	is_str(dur(1200000000), "1.20s", "1.20s");
+	is_str(dur(59900000000ULL), "59.9s", "59.9s");
+	is_str(dur(59960000000ULL), "1m00s", "59.96 s rounds to 1m00s");
+	is_str(dur(303000000000ULL), "5m03s", "5m03s");
+	is_str(dur(3599000000000ULL), "59m59s", "59m59s");
+	is_str(dur(7500000000000ULL), "2h05m", "2h05m");
+	is_str(dur(23ULL * 3600 * 1000000000 + 59ULL * 60 * 1000000000), "23h59m", "23h59m");
+	is_str(dur(76ULL * 3600 * 1000000000), "3d04h", "3d04h");
+}
+
+static void test_escape(void)
+{
+	char buf[8];
+	size_t n;
+
+	is_str(esc("curl"), "curl", "plain ASCII unchanged");
+	is_str(esc("a\x1b[2Jb"), "a\\x1b[2Jb", "ESC escaped");
+	is_str(esc("\t\n\r"), "\\x09\\x0a\\x0d", "C0 controls escaped");
+	is_str(esc("\x01\x1f"), "\\x01\\x1f", "C0 edges");
+	is_str(esc("del\x7f"), "del\\x7f", "DEL escaped");
+	is_str(esc("a\\b"), "a\\\\b", "backslash doubled");
+	is_str(esc("caf\xc3\xa9"), "caf\xc3\xa9", "valid UTF-8 passes");
+	is_str(esc("\xe6\x97\xa5\xe6\x9c\xac"), "\xe6\x97\xa5\xe6\x9c\xac", "CJK passes");
+	is_str(esc("\xf0\x9f\x98\x80"), "\xf0\x9f\x98\x80", "4-byte character passes");
+	is_str(esc("\xc2\xa0"), "\xc2\xa0", "U+00A0 is not a control");
+	is_str(esc("\xc2\x80"), "\\xc2\\x80", "C1 U+0080 escaped byte by byte");
+	is_str(esc("x\xc2\x9b" "31m"), "x\\xc2\\x9b31m", "C1 CSI escaped");
+	is_str(esc("\xc2\x9f"), "\\xc2\\x9f", "C1 U+009F escaped");
+	is_str(esc("\x9b"), "\\x9b", "raw C1 byte (invalid UTF-8) escaped");
+	is_str(esc("\xff"), "\\xff", "0xff escaped");
+	is_str(esc("a\xe6\x97"), "a\\xe6\\x97", "truncated sequence: each byte escaped");
+	is_str(esc("\xe6\x97z"), "\\xe6\\x97z", "sequence cut by ASCII");
+	is_str(esc("\xc0\xaf"), "\\xc0\\xaf", "overlong '/' escaped");
+	is_str(esc("\xe0\x80\xaf"), "\\xe0\\x80\\xaf", "3-byte overlong escaped");
+	is_str(esc("\xed\xa0\x80"), "\\xed\\xa0\\x80", "UTF-16 surrogate escaped");
+	is_str(esc("\xf4\x90\x80\x80"), "\\xf4\\x90\\x80\\x80", "above U+10FFFF escaped");
+	is_str(esc("\xa9x"), "\\xa9x", "lone continuation byte escaped");
+
+	tl_fmt_escape(buf, sizeof(buf), "abcdef", 3);
+	is_str(buf, "abc", "reads at most n bytes");
+	tl_fmt_escape(buf, sizeof(buf), "ab\0cd", 5);
+	is_str(buf, "ab", "stops at NUL");
+	n = tl_fmt_escape(buf, 6, "\x01\x02", 2);
+	is_str(buf, "\\x01", "escape never cut in half");
+	is_int(n, 4, "length of truncated escape");
+	n = tl_fmt_escape(buf, 3, "\xc3\xa9\xc3\xa9", 4);
+	is_str(buf, "\xc3\xa9", "character never cut in half");
+	n = tl_fmt_escape(buf, 2, "\xc3\xa9", 2);
+	is_str(buf, "", "no room for a character: empty");
+	is_int(n, 0, "empty length");
+}
+
+static void test_owner(void)
+{
+	struct tl_record r;
+	char buf[TL_COMM_MAX];
+
+	memset(&r, 0, sizeof(r));
+	r.pid = 4321;
+	memcpy(r.comm, "nginx", 6);
+	tl_fmt_comm(buf, sizeof(buf), &r);
+	is_str(buf, TL_UNKNOWN_COMM, "unknown owner: comm");
+	tl_fmt_pid(buf, sizeof(buf), &r);
+	is_str(buf, TL_UNKNOWN_PID, "unknown owner: pid");
+	is_str(TL_UNKNOWN_COMM, "[unknown]", "unknown comm text");
+	is_str(TL_UNKNOWN_PID, "-", "unknown pid text");
+
+	r.owner_known = 1;
+	tl_fmt_comm(buf, sizeof(buf), &r);
+	is_str(buf, "nginx", "known owner: comm");
+	tl_fmt_pid(buf, sizeof(buf), &r);
+	is_str(buf, "4321", "known owner: pid");
+
+	/* a comm with no NUL: at most 16 bytes read, every one escaped */
+	memset(r.comm, 0x1b, sizeof(r.comm));
+	is_int(tl_fmt_comm(buf, sizeof(buf), &r), 64, "16 escaped bytes fit TL_COMM_MAX");
+	ok(strncmp(buf, "\\x1b\\x1b", 8) == 0 && !strchr(buf, 0x1b), "no raw ESC left");
+}
+
+static void test_json(void)
+{
+	char buf[10];
+	size_t n;
+
+	is_str(js("curl"), "\"curl\"", "plain string quoted");
+	is_str(js(""), "\"\"", "empty string");
+	is_str(js("a\"b"), "\"a\\\"b\"", "quote escaped");
+	is_str(js("a\\b"), "\"a\\\\b\"", "backslash escaped");
+	is_str(js("\n\r\t\b\f"), "\"\\n\\r\\t\\b\\f\"", "short escapes");
+	is_str(js("\x1b[2J"), "\"\\u001b[2J\"", "ESC as \\u001b");
+	is_str(js("\x01\x1f"), "\"\\u0001\\u001f\"", "C0 as \\u00XX");
+	is_str(js("\x7f"), "\"\\u007f\"", "DEL escaped");
+	is_str(js("\xc2\x85"), "\"\\u0085\"", "C1 U+0085 escaped");
+	is_str(js("\xc2\x9b"), "\"\\u009b\"", "C1 CSI escaped");
+	is_str(js("caf\xc3\xa9"), "\"caf\xc3\xa9\"", "valid UTF-8 passes");
+	is_str(js("\xff"), "\"\\u00ff\"", "invalid byte as \\u00XX");
+	is_str(js("a\xe6\x97"), "\"a\\u00e6\\u0097\"", "truncated sequence: each byte");
+	is_str(js("/"), "\"/\"", "slash needs no escape");
+	is_str(js("a\x1b[2Jb\"\n"), "\"a\\u001b[2Jb\\\"\\n\"", "hostile comm");
+
+	n = tl_fmt_json_string(buf, sizeof(buf), "abcdefghijk", 11);
+	is_str(buf, "\"abcdefg\"", "truncated string keeps its closing quote");
+	is_int(n, 9, "truncated length");
+	tl_fmt_json_string(buf, 9, "abcdef\x01", 7);
+	is_str(buf, "\"abcdef\"", "escape not cut in half");
+}
+
+static void test_words(void)
+{
+	is_str(tl_fmt_result(TL_REC_OK), "ok", "result ok");
+	is_str(tl_fmt_result(TL_REC_REFUSED), "refused", "result refused");
+	is_str(tl_fmt_result(TL_REC_TIMEOUT), "timeout", "result timeout");
+	is_str(tl_fmt_result(TL_REC_ERROR), "error", "result error");
+	is_str(tl_fmt_dir(TL_REC_ACTIVE), "active", "dir active");
+	is_str(tl_fmt_dir(TL_REC_PASSIVE), "passive", "dir passive");
+	is_str(tl_fmt_dir_short(TL_REC_ACTIVE), "out", "dir short out");
+	is_str(tl_fmt_dir_short(TL_REC_PASSIVE), "in", "dir short in");
+}
+
+int main(void)
+{
+	test_addresses();
+	test_bytes();
+	test_durations();
+	test_escape();
+	test_owner();
+	test_json();
+	test_words();
+	return tap_done();
+}
