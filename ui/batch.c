@@ -1,3 +1,222 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* placeholder: being written */
-typedef int tl_placeholder_batch;
+/*
+ * -b: every interval, a plain-text snapshot of the latency panel and of the
+ * sessions that ended since the previous one (like top -b), for scripts and
+ * for terminals that cannot take the full screen.
+ */
+#include <errno.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "format.h"
+#include "log.h"
+#include "loop.h"
+#include "state.h"
+#include "ui.h"
+
+#define TL_BATCH_SESSIONS 100	/* sessions printed per snapshot, newest first */
+
+struct batch {
+	struct tl_ui ui;
+	struct tl_capture *cap;
+	uint64_t next_ns;
+	uint64_t last_ts_ns;	/* newest session already printed */
+	long printed;
+	int error;
+};
+
+static void on_record(void *ctx, const struct tl_record *r)
+{
+	tl_model_add(ctx, r);
+}
+
+static int drain(struct batch *b)
+{
+	uint64_t ringbuf = 0, map = 0;
+	int n = tl_capture_drain(b->cap, on_record, b->ui.m);
+
+	if (n < 0 && n != -EINTR && n != -EAGAIN) {
+		tl_log("reading the ring buffer failed: %s", strerror(-n));
+		b->error = n;
+		return n;
+	}
+	tl_capture_drops(b->cap, &ringbuf, &map);
+	tl_model_set_drops(b->ui.m, ringbuf, map);
+	return 0;
+}
+
+/* Prints rows of cells under the descriptors' headers, every column at its measured width. */
+static void print_table(FILE *out, const struct tl_coldesc *d, int ncols,
+			char (*cells)[TL_MAX_COLS][TL_CELL_MAX], size_t nrows)
+{
+	int natural[TL_MAX_COLS];
+	struct tl_layout lay;
+	size_t r;
+	int k;
+
+	for (k = 0; k < ncols; k++)
+		natural[k] = tl_text_width(d[k].header);
+	for (r = 0; r < nrows; r++)
+		for (k = 0; k < ncols; k++) {
+			int w = tl_text_width(cells[r][k]);
+
+			if (w > natural[k])
+				natural[k] = w;
+		}
+	tl_layout_fit(d, ncols, natural, 100000, &lay);
+	for (r = 0; r <= nrows; r++) {
+		for (k = 0; k < lay.n; k++) {
+			const char *s = r ? cells[r - 1][lay.col[k]] : d[lay.col[k]].header;
+			int pad = lay.w[k] - tl_text_width(s);
+			bool last = k == lay.n - 1;
+
+			if (d[lay.col[k]].align == TL_AL_RIGHT)
+				fprintf(out, "%*s%s", pad, "", s);
+			else
+				fprintf(out, "%s%*s", s, last ? 0 : pad, "");
+			if (!last)
+				fputc(' ', out);
+		}
+		fputc('\n', out);
+	}
+}
+
+static void snapshot(struct batch *b)
+{
+	struct tl_ui *ui = &b->ui;
+	const struct tl_model_totals *t = tl_model_totals(ui->m);
+	size_t nd = tl_dest_view_len(ui->dv), ns = tl_session_view_len(ui->sv), i, n;
+	char (*cells)[TL_MAX_COLS][TL_CELL_MAX];
+	char up[32], when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	uint64_t newest = b->last_ts_ns;
+
+	localtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	tl_fmt_duration(up, sizeof(up), tl_ui_mono_ns() - ui->start_mono_ns);
+	printf("tcplens %s up %s, sessions %llu (%.1f/s), connects %llu (%.1f/s), failed %llu, "
+	       "dropped %llu (ring %llu, map %llu)\n", when, up,
+	       (unsigned long long)t->sessions, ui->rate_sessions,
+	       (unsigned long long)t->connects, ui->rate_connects,
+	       (unsigned long long)t->connects_failed,
+	       (unsigned long long)(t->dropped_ringbuf + t->dropped_map),
+	       (unsigned long long)t->dropped_ringbuf, (unsigned long long)t->dropped_map);
+	printf("filter: %s\n\n", ui->filter ? tl_filter_text(ui->filter) : "none");
+
+	n = nd > ns ? nd : ns;
+	cells = calloc(n ? n : 1, sizeof(*cells));
+	if (!cells) {
+		printf("(out of memory)\n");
+		return;
+	}
+	printf("Connect latency by destination, %s, worst p99 first: %zu rows\n",
+	       tl_window_name(ui->win), nd);
+	for (i = 0; i < nd; i++) {
+		const struct tl_dest_row *row = tl_dest_view_get(ui->dv, i);
+
+		tl_dest_cells(row, ui->group, cells[i]);
+		tl_dest_spark(cells[i][TL_DC_DIST], TL_CELL_MAX, row, TL_HIST_BINS, false);
+	}
+	print_table(stdout, tl_dest_cols, TL_DC_COUNT, cells, nd);
+
+	/* the view is newest first: the new sessions are a prefix of it */
+	for (n = 0; n < ns; n++) {
+		const struct tl_record *r = tl_session_view_get(ui->sv, n);
+
+		if (r->ts_ns <= b->last_ts_ns)
+			break;
+		if (r->ts_ns > newest)
+			newest = r->ts_ns;
+	}
+	printf("\nSessions ended since the last snapshot: %zu%s\n", n,
+	       n > TL_BATCH_SESSIONS ? " (newest " "100" " shown)" : "");
+	if (n > TL_BATCH_SESSIONS)
+		n = TL_BATCH_SESSIONS;
+	for (i = 0; i < n; i++)
+		tl_session_cells(tl_session_view_get(ui->sv, i), cells[i]);
+	print_table(stdout, tl_session_cols, TL_SC_COUNT, cells, n);
+	putchar('\n');
+	fflush(stdout);
+	b->last_ts_ns = newest;
+	free(cells);
+}
+
+static int on_capture(void *ctx)
+{
+	return drain(ctx);
+}
+
+static int on_tick(void *ctx)
+{
+	struct batch *b = ctx;
+	uint64_t now, ival = (uint64_t)(b->ui.interval_s * 1e9);
+	int err = drain(b);
+
+	if (err)
+		return err;
+	now = tl_ui_mono_ns();
+	if (now < b->next_ns)
+		return 0;
+	b->next_ns += ival;
+	if (b->next_ns <= now)
+		b->next_ns = now + ival;
+	tl_ui_update_rates(&b->ui);
+	tl_ui_update_views(&b->ui, true);
+	snapshot(b);
+	b->printed++;
+	if (b->ui.opt->count > 0 && b->printed >= b->ui.opt->count)
+		return 1;
+	return 0;
+}
+
+static int on_quit(void *ctx)
+{
+	return 1;
+}
+
+int tl_batch_run(const struct tl_options *opt, struct tl_capture *cap, struct tl_model *m)
+{
+	struct batch b = { .cap = cap };
+	struct tl_loop *loop = NULL;
+	int err, ret = 1;
+
+	setlocale(LC_ALL, "");
+	err = tl_ui_init(&b.ui, opt, m);
+	if (err) {
+		fprintf(stderr, "tcplens: %s\n", err == -EINVAL ? b.ui.msg : strerror(-err));
+		return 2;
+	}
+	/* the table is sorted by time: "new since the last snapshot" is a prefix */
+	b.ui.scol = TL_SCOL_TIME;
+	b.ui.sdesc = true;
+	b.ui.batch = true;
+	loop = tl_loop_new();
+	if (!loop) {
+		fprintf(stderr, "tcplens: %s\n", strerror(errno));
+		goto cleanup;
+	}
+	err = tl_loop_add_fd(loop, tl_capture_fd(cap), on_capture, &b);
+	if (!err)
+		err = tl_loop_set_timer(loop, TL_CAPTURE_DRAIN_NS, on_tick, &b);
+	if (!err)
+		err = tl_loop_set_signals(loop, on_quit, NULL, &b);
+	if (err) {
+		fprintf(stderr, "tcplens: event loop setup failed: %s\n", strerror(-err));
+		goto cleanup;
+	}
+	b.next_ns = tl_ui_mono_ns() + (uint64_t)(b.ui.interval_s * 1e9);
+	err = tl_loop_run(loop);
+	if (err < 0 || b.error) {
+		fprintf(stderr, "tcplens: stopped: %s\n", strerror(-(b.error ? b.error : err)));
+		goto cleanup;
+	}
+	ret = 0;
+cleanup:
+	tl_loop_free(loop);
+	tl_ui_fini(&b.ui);
+	return ret;
+}

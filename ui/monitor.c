@@ -1,3 +1,206 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* placeholder: being written */
-typedef int tl_placeholder_monitor;
+/*
+ * The full-screen monitor: one event loop drains the capture into the model
+ * at every wake-up and every TL_CAPTURE_DRAIN_NS, redraws every interval,
+ * and handles keys as they come. Pausing stops the view, not the draining.
+ */
+#include <curses.h>
+#include <errno.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "loop.h"
+#include "state.h"
+#include "term.h"
+#include "ui.h"
+
+struct monitor {
+	struct tl_ui ui;
+	struct tl_capture *cap;
+	struct tl_canvas *canvas;
+	uint64_t next_refresh_ns;	/* monotonic */
+	int error;			/* -errno that ended the loop */
+};
+
+static void on_record(void *ctx, const struct tl_record *r)
+{
+	tl_model_add(ctx, r);
+}
+
+static int drain(struct monitor *mon)
+{
+	uint64_t ringbuf = 0, map = 0;
+	int n = tl_capture_drain(mon->cap, on_record, mon->ui.m);
+
+	if (n < 0 && n != -EINTR && n != -EAGAIN) {
+		tl_log("reading the ring buffer failed: %s", strerror(-n));
+		mon->error = n;
+		return n;
+	}
+	tl_capture_drops(mon->cap, &ringbuf, &map);
+	tl_model_set_drops(mon->ui.m, ringbuf, map);
+	return 0;
+}
+
+static void draw(struct monitor *mon)
+{
+	int w, h;
+
+	tl_term_size(&w, &h);
+	if ((w != mon->canvas->w || h != mon->canvas->h) && tl_canvas_resize(mon->canvas, w, h))
+		return;
+	tl_screen_compose(&mon->ui, mon->canvas);
+	tl_term_blit(mon->canvas);
+}
+
+static void refresh_view(struct monitor *mon)
+{
+	struct tl_ui *ui = &mon->ui;
+	const struct tl_model_totals *t = tl_model_totals(ui->m);
+
+	tl_ui_update_rates(ui);
+	/* a frozen view must not outlive the records it points at */
+	if (ui->paused && t->sessions - ui->paused_sessions >= tl_model_history_cap(ui->m)) {
+		tl_ui_update_views(ui, true);
+		tl_ui_message(ui, true, "history wrapped while paused: view renewed");
+	} else {
+		tl_ui_update_views(ui, false);
+	}
+	draw(mon);
+}
+
+static int on_capture(void *ctx)
+{
+	return drain(ctx);
+}
+
+static int on_tick(void *ctx)
+{
+	struct monitor *mon = ctx;
+	uint64_t now, ival;
+	int err = drain(mon);
+
+	if (err)
+		return err;
+	now = tl_ui_mono_ns();
+	if (now < mon->next_refresh_ns)
+		return 0;
+	ival = (uint64_t)(mon->ui.interval_s * 1e9);
+	mon->next_refresh_ns += ival;
+	if (mon->next_refresh_ns <= now)	/* fell behind: do not catch up in a burst */
+		mon->next_refresh_ns = now + ival;
+	refresh_view(mon);
+	return 0;
+}
+
+static int on_input(void *ctx)
+{
+	struct monitor *mon = ctx;
+	int key, mx = -1, my = -1, act = 0;
+	bool fn;
+
+	while (tl_term_key(&key, &fn, &mx, &my)) {
+		if (fn && key == KEY_RESIZE) {
+			act |= TL_ACT_DRAW;
+			continue;
+		}
+		if (fn && key == KEY_MOUSE) {
+			if (mx >= 0)
+				act |= tl_keys_click(&mon->ui, mx, my);
+			continue;
+		}
+		act |= tl_keys_handle(&mon->ui, key, fn);
+		if (act & TL_ACT_QUIT)
+			return 1;
+	}
+	if (act & TL_ACT_INTERVAL)
+		mon->next_refresh_ns = tl_ui_mono_ns() + (uint64_t)(mon->ui.interval_s * 1e9);
+	if (act & TL_ACT_REBUILD)
+		tl_ui_update_views(&mon->ui, true);
+	if (act)
+		draw(mon);
+	return 0;
+}
+
+static int on_quit(void *ctx)
+{
+	return 1;
+}
+
+static int on_winch(void *ctx)
+{
+	tl_term_resize();
+	draw(ctx);
+	return 0;
+}
+
+static bool locale_is_utf8(void)
+{
+	const char *cs = nl_langinfo(CODESET);
+
+	return cs && (!strcasecmp(cs, "UTF-8") || !strcasecmp(cs, "utf8"));
+}
+
+int tl_monitor_run(const struct tl_options *opt, struct tl_capture *cap, struct tl_model *m)
+{
+	struct monitor mon = { .cap = cap };
+	struct tl_loop *loop = NULL;
+	bool color = false, term_on = false;
+	int err, ret = 1;
+
+	setlocale(LC_ALL, "");
+	err = tl_ui_init(&mon.ui, opt, m);
+	if (err) {
+		fprintf(stderr, "tcplens: %s\n", err == -EINVAL ? mon.ui.msg : strerror(-err));
+		return 2;
+	}
+	mon.ui.utf8 = locale_is_utf8();
+	mon.canvas = tl_canvas_new(80, 24, mon.ui.utf8);
+	loop = tl_loop_new();
+	if (!mon.canvas || !loop) {
+		fprintf(stderr, "tcplens: %s\n", strerror(errno));
+		goto cleanup;
+	}
+	err = tl_term_open(!opt->no_color, &color);
+	if (err) {
+		fprintf(stderr, "tcplens: the monitor needs a terminal; use -b for text snapshots "
+			"or a line mode (life, connlat, json)\n");
+		ret = 2;
+		goto cleanup;
+	}
+	term_on = true;
+	mon.ui.color = color;
+	err = tl_loop_add_fd(loop, tl_capture_fd(cap), on_capture, &mon);
+	if (!err)
+		err = tl_loop_add_fd(loop, STDIN_FILENO, on_input, &mon);
+	if (!err)
+		err = tl_loop_set_timer(loop, TL_CAPTURE_DRAIN_NS, on_tick, &mon);
+	if (!err)
+		err = tl_loop_set_signals(loop, on_quit, on_winch, &mon);
+	if (err) {
+		tl_log("event loop setup failed: %s", strerror(-err));
+		goto cleanup;
+	}
+	mon.next_refresh_ns = tl_ui_mono_ns() + (uint64_t)(mon.ui.interval_s * 1e9);
+	drain(&mon);
+	tl_ui_update_views(&mon.ui, true);
+	draw(&mon);
+	err = tl_loop_run(loop);
+	if (err < 0 || mon.error) {
+		tl_log("tcplens: stopped: %s", strerror(-(mon.error ? mon.error : err)));
+		goto cleanup;
+	}
+	ret = 0;
+cleanup:
+	if (term_on)
+		tl_term_close();	/* flushes the log to stderr */
+	tl_loop_free(loop);
+	tl_canvas_free(mon.canvas);
+	tl_ui_fini(&mon.ui);
+	return ret;
+}

@@ -1,2 +1,622 @@
 #!/usr/bin/env python3
-print("1..0 # SKIP placeholder")
+"""End-to-end tests of the full-screen monitor and of -b (TAP).
+
+Usage: run.py --tcplens BUILD/tcplens
+
+Starts tcplens as root inside a private tmux server, makes real loopback
+connections with known destinations (accepted, refused, one slowed to about
+1 s by a full accept queue), reads the screen with `tmux capture-pane -p`
+and asserts what a person would see. Then drives keys with send-keys.
+Needs root and tmux; otherwise prints "1..0 # SKIP reason".
+"""
+import argparse
+import os
+import re
+import select
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+COLS, ROWS = 120, 40
+INTERVAL = "0.5"	# -d: quick refreshes keep the test short
+
+
+class Tap:
+	def __init__(self):
+		self.n = 0
+		self.failed = []
+
+	def ok(self, cond, name, diag=None):
+		self.n += 1
+		print("%s %d - %s" % ("ok" if cond else "not ok", self.n, name))
+		if not cond:
+			self.failed.append(name)
+			if diag:
+				for line in str(diag).splitlines():
+					print("# " + line)
+		sys.stdout.flush()
+		return cond
+
+	def diag(self, text):
+		for line in str(text).splitlines():
+			print("# " + line)
+		sys.stdout.flush()
+
+	def done(self):
+		print("1..%d" % self.n)
+		sys.stdout.flush()
+		return 1 if self.failed else 0
+
+
+# ---- tmux ----
+
+class Tmux:
+	def __init__(self, tag="a"):
+		# a private server per use: other tmux sessions on the machine are untouched
+		self.sock = "tlui-%d-%s" % (os.getpid(), tag)
+		self.name = "tlui%d%s" % (os.getpid(), tag)
+
+	def run(self, *args, check=True):
+		return subprocess.run(["tmux", "-L", self.sock] + list(args), check=check,
+				      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True).stdout
+
+	def start(self, command):
+		self.run("-f", "/dev/null", "new-session", "-d", "-s", self.name, "-x", str(COLS),
+			 "-y", str(ROWS), command)
+		# the window follows resize-window, not the (absent) client
+		self.run("set-option", "-g", "window-size", "manual", check=False)
+
+	def screen(self):
+		return self.run("capture-pane", "-p", "-t", self.name, check=False)
+
+	def keys(self, *keys):
+		self.run("send-keys", "-t", self.name, *keys)
+
+	def literal(self, text):
+		self.run("send-keys", "-t", self.name, "-l", text)
+
+	def resize(self, x, y):
+		self.run("resize-window", "-t", self.name, "-x", str(x), "-y", str(y))
+
+	def pane_pid(self):
+		out = self.run("display-message", "-p", "-t", self.name, "#{pane_pid}", check=False)
+		return int(out.strip()) if out.strip().isdigit() else None
+
+	def kill(self):
+		self.run("kill-server", check=False)
+
+
+def child_pid(parent, comm):
+	for d in os.listdir("/proc"):
+		if not d.isdigit():
+			continue
+		try:
+			with open("/proc/%s/stat" % d) as f:
+				st = f.read()
+		except OSError:
+			continue
+		name = st[st.index("(") + 1:st.rindex(")")]
+		ppid = int(st[st.rindex(")") + 2:].split()[1])
+		if ppid == parent and name == comm:
+			return int(d)
+	return None
+
+
+def wait_screen(tmux, pred, timeout):
+	end = time.time() + timeout
+	scr = tmux.screen()
+	while time.time() < end:
+		if pred(scr):
+			return True, scr
+		time.sleep(0.1)
+		scr = tmux.screen()
+	return pred(scr), scr
+
+
+# ---- traffic with known ground truth ----
+
+class Server:
+	"""Accepts on 0.0.0.0:port, reads until EOF, answers, closes."""
+
+	def __init__(self, backlog=64, autostart=True):
+		self.sock = socket.socket()
+		self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+		self.sock.bind(("0.0.0.0", 0))
+		self.sock.listen(backlog)
+		self.port = self.sock.getsockname()[1]
+		self.stop = False
+		self.accepting = threading.Event()
+		if autostart:
+			self.accepting.set()
+		self.t = threading.Thread(target=self.loop, daemon=True)
+		self.t.start()
+
+	def loop(self):
+		self.accepting.wait()
+		self.sock.settimeout(0.2)
+		while not self.stop:
+			try:
+				c, _ = self.sock.accept()
+			except OSError:
+				continue
+			threading.Thread(target=self.serve, args=(c,), daemon=True).start()
+
+	@staticmethod
+	def serve(c):
+		try:
+			while c.recv(4096):
+				pass
+			c.sendall(b"ok")
+		except OSError:
+			pass
+		c.close()
+
+	def close(self):
+		self.stop = True
+		self.accepting.set()
+		self.t.join(2)
+		self.sock.close()
+
+
+def connect_once(addr, port, payload=b"hello", timeout=5):
+	s = socket.create_connection((addr, port), timeout=timeout)
+	s.sendall(payload)
+	s.shutdown(socket.SHUT_WR)
+	while s.recv(4096):
+		pass
+	s.close()
+
+
+def closed_port():
+	s = socket.socket()
+	s.bind(("127.0.0.1", 0))
+	p = s.getsockname()[1]
+	s.close()
+	return p
+
+
+CHILD_CODE = r"""
+import ctypes, socket, sys
+ctypes.CDLL(None).prctl(15, sys.argv[1].encode(), 0, 0, 0)  # PR_SET_NAME: our comm
+port, n = int(sys.argv[2]), int(sys.argv[3])
+print("ready", flush=True)
+sys.stdin.readline()
+for _ in range(n):
+	s = socket.create_connection(("127.0.0.1", port), timeout=5)
+	s.sendall(b"x" * 1000)
+	s.shutdown(socket.SHUT_WR)
+	while s.recv(4096):
+		pass
+	s.close()
+print("done", flush=True)
+"""
+
+
+def child_connects(comm, port, n):
+	"""A separate process (known pid and comm) making n connections."""
+	p = subprocess.Popen([sys.executable, "-c", CHILD_CODE, comm, str(port), str(n)],
+			     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+	p.stdout.readline()
+	p.stdin.write("go\n")
+	p.stdin.flush()
+	p.stdout.readline()
+	p.wait(10)
+	return p.pid
+
+
+def slow_connect(server):
+	"""The listener has backlog 0 and does not accept yet: a filler from
+	127.0.0.2 takes the only accept-queue slot, so the SYN to 127.0.0.1 is
+	dropped and retransmitted after ~1 s; we start accepting after 300 ms.
+	The filler and the slow connect have different destination addresses,
+	so they land on different rows."""
+	filler = socket.create_connection(("127.0.0.2", server.port), timeout=5)
+	time.sleep(0.1)
+	result = {}
+
+	def slow():
+		t0 = time.time()
+		s = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+		result["s"] = time.time() - t0
+		s.sendall(b"slow")
+		s.shutdown(socket.SHUT_WR)
+		while s.recv(4096):
+			pass
+		s.close()
+
+	t = threading.Thread(target=slow)
+	t.start()
+	time.sleep(0.3)
+	server.accepting.set()
+	filler.shutdown(socket.SHUT_WR)
+	t.join(5)
+	filler.close()
+	return result.get("s")
+
+
+# ---- reading the screen ----
+
+def section(scr, title_word):
+	"""Lines of the panel whose rule line contains title_word: (header, rows)."""
+	lines = scr.splitlines()
+	for i, l in enumerate(lines):
+		if title_word in l and ("\u2500" in l or l.startswith("-")):
+			rows = []
+			for r in lines[i + 2:]:
+				if "\u2500" in r[:3] or r.startswith("- ") or r.startswith("F1"):
+					break
+				if r.strip():
+					rows.append(r)
+			return (lines[i + 1] if i + 1 < len(lines) else ""), rows
+	return "", []
+
+
+def dest_table(scr):
+	"""Latency rows as dicts keyed by header (the sort arrow stripped)."""
+	hdr, rows = section(scr, "Connect latency")
+	names = [re.sub(r"[\u25bc\u25b2v^]$", "", h) if h not in ("DIST",) else h
+		 for h in hdr.split()]
+	out = []
+	for r in rows:
+		tok = r.split()
+		if len(tok) < len(names) - 1:
+			continue
+		out.append(dict(zip(names, tok)))
+	return out
+
+
+def session_rows(scr):
+	hdr, rows = section(scr, "Sessions")
+	return hdr, [r for r in rows if not r.strip().startswith("(")]
+
+
+def parse_duration(s):
+	"""tl_fmt_duration's units back to seconds."""
+	m = re.fullmatch(r"([\d.]+)(us|ms|s)", s or "")
+	if m:
+		return float(m.group(1)) * {"us": 1e-6, "ms": 1e-3, "s": 1.0}[m.group(2)]
+	m = re.fullmatch(r"(\d+)m(\d+)s", s or "")
+	if m:
+		return int(m.group(1)) * 60 + int(m.group(2))
+	return None
+
+
+def status(scr):
+	lines = scr.splitlines()
+	return "\n".join(lines[:2])
+
+
+def main():
+	ap = argparse.ArgumentParser()
+	ap.add_argument("--tcplens", required=True)
+	args = ap.parse_args()
+	binary = os.path.abspath(args.tcplens)
+	if os.geteuid() != 0:
+		print("1..0 # SKIP needs root (BPF)")
+		return 0
+	if not shutil.which("tmux"):
+		print("1..0 # SKIP tmux not installed")
+		return 0
+	tap = Tap()
+	tmux = Tmux()
+	servers = []
+	try:
+		run_all(tap, tmux, binary, servers)
+	except Exception:
+		import traceback
+		tap.ok(False, "monitor tests ran to the end", traceback.format_exc())
+	finally:
+		tmux.kill()
+		for s in servers:
+			s.close()
+	tmux = Tmux("term")
+	try:
+		sigterm_test(tap, tmux, binary)
+	except Exception:
+		import traceback
+		tap.ok(False, "SIGTERM test ran to the end", traceback.format_exc())
+	finally:
+		tmux.kill()
+	batch_tests(tap, binary)
+	return tap.done()
+
+
+def run_all(tap, tmux, binary, servers):
+	env = "LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen-256color"
+	tmux.start("env %s %s -d %s; echo TCPLENS-EXIT=$?; stty -a; sleep 600" % (env, binary, INTERVAL))
+	up, scr = wait_screen(tmux, lambda s: "tcplens up" in s and "Sessions" in s, 20)
+	if not tap.ok(up, "monitor starts: status line and session panel shown", scr):
+		return
+	pid = child_pid(tmux.pane_pid(), "tcplens")
+	tap.ok(pid is not None, "tcplens is a child of the pane's shell")
+
+	ok_srv = Server()
+	slow_srv = Server(backlog=0, autostart=False)
+	servers += [ok_srv, slow_srv]
+	refused = closed_port()
+	n_ok = 4
+	cpid = child_connects("tlui-client", ok_srv.port, n_ok)
+	for _ in range(2):
+		try:
+			socket.create_connection(("127.0.0.1", refused), timeout=2)
+		except ConnectionRefusedError:
+			pass
+	slow_s = slow_connect(slow_srv)
+	tap.ok(slow_s is not None and 0.8 < slow_s < 2.5,
+	       "ground truth: the slow connect took about 1 s (%s)" % slow_s)
+
+	okdest = "127.0.0.1:%d" % ok_srv.port
+	refdest = "127.0.0.1:%d" % refused
+	slowdest = "127.0.0.1:%d" % slow_srv.port
+
+	def all_there(s):
+		rows = {r.get("DESTINATION"): r for r in dest_table(s)}
+		return okdest in rows and refdest in rows and slowdest in rows
+	found, scr = wait_screen(tmux, all_there, 6)
+	tap.ok(found, "latency panel shows the three destinations", scr)
+	rows = {r.get("DESTINATION"): r for r in dest_table(scr)}
+	r = rows.get(okdest, {})
+	tap.ok(r.get("CONN") == str(n_ok) and r.get("FAIL") == "0",
+	       "accepted destination: CONN %d FAIL 0" % n_ok, r)
+	r = rows.get(refdest, {})
+	tap.ok(r.get("CONN") == "2" and r.get("FAIL") == "2" and r.get("REF/TMO") == "2/0"
+	       and r.get("P99") == "-", "refused destination: CONN 2 FAIL 2 REF/TMO 2/0, no latency", r)
+	r = rows.get(slowdest, {})
+	p99 = parse_duration(r.get("P99"))
+	tap.ok(p99 is not None and 0.9 <= p99 <= 1.6 and slow_s is not None and
+	       abs(p99 - slow_s) < 0.1, "slow destination: p99 %s, about 1 s like the client saw" %
+	       r.get("P99"), r)
+	drows = dest_table(scr)
+	tap.ok(drows and drows[0].get("DESTINATION") == slowdest,
+	       "default sort p99 descending: the slow destination is on top", scr)
+
+	hdr, srows = session_rows(scr)
+	mine = [l for l in srows if okdest in l]
+	tap.ok(len(mine) >= 2 * n_ok, "session table: %d sessions to the accepted port "
+	       "(client and server side of each)" % (2 * n_ok), scr)
+	tap.ok(any("tlui-client" in l and " %d " % cpid in l and " out " in l for l in mine),
+	       "session rows name the client process (pid %d, comm tlui-client, out)" % cpid, mine)
+	tap.ok(re.search(r"failed \d+", status(scr)) and
+	       int(re.search(r"failed (\d+)", status(scr)).group(1)) >= 2,
+	       "status line counts the failed connects", status(scr))
+	tap.ok("dropped 0" in status(scr), "status line shows dropped 0", status(scr))
+	first_time = srows[0].split()[0] if srows else ""
+	times = [l.split()[0] for l in srows]
+	tap.ok(times == sorted(times, reverse=True) and first_time,
+	       "session table is newest first", srows[:5])
+
+	# ---- sort (latency panel has the focus after Tab) ----
+	tmux.keys("Tab")
+	for _ in range(4):
+		tmux.keys("<")
+	ok, scr = wait_screen(tmux, lambda s: "sort CONN desc" in status(s), 3)
+	conns = [int(r["CONN"]) for r in dest_table(scr) if r.get("CONN", "").isdigit()]
+	tap.ok(ok and conns == sorted(conns, reverse=True) and len(conns) >= 3,
+	       "< < < < on the latency panel: sorted by CONN descending", scr)
+	tmux.keys("I")
+	ok, scr = wait_screen(tmux, lambda s: "sort CONN asc" in status(s), 3)
+	conns = [int(r["CONN"]) for r in dest_table(scr) if r.get("CONN", "").isdigit()]
+	tap.ok(ok and conns == sorted(conns) and len(conns) >= 3, "I inverts: CONN ascending", scr)
+	for _ in range(4):
+		tmux.keys(">")
+	ok, scr = wait_screen(tmux, lambda s: "sort P99 desc" in status(s), 3)
+	tap.ok(ok, "> > > > back to P99 (descending)", status(scr))
+	tmux.keys("Tab")
+	tmux.keys(">")
+	ok, scr = wait_screen(tmux, lambda s: "sort PID desc" in status(s), 3)
+	_, srows = session_rows(scr)
+	pids = [int(l.split()[1]) for l in srows if l.split()[1].isdigit()]
+	tap.ok(ok and pids == sorted(pids, reverse=True) and pids,
+	       "Tab, > on the session table: sorted by PID descending", scr)
+	tmux.keys("<")
+	ok, scr = wait_screen(tmux, lambda s: "sort TIME desc" in status(s), 3)
+	tap.ok(ok, "< back to TIME descending", status(scr))
+
+	# ---- filters ----
+	tmux.keys("\\")
+	ok, scr = wait_screen(tmux, lambda s: "Filter:" in s, 2)
+	tmux.keys("C-u")
+	tmux.literal("port=%d" % ok_srv.port)
+	tmux.keys("Enter")
+	ok, scr = wait_screen(tmux, lambda s: "filter port=%d" % ok_srv.port in status(s), 3)
+	_, srows = session_rows(scr)
+	drows = dest_table(scr)
+	tap.ok(ok and srows and all(":%d" % ok_srv.port in l for l in srows)
+	       and [r.get("DESTINATION") for r in drows] == [okdest],
+	       "filter port=N: only that port in both panels", scr)
+	tmux.keys("Escape")
+	ok, scr = wait_screen(tmux, lambda s: "filter none" in status(s), 3)
+	tap.ok(ok and any(refdest in l for l in scr.splitlines()), "Esc clears the filter", scr)
+
+	tmux.keys("F4")
+	wait_screen(tmux, lambda s: "Filter:" in s, 2)
+	tmux.keys("C-u")
+	tmux.literal("pid=%d" % cpid)
+	tmux.keys("Enter")
+	ok, scr = wait_screen(tmux, lambda s: "filter pid=%d" % cpid in status(s), 3)
+	_, srows = session_rows(scr)
+	tap.ok(ok and len(srows) == n_ok and all(l.split()[1] == str(cpid) for l in srows),
+	       "F4 filter pid=N: exactly the child's %d sessions" % n_ok, scr)
+
+	tmux.keys("\\")
+	wait_screen(tmux, lambda s: "Filter:" in s, 2)
+	tmux.keys("C-u")
+	tmux.literal("bogus=1")
+	tmux.keys("Enter")
+	ok, scr = wait_screen(tmux, lambda s: "filter not changed" in status(s), 3)
+	tap.ok(ok and "filter pid=%d" % cpid in status(scr),
+	       "malformed filter: reason in the status line, old filter kept", status(scr))
+	tmux.keys("Escape")	# closes the prompt
+	tmux.keys("Escape")	# clears the filter
+	wait_screen(tmux, lambda s: "filter none" in status(s), 3)
+
+	# ---- pause ----
+	tmux.keys("Z")
+	ok, scr = wait_screen(tmux, lambda s: "PAUSED" in status(s), 2)
+	tap.ok(ok, "Z pauses: PAUSED in the status line", status(scr))
+	new_srv = Server()
+	servers.append(new_srv)
+	newdest = "127.0.0.1:%d" % new_srv.port
+	for _ in range(3):
+		connect_once("127.0.0.1", new_srv.port)
+	time.sleep(2.0)		# four refresh intervals
+	scr = tmux.screen()
+	m = re.search(r"PAUSED \+(\d+) events", status(scr))
+	tap.ok(newdest not in scr and m and int(m.group(1)) >= 9,
+	       "while paused new traffic is not shown, and is counted (+events)", scr)
+	tmux.keys("Z")
+	ok, scr = wait_screen(tmux, lambda s: newdest in s and "PAUSED" not in status(s), 3)
+	tap.ok(ok, "after resume the new traffic appears", scr)
+
+	# ---- scroll: the view holds still while scrolled, follows at the top ----
+	for _ in range(30):
+		connect_once("127.0.0.1", ok_srv.port)
+	time.sleep(1.2)
+	tmux.keys("j", "j", "j")
+	ok, scr = wait_screen(tmux, lambda s: "scrolled" in s, 2)
+	_, before = session_rows(scr)
+	more = Server()
+	servers.append(more)
+	for _ in range(3):
+		connect_once("127.0.0.1", more.port)
+	time.sleep(1.5)
+	scr = tmux.screen()
+	_, after = session_rows(scr)
+	tap.ok(ok and before and after[:5] == before[:5] and
+	       not any(":%d" % more.port in l for l in after),
+	       "scrolled away: new rows do not move the view", scr)
+	tmux.keys("End")
+	time.sleep(0.3)
+	_, end_rows = session_rows(tmux.screen())
+	tmux.keys("Home")
+	ok, scr = wait_screen(tmux, lambda s: ":%d" % more.port in s and "scrolled" not in s, 3)
+	tap.ok(ok and end_rows != after, "End goes to the oldest rows, Home back to the newest "
+	       "(following again)", scr)
+	tmux.keys("NPage")
+	time.sleep(0.3)
+	_, pg = session_rows(tmux.screen())
+	tmux.keys("Home")
+	tap.ok(pg and pg[:3] != after[:3], "PgDn moves a page", pg[:3])
+
+	# ---- help, detail ----
+	tmux.keys("F1")
+	ok, scr = wait_screen(tmux, lambda s: "Help" in s and "sessions are kept" in s, 2)
+	tap.ok(ok and "200000" in scr and "(other)" in scr,
+	       "F1 help: keys, history retained (200000), max-dests folding", scr)
+	tmux.keys("Escape")
+	ok, scr = wait_screen(tmux, lambda s: "Connect latency" in s and "Help:" not in s, 2)
+	tap.ok(ok, "Esc closes help", scr)
+	tmux.keys("?")
+	ok1, _ = wait_screen(tmux, lambda s: "sessions are kept" in s, 2)
+	tmux.keys("q")
+	ok2, _ = wait_screen(tmux, lambda s: "Connect latency" in s, 2)
+	tap.ok(ok1 and ok2, "? opens help, q goes back (without quitting)")
+
+	tmux.keys("\\")
+	wait_screen(tmux, lambda s: "Filter:" in s, 2)
+	tmux.keys("C-u")
+	tmux.literal("port=%d" % slow_srv.port)
+	tmux.keys("Enter")
+	wait_screen(tmux, lambda s: "filter port=%d" % slow_srv.port in status(s), 3)
+	tmux.keys("Home", "Enter")
+	ok, scr = wait_screen(tmux, lambda s: "Session detail" in s, 2)
+	tap.ok(ok and "Remote port" in scr and ("%d" % slow_srv.port) in scr and
+	       "Smoothed RTT" in scr, "Enter on a session: detail view with every field", scr)
+	tmux.keys("Escape")
+	wait_screen(tmux, lambda s: "Connect latency" in s, 2)
+	tmux.keys("Tab", "Home", "Enter")
+	ok, scr = wait_screen(tmux, lambda s: "Destination detail" in s, 2)
+	m = re.search(r"p99\s+(\S+)", scr)
+	v = parse_duration(m.group(1)) if m else None
+	tap.ok(ok and slowdest in scr and "Histogram" in scr and v and 0.9 <= v <= 1.6,
+	       "Enter on the slow destination: quantiles (p99 about 1 s) and histogram", scr)
+	tmux.keys("Escape")
+	ok, scr = wait_screen(tmux, lambda s: "Connect latency" in s, 2)
+	tap.ok(ok, "Esc returns from the detail view", scr)
+	tmux.keys("Escape")
+	tmux.keys("Tab")
+	wait_screen(tmux, lambda s: "filter none" in status(s), 3)
+
+	# ---- resize ----
+	tmux.resize(80, 24)
+	ok, scr = wait_screen(tmux, lambda s: max(len(l) for l in s.splitlines() or [""]) <= 80
+			      and "Connect latency" in s and "REMOTE" in s, 4)
+	lines = scr.splitlines()
+	tap.ok(ok and len(lines) <= 24 and "LOCAL" in scr and "DESTINATION" in scr and
+	       "dropped" in lines[0], "resized to 80x24: status, both panels, addresses kept", scr)
+	tmux.resize(30, 8)
+	ok, scr = wait_screen(tmux, lambda s: "too small" in s, 4)
+	tap.ok(ok, "a too-small terminal gets a readable message", scr)
+	tmux.resize(COLS, ROWS)
+	ok, scr = wait_screen(tmux, lambda s: "Connect latency" in s, 4)
+	tap.ok(ok, "back to 120x40", scr)
+
+	# ---- quit ----
+	tmux.keys("q")
+	ok, scr = wait_screen(tmux, lambda s: "TCPLENS-EXIT=" in s and "icanon" in s, 6)
+	tap.ok(ok and "TCPLENS-EXIT=0" in scr, "q quits with status 0", scr)
+	tap.ok("tcplens up" not in scr and "Connect latency" not in scr,
+	       "the alternate screen is gone after quit", scr)
+	flags = scr.split()
+	tap.ok("icanon" in flags and "echo" in flags, "terminal modes restored (icanon echo)", scr)
+	tap.ok(pid is None or not os.path.exists("/proc/%d" % pid), "tcplens process has exited")
+
+
+
+def sigterm_test(tap, tmux, binary):
+	"""Also: an ASCII locale gets ASCII rules, and --no-color starts fine."""
+	tmux.start("env LANG=C LC_ALL=C TERM=screen-256color %s --no-color; echo TCPLENS-EXIT=$?; "
+		   "stty -a; sleep 600" % binary)
+	up, scr = wait_screen(tmux, lambda s: "tcplens up" in s and "Connect latency" in s, 20)
+	tap.ok(up and "\u2500" not in scr and "- Sessions" in scr and "- Connect latency" in scr,
+	       "C locale, --no-color: ASCII rules, no line-drawing characters", scr)
+	pid = child_pid(tmux.pane_pid(), "tcplens")
+	if pid:
+		os.kill(pid, 15)
+	ok, scr = wait_screen(tmux, lambda s: "TCPLENS-EXIT=" in s and "icanon" in s, 6)
+	flags = scr.split()
+	tap.ok(up and ok and "TCPLENS-EXIT=0" in scr and "icanon" in flags and
+	       "tcplens up" not in scr, "SIGTERM: exit 0 and the terminal restored", scr)
+
+
+def batch_tests(tap, binary):
+	srv = Server()
+	other = Server()
+	try:
+		t0 = time.time()
+		p = subprocess.Popen([binary, "-b", "-n", "2", "-d", "0.5"], stdout=subprocess.PIPE,
+				     stderr=subprocess.PIPE, text=True)
+		out, err = p.communicate(timeout=30)
+		dt = time.time() - t0
+		snaps = [l for l in out.splitlines() if l.startswith("tcplens ")]
+		tap.ok(p.returncode == 0 and len(snaps) == 2 and out.count("Connect latency") == 2,
+		       "-b -n 2 -d 0.5: two snapshots, exit 0 (%.1f s)" % dt,
+		       "rc=%s\nstderr=%s\n%s" % (p.returncode, err, out[-2000:]))
+
+		# -f: the filter applies to batch snapshots; traffic made while it runs
+		p = subprocess.Popen([binary, "-b", "-n", "1", "-d", "2", "-f", "port=%d" % srv.port],
+				     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+		time.sleep(1.0)		# probes attach
+		for _ in range(2):
+			connect_once("127.0.0.1", srv.port)
+			connect_once("127.0.0.1", other.port)
+		out, err = p.communicate(timeout=30)
+		tap.ok(p.returncode == 0 and ("127.0.0.1:%d" % srv.port) in out and
+		       ":%d" % other.port not in out and "filter: port=%d" % srv.port in out,
+		       "-b -f port=N: that port's rows only", out[-3000:] + err)
+
+		p = subprocess.run([binary, "-b", "-n", "1", "-f", "nonsense=="],
+				   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
+		tap.ok(p.returncode == 2 and "filter" in p.stderr and not p.stdout,
+		       "-f with a malformed filter: one line on stderr, exit 2",
+		       "rc=%s stderr=%s" % (p.returncode, p.stderr))
+	finally:
+		srv.close()
+		other.close()
+
+
+if __name__ == "__main__":
+	sys.exit(main())

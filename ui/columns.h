@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Column descriptors, as ss has them: each table says what its columns are;
+ * widths are measured from the rows about to be drawn, then fitted to the
+ * screen by priority (low priority shrinks and drops first).
+ */
+#ifndef TCPLENS_UI_COLUMNS_H
+#define TCPLENS_UI_COLUMNS_H
+
+#include "canvas.h"
+
+#define TL_MAX_COLS 16
+/* Columns at or above this priority (addresses) shrink and drop last. */
+#define TL_PRIO_ESSENTIAL 10
+
+struct tl_coldesc {
+	const char *header;
+	unsigned char align;	/* enum tl_align */
+	unsigned char trunc;	/* enum tl_trunc, when shrunk */
+	unsigned char min_w;	/* shrinks down to this; 0: never shrinks */
+	unsigned char max_w;	/* measured widths are capped here; 0: no cap */
+	unsigned char prio;	/* higher survives longer */
+	int sort_id;		/* the model's sort column, or -1 */
+};
+
+struct tl_layout {
+	int n;			/* columns shown, left to right */
+	int col[TL_MAX_COLS];	/* descriptor index */
+	int x[TL_MAX_COLS];
+	int w[TL_MAX_COLS];
+	int total;		/* cells used */
+};
+
+/*
+ * natural[i]: the widest cell of column i (header included). Fits the columns
+ * into avail cells with one blank between columns.
+ */
+void tl_layout_fit(const struct tl_coldesc *d, int ncols, const int *natural, int avail,
+		   struct tl_layout *out);
+/* Which shown column covers cell x, or -1. */
+int tl_layout_hit(const struct tl_layout *l, int x);
+
+#endif

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The help screen: every key, and what the monitor keeps. */
+#include <stdio.h>
+
+#include "state.h"
+
+static const char *const keys_text[] = {
+	"#Keys (they act at once; collection goes on while this is shown)",
+	"  F1 h ?        this help                q F10 Ctrl-C   quit",
+	"  Tab           focus the session table or the latency panel",
+	"  Up Down j k   move the cursor          PgUp PgDn      a page",
+	"  Home End      first / last row; at the top, new sessions scroll in",
+	"  Enter         details of the row: every field, full IPv6 addresses,",
+	"                and for a destination its latency histogram",
+	"  Esc           back from detail/help/log; on the main screen: clear filter",
+	"  F6 > .        sort by the next column   < ,  by the previous column",
+	"  I             invert the sort order     click a header: sort by it,",
+	"                click it again: invert    (keys act on the focused panel)",
+	"  F4 \\          filter prompt: Enter applies, Esc cancels, empty clears",
+	"  F3 /          search prompt: jumps to the next row with the text; n next",
+	"  Z space       pause / resume the view (collection never pauses)",
+	"  + -           refresh interval longer / shorter",
+	"  g             latency grouping: destination, address, port, process",
+	"  w             latency window: since start, last 60 s, last 10 s",
+	"  l             log of warnings and messages",
+	"",
+	"#Filter language (both panels; all terms must hold; ! negates a term)",
+	"  pid=N  comm=TEXT (substring)  port=N (either side)  lport=N  rport=N",
+	"  addr=IP or addr=CIDR  fam=4|6  dir=in|out  result=ok|fail  lat>MS",
+	"  e.g.  port=443 !comm=curl      addr=10.0.0.0/8 result=fail",
+	"  Command line: -f EXPR; -p PID -L PORTS -D PORTS -4 -6 filter in the kernel",
+	"",
+	"#Columns",
+	"  Sessions: TIME of the end; DIR out (we connected) / in (accepted);",
+	"  TX RX payload bytes; LIFE handshake start to close; RETR retransmitted",
+	"  segments; RTT smoothed round-trip time at close.",
+	"  Latency: CONN connects; FAIL failed (REF/TMO refused / timed out);",
+	"  P50 P90 P99 MAX LAST over answered connects; DIST log-scale histogram.",
+	"",
+};
+
+void tl_help_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h)
+{
+	enum { NK = sizeof(keys_text) / sizeof(keys_text[0]) };
+	const struct tl_options *o = ui->opt;
+	const char *lines[NK + 8];
+	char l1[160], l2[160], l3[160], l4[160];
+	size_t n = 0, i;
+
+	snprintf(l1, sizeof(l1), "#What is kept");
+	snprintf(l2, sizeof(l2),
+		 "  History: the newest %zu sessions are kept (now %zu); older ones go.",
+		 tl_model_history_cap(ui->m), tl_model_history_len(ui->m));
+	snprintf(l3, sizeof(l3),
+		 "  Latency: %zu rows per grouping at most; the rest fold into \"(other)\".",
+		 o->max_dests);
+	snprintf(l4, sizeof(l4),
+		 "  Percentiles: at most 1%% relative error; windows are exact merges.");
+	lines[n++] = l1;
+	lines[n++] = l2;
+	lines[n++] = l3;
+	lines[n++] = l4;
+	lines[n++] = "";
+	for (i = 0; i < NK; i++)
+		lines[n++] = keys_text[i];
+	tl_text_page_draw(ui, c, y, h, "Help: Esc or q to go back", lines, n);
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Puts the whole screen together on a canvas. */
+#include <stdio.h>
+
+#include "state.h"
+
+static const struct {
+	const char *key, *label;
+} footer[] = {
+	{ "F1", "Help " }, { "F3", "Search " }, { "F4", "Filter " }, { "F6", "Sort " },
+	{ "F10", "Quit " }, { "Tab", " Focus " }, { "Enter", " Detail " }, { "Space", " Pause " },
+	{ "g", " Group " }, { "w", " Window " }, { "l", " Log" },
+};
+
+static void draw_footer(const struct tl_ui *ui, struct tl_canvas *c, int y)
+{
+	size_t i;
+	int x = 0;
+
+	tl_canvas_fill(c, 0, y, c->w, L' ', TL_ST_NORMAL);
+	if (ui->prompt != TL_PROMPT_NONE) {
+		x = tl_canvas_print(c, 0, y, ui->prompt == TL_PROMPT_FILTER ? "Filter: " : "Search: ",
+				    TL_ST_KEY);
+		x += tl_canvas_print(c, x, y, ui->input, TL_ST_NORMAL);
+		tl_canvas_fill(c, x, y, 1, L'_', TL_ST_SELECTED);
+		tl_canvas_print(c, x + 2, y, ui->prompt == TL_PROMPT_FILTER ?
+				"(Enter applies, Esc cancels, empty clears)" :
+				"(Enter next match, Esc closes)", TL_ST_DIM);
+		return;
+	}
+	for (i = 0; i < sizeof(footer) / sizeof(footer[0]) && x < c->w; i++) {
+		x += tl_canvas_print(c, x, y, footer[i].key, TL_ST_KEY);
+		x += tl_canvas_print(c, x, y, footer[i].label, TL_ST_NORMAL);
+	}
+}
+
+void tl_screen_compose(struct tl_ui *ui, struct tl_canvas *c)
+{
+	int body, dh, y;
+
+	tl_canvas_clear(c);
+	if (c->w < TL_MIN_W || c->h < TL_MIN_H) {
+		char msg[120];
+
+		snprintf(msg, sizeof(msg), "Terminal too small (%dx%d).", c->w, c->h);
+		tl_canvas_print(c, 0, 0, msg, TL_ST_WARN);
+		snprintf(msg, sizeof(msg), "tcplens needs at least %dx%d.", TL_MIN_W, TL_MIN_H);
+		tl_canvas_print(c, 0, 1, msg, TL_ST_NORMAL);
+		tl_canvas_print(c, 0, 2, "Still collecting. q quits.", TL_ST_NORMAL);
+		return;
+	}
+	tl_status_draw(ui, c, 0);
+	y = TL_STATUS_LINES;
+	body = c->h - TL_STATUS_LINES - 1;
+	switch (ui->screen) {
+	case TL_SCREEN_HELP:
+		tl_help_draw(ui, c, y, body);
+		break;
+	case TL_SCREEN_LOG:
+		tl_logview_draw(ui, c, y, body);
+		break;
+	case TL_SCREEN_DETAIL:
+		tl_detail_draw(ui, c, y, body);
+		break;
+	default:
+		/* the latency panel takes what its rows need, up to 2/5 of the body */
+		dh = (int)tl_dest_view_len(ui->dv) + 2;
+		if (dh > body * 2 / 5)
+			dh = body * 2 / 5;
+		if (dh < 5)
+			dh = 5;
+		tl_session_panel_draw(ui, c, y, body - dh);
+		tl_dest_panel_draw(ui, c, y + body - dh, dh);
+		break;
+	}
+	draw_footer(ui, c, c->h - 1);
+}

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * What the monitor is showing: views of the model, the user's choices, scroll
+ * positions. Screens are drawn from it; keys change it. No curses here.
+ */
+#ifndef TCPLENS_UI_STATE_H
+#define TCPLENS_UI_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "canvas.h"
+#include "cli.h"
+#include "columns.h"
+#include "model/model.h"
+
+enum tl_focus { TL_FOCUS_SESSIONS = 0, TL_FOCUS_DESTS };
+enum tl_screen { TL_SCREEN_MAIN = 0, TL_SCREEN_HELP, TL_SCREEN_DETAIL, TL_SCREEN_LOG };
+enum tl_prompt { TL_PROMPT_NONE = 0, TL_PROMPT_FILTER, TL_PROMPT_SEARCH };
+
+/* A scrolling list: the cursor row and the first row drawn. */
+struct tl_scroll {
+	size_t sel;
+	size_t top;
+	int rows;		/* rows visible when last drawn */
+};
+
+#define TL_DETAIL_NQ 8
+extern const double tl_detail_q[TL_DETAIL_NQ];
+
+/* A copy of what Enter was pressed on, so later refreshes do not change it. */
+struct tl_detail {
+	bool is_dest;
+	struct tl_record rec;
+	struct tl_dest_row row;
+	enum tl_group group;
+	enum tl_window win;
+	uint64_t q_ns[TL_DETAIL_NQ];
+};
+
+#define TL_INPUT_MAX 256
+
+struct tl_ui {
+	const struct tl_options *opt;
+	struct tl_model *m;
+	struct tl_session_view *sv;
+	struct tl_dest_view *dv;
+	struct tl_filter *filter;
+
+	enum tl_scol scol;
+	bool sdesc;
+	enum tl_dcol dcol;
+	bool ddesc;
+	enum tl_group group;
+	enum tl_window win;
+
+	enum tl_focus focus;
+	enum tl_screen screen;
+	enum tl_prompt prompt;
+	struct tl_scroll sp, dp, sub;	/* sessions, destinations, help/log/detail */
+
+	char input[TL_INPUT_MAX];	/* the prompt being typed */
+	char search[TL_INPUT_MAX];	/* the last search */
+	char msg[TL_INPUT_MAX];		/* one-shot message for the status line */
+	bool msg_warn;
+
+	bool paused;
+	uint64_t paused_sessions, paused_connects;	/* totals when paused */
+
+	double interval_s;
+	uint64_t start_mono_ns;
+	uint64_t view_wall_ns;		/* wall clock of the last view rebuild */
+	double rate_sessions, rate_connects;	/* per second, last interval */
+	uint64_t rate_base_sessions, rate_base_connects, rate_base_mono_ns;
+
+	struct tl_detail detail;
+
+	/* where the last draw put the headers, for mouse clicks */
+	int shdr_y, dhdr_y;
+	struct tl_layout slay, dlay;
+
+	bool utf8;
+	bool color;
+	bool batch;
+};
+
+uint64_t tl_ui_mono_ns(void);
+uint64_t tl_ui_wall_ns(void);
+
+/* ui/views.c */
+int tl_ui_init(struct tl_ui *ui, const struct tl_options *opt, struct tl_model *m);
+void tl_ui_fini(struct tl_ui *ui);
+/* Rebuild both views from the model (unless paused and !force), keeping the
+ * cursor on the same row when the user has scrolled away from the top. */
+void tl_ui_update_views(struct tl_ui *ui, bool force);
+/* Once per refresh interval: the per-second rates. */
+void tl_ui_update_rates(struct tl_ui *ui);
+/* Parse and apply; on error keep the old filter and put the reason in msg. */
+int tl_ui_set_filter(struct tl_ui *ui, const char *text);
+void tl_ui_message(struct tl_ui *ui, bool warn, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void tl_ui_pause(struct tl_ui *ui, bool pause);
+/* Keeps the cursor inside [0, len) and on screen. */
+void tl_scroll_fit(struct tl_scroll *s, size_t len, int rows);
+
+/* ui/session_panel.c */
+#define TL_CELL_MAX 72
+enum tl_sesscol {
+	TL_SC_TIME = 0, TL_SC_PID, TL_SC_COMM, TL_SC_DIR, TL_SC_LOCAL, TL_SC_REMOTE,
+	TL_SC_TX, TL_SC_RX, TL_SC_LIFE, TL_SC_RETR, TL_SC_RTT, TL_SC_COUNT,
+};
+extern const struct tl_coldesc tl_session_cols[TL_SC_COUNT];
+void tl_session_cells(const struct tl_record *r, char cells[][TL_CELL_MAX]);
+/* Draws title, header and rows into [y, y+h). */
+void tl_session_panel_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h);
+
+/* ui/latency_panel.c */
+enum tl_destcol {
+	TL_DC_KEY = 0, TL_DC_CONN, TL_DC_FAIL, TL_DC_REFTMO, TL_DC_P50, TL_DC_P90,
+	TL_DC_P99, TL_DC_MAX, TL_DC_LAST, TL_DC_DIST, TL_DC_COUNT,
+};
+extern const struct tl_coldesc tl_dest_cols[TL_DC_COUNT];
+void tl_dest_cells(const struct tl_dest_row *row, enum tl_group g, char cells[][TL_CELL_MAX]);
+void tl_dest_key(char *buf, size_t len, const struct tl_dest_row *row, enum tl_group g);
+const char *tl_dest_key_header(enum tl_group g);
+/* The distribution drawn in w cells (a sparkline of row->hist). */
+void tl_dest_spark(char *buf, size_t len, const struct tl_dest_row *row, int w, bool utf8);
+void tl_dest_panel_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h);
+
+/* ui/status.c */
+#define TL_STATUS_LINES 2
+void tl_status_draw(const struct tl_ui *ui, struct tl_canvas *c, int y);
+const char *tl_group_name(enum tl_group g);
+const char *tl_window_name(enum tl_window w);
+
+/* ui/help.c, ui/detail.c, ui/logview.c: full screens below the status */
+void tl_help_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h);
+void tl_detail_open(struct tl_ui *ui);
+void tl_detail_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h);
+void tl_logview_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h);
+/* Draws lines[first..] into [y, y+h), clamping ui->sub. */
+void tl_text_page_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h, const char *title,
+		       const char *const *lines, size_t n);
+
+/* ui/screen.c */
+#define TL_MIN_W 40
+#define TL_MIN_H 10
+void tl_screen_compose(struct tl_ui *ui, struct tl_canvas *c);
+
+/* ui/keys.c */
+enum {
+	TL_ACT_NONE = 0,
+	TL_ACT_DRAW = 1,	/* redraw the screen */
+	TL_ACT_REBUILD = 2,	/* rebuild the views, then redraw */
+	TL_ACT_QUIT = 4,
+	TL_ACT_INTERVAL = 8,	/* the refresh interval changed */
+};
+/* fn: key is a curses key code (KEY_*), else a character. */
+int tl_keys_handle(struct tl_ui *ui, int key, bool fn);
+int tl_keys_click(struct tl_ui *ui, int x, int y);
+
+/* ui/search.c */
+/* Moves the focused panel's cursor to the next row containing text, starting
+ * at the cursor (include_cur) or after it. Returns true if found. */
+bool tl_search_next(struct tl_ui *ui, const char *text, bool include_cur);
+
+#endif

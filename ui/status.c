@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The two status lines at the top of the monitor. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "format.h"
+#include "state.h"
+
+const char *tl_group_name(enum tl_group g)
+{
+	switch (g) {
+	case TL_GROUP_ADDR: return "address";
+	case TL_GROUP_PORT: return "port";
+	case TL_GROUP_PROCESS: return "process";
+	default: return "destination";
+	}
+}
+
+const char *tl_window_name(enum tl_window w)
+{
+	switch (w) {
+	case TL_WIN_60S: return "last 60s";
+	case TL_WIN_10S: return "last 10s";
+	default: return "since start";
+	}
+}
+
+/* A status line is a list of styled pieces, laid out once they are known. */
+#define TL_SEGS 24
+struct line {
+	int n;
+	char text[TL_SEGS][TL_INPUT_MAX + 64];
+	enum tl_style st[TL_SEGS];
+};
+
+static void add(struct line *l, enum tl_style st, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void add(struct line *l, enum tl_style st, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (l->n >= TL_SEGS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(l->text[l->n], sizeof(l->text[0]), fmt, ap);
+	va_end(ap);
+	l->st[l->n++] = st;
+}
+
+static int line_width(const struct line *l)
+{
+	int i, w = 0;
+
+	for (i = 0; i < l->n; i++)
+		w += tl_text_width(l->text[i]);
+	return w;
+}
+
+static void put_line(struct tl_canvas *c, int y, const struct line *l)
+{
+	int i, x = 0;
+
+	tl_canvas_fill(c, 0, y, c->w, L' ', TL_ST_STATUS);
+	for (i = 0; i < l->n; i++)
+		x += tl_canvas_print(c, x, y, l->text[i], l->st[i]);
+}
+
+static const char *sort_header(const struct tl_ui *ui)
+{
+	int i;
+
+	if (ui->focus == TL_FOCUS_DESTS) {
+		for (i = 0; i < TL_DC_COUNT; i++)
+			if (tl_dest_cols[i].sort_id == (int)ui->dcol)
+				return i == TL_DC_KEY ? tl_dest_key_header(ui->group) : tl_dest_cols[i].header;
+	} else {
+		for (i = 0; i < TL_SC_COUNT; i++)
+			if (tl_session_cols[i].sort_id == (int)ui->scol)
+				return tl_session_cols[i].header;
+	}
+	return "?";
+}
+
+static void counters(const struct tl_ui *ui, struct line *l, bool compact)
+{
+	const struct tl_model_totals *t = tl_model_totals(ui->m);
+	uint64_t dropped = t->dropped_ringbuf + t->dropped_map;
+	char up[32], ival[32];
+
+	tl_fmt_duration(up, sizeof(up), tl_ui_mono_ns() - ui->start_mono_ns);
+	tl_fmt_duration(ival, sizeof(ival), (uint64_t)(ui->interval_s * 1e9 + 0.5));
+	l->n = 0;
+	add(l, TL_ST_STATUS, compact ? "up " : "tcplens up ");
+	add(l, TL_ST_STATUS_VALUE, "%s", up);
+	add(l, TL_ST_STATUS, compact ? " sess " : "  sessions ");
+	add(l, TL_ST_STATUS_VALUE, "%" PRIu64, t->sessions);
+	add(l, TL_ST_STATUS, compact ? " %.0f/s conn " : " (%.1f/s)  connects ", ui->rate_sessions);
+	add(l, TL_ST_STATUS_VALUE, "%" PRIu64, t->connects);
+	add(l, TL_ST_STATUS, compact ? " %.0f/s failed " : " (%.1f/s)  failed ", ui->rate_connects);
+	add(l, t->connects_failed ? TL_ST_FAIL : TL_ST_STATUS_VALUE, "%" PRIu64, t->connects_failed);
+	add(l, TL_ST_STATUS, compact ? " dropped " : "  dropped ");
+	if (!dropped)
+		add(l, TL_ST_STATUS_VALUE, "0");
+	else if (compact)
+		add(l, TL_ST_WARN, "%" PRIu64, dropped);
+	else
+		add(l, TL_ST_WARN, "%" PRIu64 " (ring %" PRIu64 ", map %" PRIu64 ")", dropped,
+		    t->dropped_ringbuf, t->dropped_map);
+	add(l, TL_ST_STATUS, compact ? " every " : "  every ");
+	add(l, TL_ST_STATUS_VALUE, "%s", ival);
+}
+
+static void choices(const struct tl_ui *ui, struct line *l, bool compact)
+{
+	const struct tl_model_totals *t = tl_model_totals(ui->m);
+	bool desc = ui->focus == TL_FOCUS_DESTS ? ui->ddesc : ui->sdesc;
+
+	l->n = 0;
+	if (ui->paused) {
+		uint64_t since = t->sessions - ui->paused_sessions + t->connects - ui->paused_connects;
+
+		add(l, TL_ST_PAUSED, " PAUSED +%" PRIu64 " events ", since);
+		add(l, TL_ST_STATUS, " ");
+	}
+	add(l, TL_ST_STATUS, "sort ");
+	add(l, TL_ST_STATUS_VALUE, "%s %s", sort_header(ui), desc ? "desc" : "asc");
+	add(l, TL_ST_STATUS, "  filter ");
+	add(l, ui->filter ? TL_ST_STATUS_VALUE : TL_ST_STATUS, "%s",
+	    ui->filter ? tl_filter_text(ui->filter) : "none");
+	if (ui->msg[0]) {
+		add(l, TL_ST_STATUS, "  ");
+		add(l, ui->msg_warn ? TL_ST_WARN : TL_ST_STATUS_VALUE, "%s", ui->msg);
+	}
+	add(l, TL_ST_STATUS, compact ? "  by " : "  group ");
+	add(l, TL_ST_STATUS_VALUE, "%s", tl_group_name(ui->group));
+	add(l, TL_ST_STATUS, compact ? " " : "  window ");
+	add(l, TL_ST_STATUS_VALUE, "%s", tl_window_name(ui->win));
+}
+
+void tl_status_draw(const struct tl_ui *ui, struct tl_canvas *c, int y)
+{
+	struct line l;
+
+	counters(ui, &l, false);
+	if (line_width(&l) > c->w)
+		counters(ui, &l, true);
+	put_line(c, y, &l);
+	choices(ui, &l, false);
+	if (line_width(&l) > c->w)
+		choices(ui, &l, true);
+	put_line(c, y + 1, &l);
+}

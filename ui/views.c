@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Keeping the monitor's views of the model up to date. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "state.h"
+
+uint64_t tl_ui_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+uint64_t tl_ui_wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+int tl_ui_init(struct tl_ui *ui, const struct tl_options *opt, struct tl_model *m)
+{
+	memset(ui, 0, sizeof(*ui));
+	ui->opt = opt;
+	ui->m = m;
+	ui->scol = TL_SCOL_TIME;
+	ui->sdesc = true;
+	ui->dcol = TL_DCOL_P99;
+	ui->ddesc = true;
+	ui->interval_s = opt->interval_s > 0 ? opt->interval_s : 1.0;
+	ui->start_mono_ns = tl_ui_mono_ns();
+	ui->rate_base_mono_ns = ui->start_mono_ns;
+	ui->sv = tl_session_view_new();
+	ui->dv = tl_dest_view_new();
+	if (!ui->sv || !ui->dv) {
+		tl_ui_fini(ui);
+		return -ENOMEM;
+	}
+	if (opt->filter && *opt->filter) {
+		char err[200];
+
+		ui->filter = tl_filter_parse(opt->filter, err, sizeof(err));
+		if (!ui->filter) {
+			tl_ui_fini(ui);
+			tl_ui_message(ui, true, "bad filter '%s': %s", opt->filter, err);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+void tl_ui_fini(struct tl_ui *ui)
+{
+	tl_session_view_free(ui->sv);
+	tl_dest_view_free(ui->dv);
+	tl_filter_free(ui->filter);
+	ui->sv = NULL;
+	ui->dv = NULL;
+	ui->filter = NULL;
+}
+
+void tl_ui_message(struct tl_ui *ui, bool warn, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ui->msg, sizeof(ui->msg), fmt, ap);
+	va_end(ap);
+	ui->msg_warn = warn;
+}
+
+int tl_ui_set_filter(struct tl_ui *ui, const char *text)
+{
+	struct tl_filter *f = NULL;
+	char err[200] = "";
+
+	while (*text == ' ')
+		text++;
+	if (*text) {
+		f = tl_filter_parse(text, err, sizeof(err));
+		if (!f) {
+			tl_ui_message(ui, true, "filter not changed: %s", err[0] ? err : "malformed");
+			return -EINVAL;
+		}
+	}
+	tl_filter_free(ui->filter);
+	ui->filter = f;
+	ui->sp.sel = ui->sp.top = 0;
+	ui->dp.sel = ui->dp.top = 0;
+	return 0;
+}
+
+void tl_ui_pause(struct tl_ui *ui, bool pause)
+{
+	const struct tl_model_totals *t = tl_model_totals(ui->m);
+
+	ui->paused = pause;
+	ui->paused_sessions = t->sessions;
+	ui->paused_connects = t->connects;
+}
+
+void tl_ui_update_rates(struct tl_ui *ui)
+{
+	const struct tl_model_totals *t = tl_model_totals(ui->m);
+	uint64_t now = tl_ui_mono_ns();
+	double dt = (now - ui->rate_base_mono_ns) / 1e9;
+
+	if (dt <= 0)
+		return;
+	ui->rate_sessions = (t->sessions - ui->rate_base_sessions) / dt;
+	ui->rate_connects = (t->connects - ui->rate_base_connects) / dt;
+	ui->rate_base_sessions = t->sessions;
+	ui->rate_base_connects = t->connects;
+	ui->rate_base_mono_ns = now;
+}
+
+static bool same_session(const struct tl_record *a, const struct tl_record *b)
+{
+	return a->ts_ns == b->ts_ns && a->lport == b->lport && a->rport == b->rport &&
+	       a->pid == b->pid && a->span_ns == b->span_ns &&
+	       !memcmp(a->raddr, b->raddr, sizeof(a->raddr));
+}
+
+static bool same_dest(const struct tl_dest_row *a, const struct tl_dest_row *b)
+{
+	return a->family == b->family && a->is_other == b->is_other && a->port == b->port &&
+	       a->pid == b->pid && a->owner_known == b->owner_known &&
+	       !memcmp(a->addr, b->addr, sizeof(a->addr)) && !strcmp(a->comm, b->comm);
+}
+
+static void clamp_scroll(struct tl_scroll *s, size_t len)
+{
+	if (!len) {
+		s->sel = s->top = 0;
+		return;
+	}
+	if (s->sel >= len)
+		s->sel = len - 1;
+	if (s->top > s->sel)
+		s->top = s->sel;
+}
+
+/* Puts the cursor back on `old` (now at index found) at the same screen row. */
+static void keep_row(struct tl_scroll *s, size_t found, size_t len)
+{
+	size_t off = s->sel - s->top;
+
+	s->sel = found;
+	s->top = found >= off ? found - off : 0;
+	clamp_scroll(s, len);
+}
+
+static void update_sessions(struct tl_ui *ui)
+{
+	bool follow = ui->sp.sel == 0 && ui->sp.top == 0;
+	struct tl_record old;
+	size_t i, len, guess, old_len = tl_session_view_len(ui->sv);
+	bool have_old = false;
+
+	if (!follow && ui->sp.sel < old_len) {
+		old = *tl_session_view_get(ui->sv, ui->sp.sel);
+		have_old = true;
+	}
+	tl_session_view_update(ui->sv, ui->m, ui->filter, ui->scol, ui->sdesc);
+	len = tl_session_view_len(ui->sv);
+	if (!have_old) {
+		clamp_scroll(&ui->sp, len);
+		return;
+	}
+	/* newest-first tables move old rows down by the rows added: look there first */
+	guess = ui->sp.sel + (len > old_len ? len - old_len : 0);
+	if (guess < len && same_session(tl_session_view_get(ui->sv, guess), &old)) {
+		keep_row(&ui->sp, guess, len);
+		return;
+	}
+	for (i = 0; i < len; i++) {
+		if (same_session(tl_session_view_get(ui->sv, i), &old)) {
+			keep_row(&ui->sp, i, len);
+			return;
+		}
+	}
+	clamp_scroll(&ui->sp, len);
+}
+
+static void update_dests(struct tl_ui *ui)
+{
+	struct tl_dest_row old;
+	size_t i, len, old_len = tl_dest_view_len(ui->dv);
+	bool have_old = false;
+
+	if (ui->dp.sel > 0 && ui->dp.sel < old_len) {
+		old = *tl_dest_view_get(ui->dv, ui->dp.sel);
+		have_old = true;
+	}
+	tl_dest_view_update(ui->dv, ui->m, ui->group, ui->win, ui->filter, ui->dcol, ui->ddesc,
+			    ui->view_wall_ns);
+	len = tl_dest_view_len(ui->dv);
+	if (have_old) {
+		for (i = 0; i < len; i++) {
+			if (same_dest(tl_dest_view_get(ui->dv, i), &old)) {
+				keep_row(&ui->dp, i, len);
+				return;
+			}
+		}
+	}
+	clamp_scroll(&ui->dp, len);
+}
+
+void tl_ui_update_views(struct tl_ui *ui, bool force)
+{
+	if (ui->paused && !force)
+		return;
+	ui->view_wall_ns = tl_ui_wall_ns();
+	update_sessions(ui);
+	update_dests(ui);
+	if (ui->paused)
+		tl_ui_pause(ui, true);	/* the snapshot now includes everything so far */
+}
+
+void tl_scroll_fit(struct tl_scroll *s, size_t len, int rows)
+{
+	if (rows < 1)
+		rows = 1;
+	if (!len) {
+		s->sel = s->top = 0;
+		return;
+	}
+	if (s->sel >= len)
+		s->sel = len - 1;
+	if (s->sel < s->top)
+		s->top = s->sel;
+	if (s->sel >= s->top + (size_t)rows)
+		s->top = s->sel - rows + 1;
+	/* no blank rows below the end while there is history above */
+	if (s->top + rows > len)
+		s->top = len > (size_t)rows ? len - rows : 0;
+}
