@@ -49,8 +49,9 @@ const struct tl_record *tl_model_history_get(const struct tl_model *m, size_t i)
 /* NULL on a malformed expression, with a one-line reason in err. */
 struct tl_filter *tl_filter_parse(const char *expr, char *err, size_t errlen);
 void tl_filter_free(struct tl_filter *f);
-/* A NULL filter matches everything. Session-only terms (e.g. lat>) and
- * connect-only terms (result=) match records of the other kind never. */
+/* A NULL filter matches everything. Connect-only terms (result=, lat>,
+ * lat<: the connect latency) never match a session, so "!result=ok"
+ * keeps every session. */
 bool tl_filter_match(const struct tl_filter *f, const struct tl_record *r);
 /* The expression as given (for the status line). */
 const char *tl_filter_text(const struct tl_filter *f);
@@ -71,6 +72,8 @@ void tl_session_view_free(struct tl_session_view *v);
 void tl_session_view_update(struct tl_session_view *v, const struct tl_model *m,
 			    const struct tl_filter *f, enum tl_scol sort, bool descending);
 size_t tl_session_view_len(const struct tl_session_view *v);
+/* NULL past the end, and for a row the history ring has overwritten since
+ * the last update (only when updates stop for a while, e.g. paused). */
 const struct tl_record *tl_session_view_get(const struct tl_session_view *v, size_t i);
 
 /* ---- connect-latency panel ---- */

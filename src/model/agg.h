@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * One aggregation table: connect statistics per key of one grouping
+ * (destination, address, port or process). Rows past max_rows fold into a
+ * single "other" row. Optionally keeps the per-second window slots.
+ */
+#ifndef TCPLENS_MODEL_AGG_H
+#define TCPLENS_MODEL_AGG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conn.h"
+#include "model.h"
+#include "sketch.h"
+#include "window.h"
+
+/* Canonical: fields a grouping does not use are zero, so memcmp compares. */
+struct tl_agg_key {
+	uint8_t family;
+	uint8_t owner_known;
+	uint16_t port;
+	uint32_t pid;
+	uint8_t addr[16];
+	char comm[TL_REC_COMM_LEN];
+};
+
+struct tl_agg_stats {
+	uint64_t connects, refused, timeouts, errors;
+	uint64_t last_ts;	/* newest connect */
+	uint64_t last_ok_ts;	/* newest ok connect, and its latency */
+	uint64_t last_ok_ns;
+};
+
+struct tl_agg_row {
+	struct tl_agg_key key;
+	uint8_t is_other;
+	uint64_t gen;		/* bumped by every connect: views cache on it */
+	struct tl_agg_stats st;
+	struct tl_sketch sk;	/* ok latencies */
+	uint32_t *slot_ent;	/* TL_WIN_SLOTS entry hints, when windowed */
+};
+
+struct tl_agg {
+	enum tl_group group;
+	uint32_t max_rows;	/* not counting "other" */
+	uint32_t nrows, cap;
+	struct tl_agg_row *rows;
+	uint32_t *hash;		/* open addressing: row id + 1, 0 is empty */
+	uint32_t hmask;
+	uint32_t other;		/* row id of "other", UINT32_MAX if none yet */
+	bool windowed;
+	struct tl_win60 win;
+};
+
+struct tl_agg *tl_agg_new(enum tl_group group, uint32_t max_rows, bool windowed);
+void tl_agg_free(struct tl_agg *a);
+
+void tl_agg_key_of(enum tl_group group, const struct tl_conn *c, struct tl_agg_key *k);
+/* Count one connect; idx is tl_sketch_index(c->lat_ns). 0 or -ENOMEM. */
+int tl_agg_add(struct tl_agg *a, const struct tl_conn *c, int idx);
+
+/*
+ * The same, in steps, so that a caller feeding several tables can start
+ * every table's memory loads before it waits on any (ingest is bound by
+ * cache misses, not by instructions).
+ */
+uint32_t tl_agg_hash(const struct tl_agg_key *k);
+int tl_agg_add_key(struct tl_agg *a, const struct tl_agg_key *k, uint32_t h,
+		   const struct tl_conn *c, int idx);
+
+static inline void tl_agg_prefetch_slot(const struct tl_agg *a, uint32_t h)
+{
+	__builtin_prefetch(&a->hash[h & a->hmask]);
+}
+
+/* Guesses from the first probe only: a wrong guess costs nothing but a load. */
+static inline void tl_agg_prefetch_row(const struct tl_agg *a, uint32_t h)
+{
+	uint32_t id = a->hash[h & a->hmask];
+
+	if (id) {
+		const char *r = (const char *)&a->rows[id - 1];
+
+		__builtin_prefetch(r);
+		__builtin_prefetch(r + 64);
+		__builtin_prefetch(r + 128);
+	}
+}
+
+static inline void tl_agg_prefetch_data(const struct tl_agg *a, uint32_t h, int idx, int64_t sec)
+{
+	uint32_t id = a->hash[h & a->hmask];
+	const struct tl_agg_row *r;
+
+	if (!id)
+		return;
+	r = &a->rows[id - 1];
+	if (idx >= r->sk.lo && idx < r->sk.lo + (int32_t)r->sk.cap)
+		__builtin_prefetch(&r->sk.counts[idx - r->sk.lo]);
+	if (r->slot_ent && sec >= 0)
+		__builtin_prefetch(&r->slot_ent[sec % TL_WIN_SLOTS]);
+}
+
+/* Sort order of keys: family, address, port, then known owners by pid, comm. */
+int tl_agg_key_cmp(const struct tl_agg_key *a, const struct tl_agg_key *b);
+
+#endif

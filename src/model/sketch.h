@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * A log-bucketed quantile sketch (DDSketch-like): a value v >= 1 lands in
+ * bucket ceil(log_gamma(v)), gamma = (1 + a) / (1 - a), so every bucket's
+ * midpoint is within a of every value in it. Counts live in a dense array
+ * that grows over [lowest, highest] index, so merging is exact addition.
+ * count, min and max are exact.
+ */
+#ifndef TCPLENS_MODEL_SKETCH_H
+#define TCPLENS_MODEL_SKETCH_H
+
+#include <stdint.h>
+
+/*
+ * Under 1% so that returning whole nanoseconds keeps the bound for every
+ * value >= 1 us (rounding adds at most 0.5 ns).
+ */
+#define TL_SKETCH_ALPHA 0.0095
+
+struct tl_sketch {
+	uint64_t *counts;	/* counts[i - lo] for index i in [lo, lo + cap) */
+	int32_t lo;
+	uint32_t cap;
+	int32_t imin, imax;	/* buckets in use; meaningful when count > 0 */
+	uint64_t count;
+	uint64_t min, max;
+};
+
+void tl_sketch_init(struct tl_sketch *s);
+void tl_sketch_free(struct tl_sketch *s);
+/* Empty it, keeping the memory for reuse. */
+void tl_sketch_reset(struct tl_sketch *s);
+
+int tl_sketch_index(uint64_t v);
+/* The value that stands for every member of bucket idx. */
+double tl_sketch_bucket_value(int idx);
+
+/* 0 or -ENOMEM (then s is unchanged). */
+int tl_sketch_add(struct tl_sketch *s, uint64_t v);
+/* n values already mapped to idx, whose exact min and max are given. */
+int tl_sketch_add_bucket(struct tl_sketch *s, int idx, uint64_t n, uint64_t min, uint64_t max);
+int tl_sketch_merge(struct tl_sketch *dst, const struct tl_sketch *src);
+
+/* The value at rank floor(q * (count - 1)), within a; 0 when empty. */
+uint64_t tl_sketch_quantile(const struct tl_sketch *s, double q);
+/* Several quantiles in one walk; qs ascending. */
+void tl_sketch_quantiles(const struct tl_sketch *s, const double *qs, int n, uint64_t *out);
+/* Count per log-spaced bin between lo and hi (both > 0 after clamping). */
+void tl_sketch_histogram(const struct tl_sketch *s, uint64_t lo, uint64_t hi,
+			 uint32_t *bins, int nbins);
+
+#endif

@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The latency panel: exact windows from per-second slots, groupings,
+ * folding past max_dests, every sort column both ways, filtered views.
+ */
+#include <stdlib.h>
+
+#include "../unit/tap.h"
+#include "model/model.h"
+#include "mrec.h"
+
+#define NS 1000000000ULL
+#define MS 1000000ULL
+
+static const char *const dcol_name[] = { "key", "connects", "fails", "p50", "p90", "p99", "max",
+					 "last" };
+
+static const struct tl_dest_row *find_port(const struct tl_dest_view *v, uint16_t port)
+{
+	size_t i;
+
+	for (i = 0; i < tl_dest_view_len(v); i++)
+		if (tl_dest_view_get(v, i)->port == port && !tl_dest_view_get(v, i)->is_other)
+			return tl_dest_view_get(v, i);
+	return NULL;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void test_windows(void)
+{
+	struct tl_model *m = tl_model_new(NULL);
+	struct tl_dest_view *v = tl_dest_view_new();
+	const uint64_t t = 1700000000;	/* a second of wall clock */
+	const struct tl_dest_row *d;
+	struct tl_record *recs;
+	size_t n = 0, i;
+	uint64_t lat10[100], want;
+	int k, c, n10 = 0;
+
+	/*
+	 * Second t-k gets k+1 ok connects of (k+1) ms and one refused, for k in
+	 * 0..70, fed in a shuffled order so late arrivals are exercised.
+	 */
+	recs = calloc(72 * 72, sizeof(*recs));
+	for (k = 0; k <= 70; k++) {
+		for (c = 0; c <= k; c++) {
+			recs[n++] = mk_connect((t - k) * NS + (uint64_t)c * 1000, 1, "w", "10.0.0.1", 80,
+					       TL_REC_OK, (uint64_t)(k + 1) * MS + (uint64_t)c);
+			if (k < 10)
+				lat10[n10++] = (uint64_t)(k + 1) * MS + (uint64_t)c;
+		}
+		recs[n++] = mk_connect((t - k) * NS + 999999999, 1, "w", "10.0.0.1", 80,
+				       TL_REC_REFUSED, 5 * MS);
+	}
+	for (i = n - 1; i > 0; i--) {
+		size_t j = rng_next() % (i + 1);
+		struct tl_record tmp = recs[i];
+
+		recs[i] = recs[j];
+		recs[j] = tmp;
+	}
+	for (i = 0; i < n; i++)
+		tl_model_add(m, &recs[i]);
+
+	tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_10S, NULL, TL_DCOL_P99, true, t * NS + 5);
+	d = tl_dest_view_get(v, 0);
+	is_int(tl_dest_view_len(v), 1, "10 s: one destination");
+	is_int(d->connects, 55 + 10, "10 s: exactly the connects of seconds t-9..t");
+	is_int(d->ok, 55, "10 s: ok connects");
+	is_int(d->refused, 10, "10 s: refused connects");
+	is_int(d->min_ns, 1 * MS, "10 s: exact min");
+	is_int(d->max_ns, 10 * MS + 9, "10 s: exact max");
+	qsort(lat10, 55, sizeof(lat10[0]), cmp_u64);
+	want = lat10[(size_t)(0.5 * 54)];
+	ok(d->p50_ns >= want * 0.99 && d->p50_ns <= want * 1.01, "10 s: p50 %" PRIu64 " ~ %" PRIu64,
+	   d->p50_ns, want);
+	want = lat10[(size_t)(0.99 * 54)];
+	ok(d->p99_ns >= want * 0.99 && d->p99_ns <= want * 1.01, "10 s: p99 %" PRIu64 " ~ %" PRIu64,
+	   d->p99_ns, want);
+	is_int(d->last_ns, 1 * MS + 0, "10 s: last is the newest ok connect's latency");
+	is_int(d->last_ts_ns, t * NS + 999999999, "10 s: last ts is the newest connect");
+	{
+		uint64_t sum = 0;
+
+		for (k = 0; k < TL_HIST_BINS; k++)
+			sum += d->hist[k];
+		is_int(sum, 55, "10 s: histogram holds every ok connect");
+		ok(d->hist_lo_ns == d->min_ns && d->hist_hi_ns == d->max_ns, "histogram spans min..max");
+	}
+
+	tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_60S, NULL, TL_DCOL_P99, true, t * NS + 5);
+	d = tl_dest_view_get(v, 0);
+	is_int(d->ok, 60 * 61 / 2, "60 s: exactly the ok connects of seconds t-59..t");
+	is_int(d->connects, 60 * 61 / 2 + 60, "60 s: every connect of those seconds");
+	is_int(d->max_ns, 60 * MS + 59, "60 s: exact max");
+	is_int(tl_dest_view_quantile(v, 0, 1.0), 60 * MS + 59, "60 s: quantile(1) is the max");
+
+	tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_ALL, NULL, TL_DCOL_P99, true, t * NS + 5);
+	d = tl_dest_view_get(v, 0);
+	is_int(d->ok, 71 * 72 / 2, "all: every ok connect");
+	is_int(d->connects, 71 * 72 / 2 + 71, "all: every connect");
+	is_int(d->max_ns, 71 * MS + 70, "all: exact max");
+	is_int(tl_dest_view_quantile(v, 0, 0.0), 1 * MS, "all: quantile(0) is the min");
+
+	/* the window follows now, not the newest record */
+	tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_10S, NULL, TL_DCOL_P99, true, (t + 5) * NS);
+	d = tl_dest_view_get(v, 0);
+	is_int(d->ok, 15, "10 s at now = t+5: seconds t-4..t only");
+	is_int(d->last_ns, 1 * MS, "10 s at t+5: last still inside");
+	tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_10S, NULL, TL_DCOL_P99, true, (t + 30) * NS);
+	is_int(tl_dest_view_len(v), 0, "10 s at now = t+30: no rows");
+	tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_60S, NULL, TL_DCOL_P99, true, (t + 30) * NS);
+	is_int(tl_dest_view_get(v, 0)->ok, 30 * 31 / 2, "60 s at now = t+30: seconds t-29..t");
+
+	/* new data in the window shows at the next update (cache invalidation) */
+	recs[0] = mk_connect((t + 30) * NS, 1, "w", "10.0.0.1", 80, TL_REC_TIMEOUT, 3 * NS);
+	tl_model_add(m, &recs[0]);
+	tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_10S, NULL, TL_DCOL_P99, true, (t + 30) * NS);
+	d = tl_dest_view_get(v, 0);
+	ok(d && d->connects == 1 && d->timeouts == 1 && d->ok == 0 && d->p99_ns == 0,
+	   "a timeout counts as a connect, not as a latency sample");
+	tl_dest_view_free(v);
+	tl_model_free(m);
+	free(recs);
+}
+
+static void test_groups_and_other(void)
+{
+	struct tl_model_config cfg = { .history = 1000, .max_dests = 3 };
+	struct tl_model *m = tl_model_new(&cfg);
+	struct tl_dest_view *v = tl_dest_view_new();
+	const struct tl_dest_row *d;
+	struct tl_record r;
+	uint64_t total = 0;
+	size_t i;
+	int k;
+
+	/* five destinations; with max_dests 3 the last two fold into "other" */
+	for (k = 0; k < 5; k++) {
+		for (i = 0; i <= (size_t)k; i++) {
+			r = mk_connect(NS * 100 + i, 10 + (uint32_t)k % 2, k % 2 ? "odd" : "even",
+				       k == 4 ? "2001:db8::7" : "10.0.0.1", (uint16_t)(1000 + k),
+				       TL_REC_OK, (uint64_t)(k + 1) * MS);
+			tl_model_add(m, &r);
+		}
+	}
+	r = mk_connect(NS * 100, 0, NULL, "10.0.0.2", 1000, TL_REC_ERROR, MS);
+	tl_model_add(m, &r);
+	tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_ALL, NULL, TL_DCOL_CONNECTS, true, NS * 100);
+	is_int(tl_dest_view_len(v), 4, "max_dests 3: three rows and other");
+	d = tl_dest_view_get(v, 3);
+	ok(d->is_other, "other is the last row, even sorted by connects descending");
+	is_int(d->connects, 4 + 5 + 1, "other folds every destination past the cap");
+	for (i = 0; i < tl_dest_view_len(v); i++)
+		total += tl_dest_view_get(v, i)->connects;
+	is_int(total, 16, "no connect lost to folding");
+	ok(find_port(v, 1000) && find_port(v, 1000)->family == 4 &&
+	   find_port(v, 1000)->addr[0] == 10 && find_port(v, 1000)->addr[3] == 1,
+	   "dest row carries family, address and port");
+
+	tl_dest_view_update(v, m, TL_GROUP_ADDR, TL_WIN_ALL, NULL, TL_DCOL_KEY, false, NS * 100);
+	is_int(tl_dest_view_len(v), 3, "by address: 10.0.0.1, 10.0.0.2, 2001:db8::7");
+	d = tl_dest_view_get(v, 0);
+	ok(d->family == 4 && d->addr[3] == 1 && d->connects == 10 && d->port == 0,
+	   "by address: v4 first, ports merged");
+	ok(tl_dest_view_get(v, 2)->family == 6, "by address: v6 after v4");
+
+	tl_dest_view_update(v, m, TL_GROUP_PORT, TL_WIN_ALL, NULL, TL_DCOL_KEY, false, NS * 100);
+	is_int(tl_dest_view_len(v), 4, "by port: three ports and other");
+	d = tl_dest_view_get(v, 0);
+	ok(d->port == 1000 && d->connects == 2, "by port: port 1000 across addresses");
+
+	tl_dest_view_update(v, m, TL_GROUP_PROCESS, TL_WIN_ALL, NULL, TL_DCOL_KEY, false, NS * 100);
+	is_int(tl_dest_view_len(v), 3, "by process: even, odd, unknown");
+	ok(tl_dest_view_get(v, 0)->pid == 10 && !strcmp(tl_dest_view_get(v, 0)->comm, "even"),
+	   "by process: pid 10 first");
+	ok(!tl_dest_view_get(v, 2)->owner_known && tl_dest_view_get(v, 2)->errors == 1,
+	   "by process: the unknown owner is its own row, last");
+	tl_dest_view_update(v, m, TL_GROUP_PROCESS, TL_WIN_ALL, NULL, TL_DCOL_KEY, true, NS * 100);
+	ok(tl_dest_view_get(v, 0)->pid == 11 && !tl_dest_view_get(v, 2)->owner_known,
+	   "by process descending: pid 11 first, unknown still last");
+
+	tl_dest_view_free(v);
+	tl_model_free(m);
+}
+
+static int dcol_cmp(const struct tl_dest_row *a, const struct tl_dest_row *b, int col)
+{
+	uint64_t x, y;
+
+	switch (col) {
+	case TL_DCOL_KEY:
+		if (a->family != b->family)
+			return a->family < b->family ? -1 : 1;
+		if (memcmp(a->addr, b->addr, 16))
+			return memcmp(a->addr, b->addr, 16);
+		return (a->port > b->port) - (a->port < b->port);
+	case TL_DCOL_CONNECTS:
+		x = a->connects, y = b->connects;
+		break;
+	case TL_DCOL_FAILS:
+		x = a->refused + a->timeouts + a->errors, y = b->refused + b->timeouts + b->errors;
+		break;
+	case TL_DCOL_P50:
+		x = a->p50_ns, y = b->p50_ns;
+		break;
+	case TL_DCOL_P90:
+		x = a->p90_ns, y = b->p90_ns;
+		break;
+	case TL_DCOL_P99:
+		x = a->p99_ns, y = b->p99_ns;
+		break;
+	case TL_DCOL_MAX:
+		x = a->max_ns, y = b->max_ns;
+		break;
+	default:
+		x = a->last_ns, y = b->last_ns;
+		break;
+	}
+	return (x > y) - (x < y);
+}
+
+static void test_sorts_and_filter(void)
+{
+	struct tl_model_config cfg = { .history = 100000, .max_dests = 1000 };
+	struct tl_model *m = tl_model_new(&cfg);
+	struct tl_dest_view *v = tl_dest_view_new();
+	struct tl_filter *f;
+	struct tl_record r;
+	char addr[64], err[128];
+	int k, i, col, desc;
+	uint64_t ts = 200 * NS;
+
+	/* 40 destinations with different counts, failures and latency spreads */
+	for (k = 0; k < 40; k++) {
+		snprintf(addr, sizeof(addr), k % 4 ? "10.0.%d.%d" : "2001:db8::%x:%x", k % 7, k);
+		for (i = 0; i < 5 + (k * 7) % 23; i++) {
+			uint8_t res = (i + k) % 9 == 0 ? TL_REC_REFUSED :
+				      (i + k) % 13 == 0 ? TL_REC_TIMEOUT : TL_REC_OK;
+
+			r = mk_connect(ts += 1000, (uint32_t)k, "x", addr, (uint16_t)(80 + k % 3),
+				       res, (uint64_t)(1000 + rng_next() % (50000 * (uint64_t)(k + 1))));
+			tl_model_add(m, &r);
+		}
+	}
+	for (col = 0; col < TL_DCOL_COUNT; col++) {
+		for (desc = 0; desc < 2; desc++) {
+			size_t j;
+			int good = 1;
+
+			tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_ALL, NULL, col, desc, ts);
+			for (j = 1; j < tl_dest_view_len(v); j++) {
+				int c = dcol_cmp(tl_dest_view_get(v, j - 1), tl_dest_view_get(v, j), col);
+
+				if (desc ? c < 0 : c > 0)
+					good = 0;
+				/* ties in key order */
+				if (!c && dcol_cmp(tl_dest_view_get(v, j - 1), tl_dest_view_get(v, j),
+						   TL_DCOL_KEY) > 0)
+					good = 0;
+			}
+			ok(good && tl_dest_view_len(v) == 40, "dest sort by %s %s", dcol_name[col],
+			   desc ? "descending" : "ascending");
+		}
+	}
+
+	/* a filter: the rows come from the matching retained connects */
+	f = tl_filter_parse("fam=6 result=ok", err, sizeof(err));
+	tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_ALL, f, TL_DCOL_P99, true, ts);
+	{
+		size_t j;
+		int good = tl_dest_view_len(v) == 10;
+
+		for (j = 0; j < tl_dest_view_len(v); j++) {
+			const struct tl_dest_row *d = tl_dest_view_get(v, j);
+
+			good &= d->family == 6 && d->refused == 0 && d->timeouts == 0 &&
+				d->ok == d->connects;
+		}
+		ok(good, "filtered: ten v6 destinations, only ok connects");
+	}
+	/* new matching connects are added to a filtered view */
+	r = mk_connect(ts += 1000, 1, "x", "2001:db8::ffff", 443, TL_REC_OK, 77 * MS);
+	tl_model_add(m, &r);
+	tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_ALL, f, TL_DCOL_P99, true, ts);
+	ok(tl_dest_view_len(v) == 11 && tl_dest_view_get(v, 0)->p99_ns == 77 * MS &&
+	   tl_dest_view_quantile(v, 0, 0.5) == 77 * MS,
+	   "filtered: a new connect appears, on top by p99");
+	tl_filter_free(f);
+
+	f = tl_filter_parse("lat>1000", err, sizeof(err));
+	tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_10S, f, TL_DCOL_P99, true, ts);
+	is_int(tl_dest_view_len(v), 0, "filtered window: nothing over 1 s");
+	tl_filter_free(f);
+	f = tl_filter_parse("comm=x", err, sizeof(err));
+	tl_dest_view_update(v, m, TL_GROUP_PROCESS, TL_WIN_10S, f, TL_DCOL_CONNECTS, true, ts);
+	{
+		uint64_t sum = 0;
+		size_t j;
+
+		for (j = 0; j < tl_dest_view_len(v); j++)
+			sum += tl_dest_view_get(v, j)->connects;
+		is_int(sum, tl_model_totals(m)->connects, "filtered 10 s window: every recent connect");
+	}
+	tl_filter_free(f);
+	tl_dest_view_free(v);
+	tl_model_free(m);
+}
+
+int main(void)
+{
+	test_windows();
+	test_groups_and_other();
+	test_sorts_and_filter();
+	return tap_done();
+}
