@@ -14,12 +14,22 @@ STRICT_SUITES = {"bpf", "ui"}
 LINE = re.compile(r"^(not )?ok\b[^#]*(#\s*(SKIP|TODO)\b.*)?", re.IGNORECASE)
 
 
-def count(path, ci):
+def suites_of(test):
+    """meson names a test "project:suite+suite2 / name"; older logs may also carry "suite"."""
+    suites = {s.split(":")[-1] for s in test.get("suite", [])}
+    head = test["name"].split(" / ")[0]
+    if ":" in head:
+        suites |= set(head.split(":", 1)[1].split("+"))
+    return suites
+
+
+def count(path, ci, seen):
     passed = failed = skipped = 0
     with open(path) as f:
         for raw in f:
             t = json.loads(raw)
-            suites = {s.split(":")[-1] for s in t.get("suite", [])}
+            suites = suites_of(t)
+            seen |= suites
             label = "{}:{}".format(path.split("/")[0], t["name"])
             out = t.get("stdout") or ""
             p = fl = sk = 0
@@ -49,13 +59,18 @@ def count(path, ci):
 def main():
     ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
     totals = [0, 0, 0]
+    seen = set()
     for path in sys.argv[1:]:
         if not os.path.exists(path):
             print("{}: missing (the tests did not run)".format(path))
             totals[1] += 1
             continue
-        for i, n in enumerate(count(path, ci)):
+        for i, n in enumerate(count(path, ci, seen)):
             totals[i] += n
+    if ci:
+        for suite in sorted(STRICT_SUITES - seen):
+            print("suite {} did not run".format(suite))
+            totals[1] += 1
     print("{} passed, {} failed, {} skipped".format(*totals))
     return 1 if totals[1] else 0
 
