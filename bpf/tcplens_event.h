@@ -36,7 +36,8 @@ enum tl_result {
 enum tl_counter {
 	TL_CNT_RB_SESSION = 0,	/* session event lost: ring buffer full */
 	TL_CNT_RB_CONNECT,	/* connect event lost: ring buffer full */
-	TL_CNT_MAP_FULL,	/* socket not tracked: state map full */
+	TL_CNT_MAP_FULL,	/* socket not tracked: state map insert failed */
+	TL_CNT_NESTED,		/* state changes the standby program handled */
 	TL_CNT_MAX,
 };
 

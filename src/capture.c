@@ -43,6 +43,7 @@ struct tl_capture {
 	int64_t boot_to_wall;
 	int ncpus;
 	const char *kind;
+	bool btf;		/* tp_btf programs, else classic tracepoints */
 	tl_record_cb cb;
 	void *cb_ctx;
 	uint64_t bad_events;
@@ -147,6 +148,7 @@ static void capture_configure(struct tcplens_bpf *skel, const struct tl_options 
 /* Keep one set of programs; the I/O hooks only where the kernel has them. */
 static void capture_select(struct tcplens_bpf *skel, bool btf, bool have_io)
 {
+	/* same order in both; the I/O hooks last */
 	struct bpf_program *btf_set[] = { skel->progs.tl_state_btf, skel->progs.tl_reset_btf,
 					  skel->progs.tl_destroy_btf, skel->progs.tl_send_btf,
 					  skel->progs.tl_recv_btf };
@@ -154,6 +156,10 @@ static void capture_select(struct tcplens_bpf *skel, bool btf, bool have_io)
 					 skel->progs.tl_destroy_tp, skel->progs.tl_send_tp,
 					 skel->progs.tl_recv_tp };
 
+	/* the standby for nested state changes exists for tp_btf only: classic
+	 * tracepoints share one per-CPU guard, so a second program would be
+	 * skipped together with the first */
+	bpf_program__set_autoload(skel->progs.tl_state_btf_nested, btf);
 	for (size_t i = 0; i < sizeof(btf_set) / sizeof(btf_set[0]); i++) {
 		bool io = i >= 3;
 
@@ -296,6 +302,7 @@ struct tl_capture *tl_capture_open(const struct tl_options *opt, char *err, size
 	if (opt->probes != TL_PROBES_TRACEPOINT) {
 		c->skel = capture_try(opt, true, vmlinux, btf_err, sizeof(btf_err));
 		c->kind = "tp_btf";
+		c->btf = true;
 		if (!c->skel && opt->probes == TL_PROBES_BTF) {
 			snprintf(err, errlen, "%s", btf_err);
 			goto fail;
@@ -306,6 +313,7 @@ struct tl_capture *tl_capture_open(const struct tl_options *opt, char *err, size
 	if (!c->skel) {
 		c->skel = capture_try(opt, false, vmlinux, err, errlen);
 		c->kind = "tracepoint";
+		c->btf = false;
 		if (!c->skel)
 			goto fail;
 	}
@@ -361,10 +369,38 @@ static uint64_t capture_counter(const struct tl_capture *c, uint32_t idx)
 	return sum;
 }
 
-void tl_capture_drops(const struct tl_capture *c, uint64_t *ringbuf, uint64_t *map)
+/* How often the kernel skipped the program because it was already running on that CPU. */
+static uint64_t prog_misses(const struct bpf_program *prog)
 {
-	*ringbuf = capture_counter(c, TL_CNT_RB_SESSION) + capture_counter(c, TL_CNT_RB_CONNECT);
-	*map = capture_counter(c, TL_CNT_MAP_FULL);
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+		return 0;
+	return info.recursion_misses;
+}
+
+void tl_capture_drops(const struct tl_capture *c, struct tl_drops *d)
+{
+	const struct tcplens_bpf *skel = c->skel;
+	uint64_t misses, covered;
+
+	d->ringbuf = capture_counter(c, TL_CNT_RB_SESSION) + capture_counter(c, TL_CNT_RB_CONNECT);
+	d->map = capture_counter(c, TL_CNT_MAP_FULL);
+	/*
+	 * Every skipped run of the main state program is either taken by the
+	 * standby (counted as nested) or lost. Skipped runs of the other
+	 * programs lose no event: they only attribute or clean up.
+	 */
+	if (c->btf) {
+		misses = prog_misses(skel->progs.tl_state_btf);
+		covered = capture_counter(c, TL_CNT_NESTED);
+	} else {
+		misses = prog_misses(skel->progs.tl_state_tp);
+		covered = 0;
+	}
+	d->missed = misses > covered ? misses - covered : 0;
 }
 
 const char *tl_capture_probe_kind(const struct tl_capture *c)

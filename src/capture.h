@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "cli.h"
+#include "drops.h"
 #include "record.h"
 
 struct tl_capture;
@@ -28,7 +29,7 @@ int tl_capture_fd(const struct tl_capture *c);
  * number of records or -errno. Call it also on a timer: wake-ups are batched. */
 int tl_capture_drain(struct tl_capture *c, tl_record_cb cb, void *ctx);
 /* Totals of events lost in the kernel since the start. */
-void tl_capture_drops(const struct tl_capture *c, uint64_t *ringbuf, uint64_t *map);
+void tl_capture_drops(const struct tl_capture *c, struct tl_drops *d);
 /* "tp_btf" or "tracepoint" */
 const char *tl_capture_probe_kind(const struct tl_capture *c);
 /* How often the owner should drain when there is no wake-up. */

@@ -65,9 +65,10 @@ void tl_json_totals(struct tl_printer *p, const struct tl_totals *t)
 	tl_line_init(&l);
 	tl_line_printf(&l,
 		       "{\"type\":\"stats\",\"sessions\":%llu,\"connects\":%llu,\"dropped\":%llu,"
-		       "\"dropped_ringbuf\":%llu,\"dropped_map\":%llu}",
+		       "\"dropped_ringbuf\":%llu,\"dropped_map\":%llu,\"dropped_missed\":%llu}",
 		       (unsigned long long)t->sessions, (unsigned long long)t->connects,
-		       (unsigned long long)(t->dropped_ringbuf + t->dropped_map),
-		       (unsigned long long)t->dropped_ringbuf, (unsigned long long)t->dropped_map);
+		       (unsigned long long)tl_drops_total(&t->drops),
+		       (unsigned long long)t->drops.ringbuf, (unsigned long long)t->drops.map,
+		       (unsigned long long)t->drops.missed);
 	tl_line_write(&l, p->out);
 }

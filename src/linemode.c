@@ -48,13 +48,14 @@ static int linemode_drain(struct linemode *lm)
 
 static void linemode_check_drops(struct linemode *lm)
 {
-	uint64_t rb, map;
+	struct tl_drops d;
 
-	tl_capture_drops(lm->cap, &rb, &map);
-	if (rb + map > lm->drops_warned) {
-		tl_log("warning: %llu events dropped so far (ring buffer full: %llu, socket map full: %llu)",
-		       (unsigned long long)(rb + map), (unsigned long long)rb, (unsigned long long)map);
-		lm->drops_warned = rb + map;
+	tl_capture_drops(lm->cap, &d);
+	if (tl_drops_total(&d) > lm->drops_warned) {
+		tl_log("warning: %llu events dropped so far (ring buffer full: %llu, socket map: %llu, "
+		       "probe runs missed: %llu)", (unsigned long long)tl_drops_total(&d),
+		       (unsigned long long)d.ringbuf, (unsigned long long)d.map, (unsigned long long)d.missed);
+		lm->drops_warned = tl_drops_total(&d);
 	}
 }
 
@@ -108,14 +109,15 @@ int tl_linemode_run(const struct tl_options *opt, struct tl_capture *cap)
 	/* drain what the kernel still holds, then the totals */
 	while ((ret = tl_capture_drain(cap, linemode_on_record, &lm)) > 0)
 		;
-	tl_capture_drops(cap, &lm.totals.dropped_ringbuf, &lm.totals.dropped_map);
+	tl_capture_drops(cap, &lm.totals.drops);
 	tl_printer_totals(lm.printer, &lm.totals);
 	fflush(stdout);
 	fprintf(stderr, "tcplens: %llu sessions, %llu connects; dropped %llu events (ring buffer full: %llu, "
-		"socket map full: %llu)\n",
+		"socket map: %llu, probe runs missed: %llu)\n",
 		(unsigned long long)lm.totals.sessions, (unsigned long long)lm.totals.connects,
-		(unsigned long long)(lm.totals.dropped_ringbuf + lm.totals.dropped_map),
-		(unsigned long long)lm.totals.dropped_ringbuf, (unsigned long long)lm.totals.dropped_map);
+		(unsigned long long)tl_drops_total(&lm.totals.drops),
+		(unsigned long long)lm.totals.drops.ringbuf, (unsigned long long)lm.totals.drops.map,
+		(unsigned long long)lm.totals.drops.missed);
 	status = 0;
 cleanup:
 	tl_loop_free(loop);

@@ -10,13 +10,13 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "drops.h"
 #include "record.h"
 
 struct tl_totals {
 	uint64_t sessions;		/* sessions received from the kernel */
 	uint64_t connects;		/* connects received from the kernel */
-	uint64_t dropped_ringbuf;
-	uint64_t dropped_map;
+	struct tl_drops drops;
 };
 
 struct tl_printer;

@@ -35,7 +35,7 @@ static void on_record(void *ctx, const struct tl_record *r)
 
 static int drain(struct batch *b)
 {
-	uint64_t ringbuf = 0, map = 0;
+	struct tl_drops drops;
 	int n = tl_capture_drain(b->cap, on_record, b->ui.m);
 
 	if (n < 0 && n != -EINTR && n != -EAGAIN) {
@@ -43,8 +43,8 @@ static int drain(struct batch *b)
 		b->error = n;
 		return n;
 	}
-	tl_capture_drops(b->cap, &ringbuf, &map);
-	tl_model_set_drops(b->ui.m, ringbuf, map);
+	tl_capture_drops(b->cap, &drops);
+	tl_model_set_drops(b->ui.m, &drops);
 	return 0;
 }
 
@@ -99,12 +99,13 @@ static void snapshot(struct batch *b)
 	strftime(when, sizeof(when), "%H:%M:%S", &tm);
 	tl_fmt_duration(up, sizeof(up), tl_ui_mono_ns() - ui->start_mono_ns);
 	printf("tcplens %s up %s, sessions %llu (%.1f/s), connects %llu (%.1f/s), failed %llu, "
-	       "dropped %llu (ring %llu, map %llu)\n", when, up,
+	       "dropped %llu (ring %llu, map %llu, missed %llu)\n", when, up,
 	       (unsigned long long)t->sessions, ui->rate_sessions,
 	       (unsigned long long)t->connects, ui->rate_connects,
 	       (unsigned long long)t->connects_failed,
-	       (unsigned long long)(t->dropped_ringbuf + t->dropped_map),
-	       (unsigned long long)t->dropped_ringbuf, (unsigned long long)t->dropped_map);
+	       (unsigned long long)tl_drops_total(&t->drops),
+	       (unsigned long long)t->drops.ringbuf, (unsigned long long)t->drops.map,
+	       (unsigned long long)t->drops.missed);
 	printf("filter: %s\n\n", ui->filter ? tl_filter_text(ui->filter) : "none");
 
 	n = nd > ns ? nd : ns;

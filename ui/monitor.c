@@ -34,7 +34,7 @@ static void on_record(void *ctx, const struct tl_record *r)
 
 static int drain(struct monitor *mon)
 {
-	uint64_t ringbuf = 0, map = 0;
+	struct tl_drops drops;
 	int n = tl_capture_drain(mon->cap, on_record, mon->ui.m);
 
 	if (n < 0 && n != -EINTR && n != -EAGAIN) {
@@ -42,8 +42,8 @@ static int drain(struct monitor *mon)
 		mon->error = n;
 		return n;
 	}
-	tl_capture_drops(mon->cap, &ringbuf, &map);
-	tl_model_set_drops(mon->ui.m, ringbuf, map);
+	tl_capture_drops(mon->cap, &drops);
+	tl_model_set_drops(mon->ui.m, &drops);
 	return 0;
 }
 

@@ -86,7 +86,7 @@ static const char *sort_header(const struct tl_ui *ui)
 static void counters(const struct tl_ui *ui, struct line *l, bool compact)
 {
 	const struct tl_model_totals *t = tl_model_totals(ui->m);
-	uint64_t dropped = t->dropped_ringbuf + t->dropped_map;
+	uint64_t dropped = tl_drops_total(&t->drops);
 	char up[32], ival[32];
 
 	tl_fmt_duration(up, sizeof(up), tl_ui_mono_ns() - ui->start_mono_ns);
@@ -106,8 +106,8 @@ static void counters(const struct tl_ui *ui, struct line *l, bool compact)
 	else if (compact)
 		add(l, TL_ST_WARN, "%" PRIu64, dropped);
 	else
-		add(l, TL_ST_WARN, "%" PRIu64 " (ring %" PRIu64 ", map %" PRIu64 ")", dropped,
-		    t->dropped_ringbuf, t->dropped_map);
+		add(l, TL_ST_WARN, "%" PRIu64 " (ring %" PRIu64 ", map %" PRIu64 ", missed %" PRIu64 ")",
+		    dropped, t->drops.ringbuf, t->drops.map, t->drops.missed);
 	add(l, TL_ST_STATUS, compact ? " every " : "  every ");
 	add(l, TL_ST_STATUS_VALUE, "%s", ival);
 }

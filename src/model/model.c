@@ -27,7 +27,8 @@ struct tl_model *tl_model_new(const struct tl_model_config *cfg)
 	ret = tl_history_init(&m->sessions, sizeof(struct tl_record), m->cfg.history);
 	if (ret)
 		goto cleanup;
-	ret = tl_history_init(&m->connects, sizeof(struct tl_conn), m->cfg.history);
+	ret = tl_history_init(&m->connects, sizeof(struct tl_conn),
+			      (m->cfg.history + TL_MODEL_CONNECT_SHARE - 1) / TL_MODEL_CONNECT_SHARE);
 	if (ret)
 		goto cleanup;
 	for (g = 0; g < TL_GROUP_COUNT; g++) {
@@ -57,13 +58,38 @@ void tl_model_free(struct tl_model *m)
 	free(m);
 }
 
+void tl_model_flush(const struct tl_model *cm)
+{
+	struct tl_model *m = (struct tl_model *)cm;
+	struct tl_agg *dest = m->agg[TL_GROUP_DEST], *proc = m->agg[TL_GROUP_PROCESS];
+	unsigned i;
+	int g;
+
+	for (i = 0; i < m->npend; i++) {
+		tl_agg_prefetch_row(dest, m->pend[i].hd);
+		tl_agg_prefetch_row(proc, m->pend[i].hp);
+	}
+	for (i = 0; i < m->npend; i++) {
+		tl_agg_prefetch_data(dest, m->pend[i].hd, m->pend[i].idx);
+		tl_agg_prefetch_data(proc, m->pend[i].hp, m->pend[i].idx);
+	}
+	for (i = 0; i < m->npend; i++) {
+		const struct tl_pending *p = &m->pend[i];
+		int64_t id = tl_agg_add_key(dest, &p->kd, p->hd, &p->c, p->idx);
+
+		tl_agg_add_key(proc, &p->kp, p->hp, &p->c, p->idx);
+		/* a destination past max_dests: keep its address and port exact */
+		if (id >= 0 && (uint32_t)id == dest->other)
+			for (g = TL_GROUP_ADDR; g <= TL_GROUP_PORT; g++)
+				tl_agg_add(m->agg[g], &p->c, p->idx);
+	}
+	m->npend = 0;
+}
+
 static void add_connect(struct tl_model *m, const struct tl_record *r)
 {
 	struct tl_conn *c = tl_history_push(&m->connects);
-	struct tl_agg_key k[TL_GROUP_COUNT];
-	uint32_t h[TL_GROUP_COUNT];
-	int64_t sec;
-	int idx, g;
+	struct tl_pending *p = &m->pend[m->npend++];
 
 	tl_conn_pack(c, r);
 	/* an unknown result is still a failure, never a latency sample */
@@ -72,21 +98,26 @@ static void add_connect(struct tl_model *m, const struct tl_record *r)
 	m->totals.connects++;
 	if (c->result != TL_REC_OK)
 		m->totals.connects_failed++;
-	idx = tl_sketch_index(c->lat_ns);
-	sec = (int64_t)(c->ts_ns / 1000000000ULL);
-	/* hash slots, then rows, then their sketch and window data: misses overlap */
-	for (g = 0; g < TL_GROUP_COUNT; g++) {
-		tl_agg_key_of((enum tl_group)g, c, &k[g]);
-		h[g] = tl_agg_hash(&k[g]);
-		tl_agg_prefetch_slot(m->agg[g], h[g]);
-	}
+	p->c = *c;
+	p->idx = tl_sketch_index(c->lat_ns);
+	tl_agg_key_of(TL_GROUP_DEST, c, &p->kd);
+	tl_agg_key_of(TL_GROUP_PROCESS, c, &p->kp);
+	p->hd = tl_agg_hash(&p->kd);
+	p->hp = tl_agg_hash(&p->kp);
+	tl_agg_prefetch_slot(m->agg[TL_GROUP_DEST], p->hd);
+	tl_agg_prefetch_slot(m->agg[TL_GROUP_PROCESS], p->hp);
+	if (m->npend == TL_MODEL_BATCH)
+		tl_model_flush(m);
+}
+
+uint64_t tl_model_alloc_failures(const struct tl_model *m)
+{
+	uint64_t n = 0;
+	int g;
+
 	for (g = 0; g < TL_GROUP_COUNT; g++)
-		tl_agg_prefetch_row(m->agg[g], h[g]);
-	for (g = 0; g < TL_GROUP_COUNT; g++)
-		tl_agg_prefetch_data(m->agg[g], h[g], idx, sec);
-	for (g = 0; g < TL_GROUP_COUNT; g++)
-		if (tl_agg_add_key(m->agg[g], &k[g], h[g], c, idx))
-			m->alloc_failures++;
+		n += m->agg[g]->alloc_failures;
+	return n;
 }
 
 void tl_model_add(struct tl_model *m, const struct tl_record *r)
@@ -105,10 +136,9 @@ void tl_model_add(struct tl_model *m, const struct tl_record *r)
 		m->totals.last_ts_ns = r->ts_ns;
 }
 
-void tl_model_set_drops(struct tl_model *m, uint64_t ringbuf, uint64_t map)
+void tl_model_set_drops(struct tl_model *m, const struct tl_drops *d)
 {
-	m->totals.dropped_ringbuf = ringbuf;
-	m->totals.dropped_map = map;
+	m->totals.drops = *d;
 }
 
 const struct tl_model_totals *tl_model_totals(const struct tl_model *m)

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "drops.h"
 #include "record.h"
 
 struct tl_model;
@@ -25,8 +26,7 @@ struct tl_model_totals {
 	uint64_t sessions;	/* every session ever added */
 	uint64_t connects;	/* every connect ever added */
 	uint64_t connects_failed; /* result != ok */
-	uint64_t dropped_ringbuf; /* as last set by tl_model_set_drops */
-	uint64_t dropped_map;
+	struct tl_drops drops;	/* as last set by tl_model_set_drops */
 	uint64_t first_ts_ns;	/* wall clock of the first record, 0 if none */
 	uint64_t last_ts_ns;
 };
@@ -36,7 +36,7 @@ void tl_model_free(struct tl_model *m);
 
 /* Ingest one decoded record (session or connect). O(1) amortised. */
 void tl_model_add(struct tl_model *m, const struct tl_record *r);
-void tl_model_set_drops(struct tl_model *m, uint64_t ringbuf, uint64_t map);
+void tl_model_set_drops(struct tl_model *m, const struct tl_drops *d);
 const struct tl_model_totals *tl_model_totals(const struct tl_model *m);
 
 /* Retained session history: index 0 is the newest. */

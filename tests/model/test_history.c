@@ -46,8 +46,13 @@ int main(void)
 	is_int(tl_model_totals(m)->connects, 12, "totals count every connect");
 	is_int(tl_model_totals(m)->first_ts_ns, 1000, "first ts");
 	is_int(tl_model_totals(m)->last_ts_ns, 1011, "last ts");
-	tl_model_set_drops(m, 3, 4);
-	ok(tl_model_totals(m)->dropped_ringbuf == 3 && tl_model_totals(m)->dropped_map == 4, "drops stored");
+	{
+		struct tl_drops d = { .ringbuf = 3, .map = 4, .missed = 5 };
+
+		tl_model_set_drops(m, &d);
+		ok(tl_model_totals(m)->drops.ringbuf == 3 && tl_model_totals(m)->drops.map == 4 &&
+		   tl_model_totals(m)->drops.missed == 5, "drops stored");
+	}
 	tl_model_free(m);
 
 	/* past the geometric growth: capacity 10000, 25000 adds */

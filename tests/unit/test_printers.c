@@ -326,7 +326,7 @@ static void test_json(void)
 {
 	struct tl_record s4 = session4(), s6 = session6(), h = session4();
 	struct tl_record c = connect4(TL_REC_OK, 123456), e = connect4(TL_REC_ERROR, 1500000);
-	struct tl_totals t = { .sessions = 10, .connects = 5, .dropped_ringbuf = 3, .dropped_map = 4 };
+	struct tl_totals t = { .sessions = 10, .connects = 5, .drops = { .ringbuf = 3, .map = 4, .missed = 2 } };
 
 	e.err = 113;
 	e.retrans = 1;
@@ -356,8 +356,8 @@ static void test_json(void)
 	       "\"family\":4,\"saddr\":\"192.168.1.10\",\"lport\":40000,"
 	       "\"daddr\":\"93.184.216.34\",\"dport\":80,\"latency_ms\":1.500,"
 	       "\"result\":\"error\",\"errno\":113,\"syn_retrans\":1}\n"
-	       "{\"type\":\"stats\",\"sessions\":10,\"connects\":5,\"dropped\":7,"
-	       "\"dropped_ringbuf\":3,\"dropped_map\":4}\n",
+	       "{\"type\":\"stats\",\"sessions\":10,\"connects\":5,\"dropped\":9,"
+	       "\"dropped_ringbuf\":3,\"dropped_map\":4,\"dropped_missed\":2}\n",
 	       "json: sessions, null owner, connects, stats");
 
 	memcpy(h.comm, "a\x1b[2Jb\"\n", 9);
@@ -383,7 +383,7 @@ static void test_json(void)
 	tl_printer_totals(pr, &(struct tl_totals){ 0 });
 	is_str(stop(),
 	       "{\"type\":\"stats\",\"sessions\":0,\"connects\":0,\"dropped\":0,"
-	       "\"dropped_ringbuf\":0,\"dropped_map\":0}\n", "json: zero totals");
+	       "\"dropped_ringbuf\":0,\"dropped_map\":0,\"dropped_missed\":0}\n", "json: zero totals");
 
 	reset(TL_MODE_LIFE);
 	start();
