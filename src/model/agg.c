@@ -15,11 +15,12 @@ struct tl_agg *tl_agg_new(enum tl_group group, uint32_t max_rows, bool windowed)
 	a->max_rows = max_rows;
 	a->other = UINT32_MAX;
 	a->windowed = windowed;
-	tl_window_init(&a->win);
+	a->head = -1;
 	a->hmask = 63;
 	a->hash = calloc(a->hmask + 1, sizeof(*a->hash));
-	if (!a->hash) {
-		free(a);
+	a->log = malloc(TL_AGG_LOG_LEN * sizeof(*a->log));
+	if (!a->hash || !a->log) {
+		tl_agg_free(a);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -34,11 +35,11 @@ void tl_agg_free(struct tl_agg *a)
 		return;
 	for (i = 0; i < a->nrows; i++) {
 		tl_sketch_free(&a->rows[i].sk);
-		free(a->rows[i].slot_ent);
+		tl_win_ring_free(&a->rows[i].win);
 	}
 	free(a->rows);
 	free(a->hash);
-	tl_window_free(&a->win);
+	free(a->log);
 	free(a);
 }
 
@@ -122,12 +123,17 @@ static int new_row(struct tl_agg *a, const struct tl_agg_key *k, uint8_t is_othe
 	r->key = *k;
 	r->is_other = is_other;
 	tl_sketch_init(&r->sk);
-	if (a->windowed) {
-		r->slot_ent = calloc(TL_WIN_SLOTS, sizeof(*r->slot_ent));
-		if (!r->slot_ent)
-			return -ENOMEM;
-	}
+	tl_win_ring_init(&r->win);
 	return (int)a->nrows++;
+}
+
+static inline bool key_eq(const struct tl_agg_key *a, const struct tl_agg_key *b)
+{
+	uint64_t x[5], y[5];
+
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]));
 }
 
 /* Row id for key k, created on first sight; -ENOMEM. */
@@ -137,7 +143,7 @@ static int64_t row_for(struct tl_agg *a, const struct tl_agg_key *k, uint32_t h)
 	int id;
 
 	for (p = h & a->hmask; a->hash[p]; p = (p + 1) & a->hmask)
-		if (!memcmp(&a->rows[a->hash[p] - 1].key, k, sizeof(*k)))
+		if (key_eq(&a->rows[a->hash[p] - 1].key, k))
 			return a->hash[p] - 1;
 	if (a->nrows - (a->other != UINT32_MAX) >= a->max_rows) {
 		if (a->other == UINT32_MAX) {
@@ -161,7 +167,7 @@ static int64_t row_for(struct tl_agg *a, const struct tl_agg_key *k, uint32_t h)
 	return id;
 }
 
-int tl_agg_add(struct tl_agg *a, const struct tl_conn *c, int idx)
+int64_t tl_agg_add(struct tl_agg *a, const struct tl_conn *c, int idx)
 {
 	struct tl_agg_key k;
 
@@ -169,18 +175,22 @@ int tl_agg_add(struct tl_agg *a, const struct tl_conn *c, int idx)
 	return tl_agg_add_key(a, &k, tl_agg_hash(&k), c, idx);
 }
 
-int tl_agg_add_key(struct tl_agg *a, const struct tl_agg_key *k, uint32_t h,
-		   const struct tl_conn *c, int idx)
+int64_t tl_agg_add_key(struct tl_agg *a, const struct tl_agg_key *k, uint32_t h,
+		       const struct tl_conn *c, int idx)
 {
 	struct tl_agg_row *r;
 	int64_t id;
 	int ret = 0;
 
 	id = row_for(a, k, h);
-	if (id < 0)
-		return (int)id;
+	if (id < 0) {
+		a->alloc_failures++;
+		return id;
+	}
 	r = &a->rows[id];
-	r->gen++;
+	/* a run of connects to one row needs one log entry */
+	if (!a->log_total || a->log[(a->log_total - 1) & (TL_AGG_LOG_LEN - 1)] != (uint32_t)id)
+		a->log[a->log_total++ & (TL_AGG_LOG_LEN - 1)] = (uint32_t)id;
 	r->st.connects++;
 	switch (c->result) {
 	case TL_REC_OK:
@@ -203,13 +213,16 @@ int tl_agg_add_key(struct tl_agg *a, const struct tl_agg_key *k, uint32_t h,
 	if (c->ts_ns >= r->st.last_ts)
 		r->st.last_ts = c->ts_ns;
 	if (a->windowed) {
-		int wret = tl_window_add(&a->win, (uint32_t)id, r->slot_ent,
-					 (int64_t)(c->ts_ns / 1000000000ULL), c->result, idx,
-					 c->lat_ns);
-		if (wret)
-			ret = wret;
+		int64_t sec = (int64_t)(c->ts_ns / 1000000000ULL);
+
+		if (sec > a->head)
+			a->head = sec;
+		if (tl_win_ring_add(&r->win, a->head, sec, c->result, idx, c->lat_ns))
+			ret = -ENOMEM;
 	}
-	return ret;
+	if (ret)
+		a->alloc_failures++;
+	return id;
 }
 
 int tl_agg_key_cmp(const struct tl_agg_key *a, const struct tl_agg_key *b)

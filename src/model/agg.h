@@ -2,7 +2,10 @@
 /*
  * One aggregation table: connect statistics per key of one grouping
  * (destination, address, port or process). Rows past max_rows fold into a
- * single "other" row. Optionally keeps the per-second window slots.
+ * single "other" row. Optionally keeps each row's last 60 seconds.
+ *
+ * Every connect also appends its row id to a touch log (a ring), so a view
+ * finds the rows that changed since its last look without scanning them.
  */
 #ifndef TCPLENS_MODEL_AGG_H
 #define TCPLENS_MODEL_AGG_H
@@ -34,12 +37,14 @@ struct tl_agg_stats {
 
 struct tl_agg_row {
 	struct tl_agg_key key;
-	uint8_t is_other;
-	uint64_t gen;		/* bumped by every connect: views cache on it */
 	struct tl_agg_stats st;
 	struct tl_sketch sk;	/* ok latencies */
-	uint32_t *slot_ent;	/* TL_WIN_SLOTS entry hints, when windowed */
+	struct tl_win_ring win;	/* when windowed */
+	uint8_t is_other;
 };
+
+/* Long enough for several seconds of connects at full rate between looks. */
+#define TL_AGG_LOG_LEN (1u << 17)
 
 struct tl_agg {
 	enum tl_group group;
@@ -50,15 +55,22 @@ struct tl_agg {
 	uint32_t hmask;
 	uint32_t other;		/* row id of "other", UINT32_MAX if none yet */
 	bool windowed;
-	struct tl_win60 win;
+	int64_t head;		/* newest second seen, -1 before any */
+	uint32_t *log;		/* TL_AGG_LOG_LEN row ids */
+	uint64_t log_total;	/* ids ever appended */
+	uint64_t alloc_failures; /* samples a full memory could not keep */
 };
 
 struct tl_agg *tl_agg_new(enum tl_group group, uint32_t max_rows, bool windowed);
 void tl_agg_free(struct tl_agg *a);
 
 void tl_agg_key_of(enum tl_group group, const struct tl_conn *c, struct tl_agg_key *k);
-/* Count one connect; idx is tl_sketch_index(c->lat_ns). 0 or -ENOMEM. */
-int tl_agg_add(struct tl_agg *a, const struct tl_conn *c, int idx);
+/*
+ * Count one connect; idx is tl_sketch_index(c->lat_ns). The row id, or
+ * -ENOMEM when no row could be made (a sample lost to a full memory after
+ * that only counts in alloc_failures).
+ */
+int64_t tl_agg_add(struct tl_agg *a, const struct tl_conn *c, int idx);
 
 /*
  * The same, in steps, so that a caller feeding several tables can start
@@ -66,8 +78,8 @@ int tl_agg_add(struct tl_agg *a, const struct tl_conn *c, int idx);
  * cache misses, not by instructions).
  */
 uint32_t tl_agg_hash(const struct tl_agg_key *k);
-int tl_agg_add_key(struct tl_agg *a, const struct tl_agg_key *k, uint32_t h,
-		   const struct tl_conn *c, int idx);
+int64_t tl_agg_add_key(struct tl_agg *a, const struct tl_agg_key *k, uint32_t h,
+		       const struct tl_conn *c, int idx);
 
 static inline void tl_agg_prefetch_slot(const struct tl_agg *a, uint32_t h)
 {
@@ -84,11 +96,11 @@ static inline void tl_agg_prefetch_row(const struct tl_agg *a, uint32_t h)
 
 		__builtin_prefetch(r);
 		__builtin_prefetch(r + 64);
-		__builtin_prefetch(r + 128);
+		__builtin_prefetch(r + sizeof(struct tl_agg_row) - 1);
 	}
 }
 
-static inline void tl_agg_prefetch_data(const struct tl_agg *a, uint32_t h, int idx, int64_t sec)
+static inline void tl_agg_prefetch_data(const struct tl_agg *a, uint32_t h, int idx)
 {
 	uint32_t id = a->hash[h & a->hmask];
 	const struct tl_agg_row *r;
@@ -97,12 +109,12 @@ static inline void tl_agg_prefetch_data(const struct tl_agg *a, uint32_t h, int 
 		return;
 	r = &a->rows[id - 1];
 	if (idx >= r->sk.lo && idx < r->sk.lo + (int32_t)r->sk.cap)
-		__builtin_prefetch(&r->sk.counts[idx - r->sk.lo]);
-	if (r->slot_ent && sec >= 0)
-		__builtin_prefetch(&r->slot_ent[sec % TL_WIN_SLOTS]);
+		__builtin_prefetch(&r->sk.counts[idx - r->sk.lo], 1);
+	if (r->win.n)
+		__builtin_prefetch(tl_win_ring_at(&r->win, r->win.n - 1u), 1);
 }
 
-/* Sort order of keys: family, address, port, then known owners by pid, comm. */
+/* Sort order of keys: known owners first, family, address, port, pid, comm. */
 int tl_agg_key_cmp(const struct tl_agg_key *a, const struct tl_agg_key *b);
 
 #endif

@@ -2,13 +2,22 @@
 /*
  * The connect-latency panel: one row per key of a grouping, over a window.
  *
- * Without a filter the rows come from the model's tables: "since start"
- * straight from each row's sketch, 60 s / 10 s as the exact merge of the
- * row's per-second entries. With a filter they come from a private table
- * fed with the retained connects that match (since start: built once,
- * then fed only new connects; windows: rebuilt when the window moves).
- * Every computed row is cached with the table row's generation, so a
- * refresh recomputes only rows that changed and re-sorts only then.
+ * A view row is made of one or more table rows (its members). Without a
+ * filter, destination and process rows are the model's own table rows;
+ * address and port rows merge the destination rows that share the address
+ * (or port), plus the model's overflow table for destinations folded into
+ * "other". With a filter, rows come from a private table fed with the
+ * retained connects that match (since start: built once from what the
+ * connect ring still holds, then fed every new connect; windows: rebuilt
+ * when the window moves).
+ *
+ * Each computed row is cached. An update recomputes only the rows whose
+ * members appear in the tables' touch logs since the last update, plus,
+ * for windows, the rows whose oldest counted second has just left the
+ * window. The order is kept between updates and rebuilt (a radix sort on
+ * a fixed-width key) only when a row changed or the order was changed.
+ * hist[] is filled on the first tl_dest_view_get of a row after it changed,
+ * so only rows that are displayed pay for it.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,16 +25,29 @@
 
 #include "filter.h"
 #include "model_int.h"
+#include "sortkey.h"
 
 #define NS 1000000000ULL
 /* connects reach the ring in arrival order; allow this much disorder in ts */
 #define DV_TS_SLACK_NS (5 * NS)
+#define DV_NONE UINT32_MAX
+#define DV_MEM(t, id) (((uint32_t)(t) << 31) | (uint32_t)(id))
+/* sort entries: is_other, 8-byte value, 4-byte key rank; then the row id */
+#define DV_KEYLEN 13
+#define DV_STRIDE 20
 
-struct dv_cache {
-	uint64_t gen;
-	int64_t wstart;
-	bool valid;
-	struct tl_dest_row row;
+struct dv_row {
+	struct tl_agg_key key;
+	uint8_t is_other;
+	uint8_t dirty;
+	uint8_t hist_ok;
+	uint32_t first;		/* first member (DV_MEM), chained through next[] */
+	uint32_t nmem;
+};
+
+/* Windowed: recompute when the window starts after wmin or reaches wnext. */
+struct dv_wexp {
+	int64_t wmin, wnext;
 };
 
 struct tl_dest_view {
@@ -37,17 +59,35 @@ struct tl_dest_view {
 	enum tl_dcol sort;
 	bool desc;
 	int64_t wstart, wend;	/* seconds of the window, when windowed */
-	int64_t head;		/* the source window's head at the last update */
+	int64_t last_wstart, last_wend;
 	/* filtered: a private table */
 	struct tl_agg *fagg;
 	uint64_t fbuilt_total;
 	int64_t fwstart, fwend;
-	const struct tl_agg *src;
+	/* the tables rows are made of */
+	const struct tl_agg *tab[2];
+	int ntab;
+	bool derived;		/* rows merge table rows by a coarser key */
 	bool src_windowed;	/* rows are merges of window entries */
-	struct dv_cache *cache;
-	size_t ncache;
-	uint32_t *order;
-	size_t n, ocap;
+	bool fresh;		/* rows were reset: start the logs from now */
+	uint64_t cursor[2];	/* touch log read up to */
+	uint32_t mapped[2];	/* table rows given a view row */
+	uint32_t *map[2];	/* table row -> view row, DV_NONE if none */
+	uint32_t *next[2];	/* next member of the same view row */
+	size_t mcap[2];
+	/* rows */
+	struct dv_row *rows;
+	struct dv_wexp *wexp;
+	struct tl_dest_row *out;
+	uint32_t *dirty;
+	uint32_t *keyorder, *keyrank, *order;
+	uint8_t *sbuf, *stmp;
+	size_t nrows, rcap, ndirty, nkeyed, n;
+	uint32_t nreal;		/* rows other than "other" */
+	uint32_t other;		/* view row of "other", DV_NONE if none */
+	uint32_t *khash;	/* derived: view row + 1 by key, open addressing */
+	uint32_t kmask;
+	bool need_sort;
 	struct tl_sketch scratch;
 };
 
@@ -62,66 +102,358 @@ struct tl_dest_view *tl_dest_view_new(void)
 
 void tl_dest_view_free(struct tl_dest_view *v)
 {
+	int t;
+
 	if (!v)
 		return;
 	free(v->ftext);
 	tl_agg_free(v->fagg);
-	free(v->cache);
+	for (t = 0; t < 2; t++) {
+		free(v->map[t]);
+		free(v->next[t]);
+	}
+	free(v->rows);
+	free(v->wexp);
+	free(v->out);
+	free(v->dirty);
+	free(v->keyorder);
+	free(v->keyrank);
 	free(v->order);
+	free(v->sbuf);
+	free(v->stmp);
+	free(v->khash);
 	tl_sketch_free(&v->scratch);
 	free(v);
 }
 
-static void invalidate(struct tl_dest_view *v)
+static void reset_rows(struct tl_dest_view *v)
+{
+	v->nrows = v->ndirty = v->nkeyed = v->n = 0;
+	v->nreal = 0;
+	v->other = DV_NONE;
+	v->mapped[0] = v->mapped[1] = 0;
+	if (v->khash)
+		memset(v->khash, 0, ((size_t)v->kmask + 1) * sizeof(*v->khash));
+	v->fresh = true;
+	v->need_sort = true;
+}
+
+static int grow(void **p, size_t n, size_t sz)
+{
+	void *np = realloc(*p, n * sz);
+
+	if (!np)
+		return -ENOMEM;
+	*p = np;
+	return 0;
+}
+
+static int reserve_rows(struct tl_dest_view *v, size_t n)
+{
+	size_t ncap;
+
+	if (n <= v->rcap)
+		return 0;
+	ncap = v->rcap ? v->rcap * 2 : 256;
+	while (ncap < n)
+		ncap *= 2;
+	if (grow((void **)&v->rows, ncap, sizeof(*v->rows)) ||
+	    grow((void **)&v->wexp, ncap, sizeof(*v->wexp)) ||
+	    grow((void **)&v->out, ncap, sizeof(*v->out)) ||
+	    grow((void **)&v->dirty, ncap, sizeof(*v->dirty)) ||
+	    grow((void **)&v->keyorder, ncap, sizeof(*v->keyorder)) ||
+	    grow((void **)&v->keyrank, ncap, sizeof(*v->keyrank)) ||
+	    grow((void **)&v->order, ncap, sizeof(*v->order)) ||
+	    grow((void **)&v->sbuf, ncap, DV_STRIDE) ||
+	    grow((void **)&v->stmp, ncap, DV_STRIDE))
+		return -ENOMEM;
+	v->rcap = ncap;
+	return 0;
+}
+
+static int reserve_members(struct tl_dest_view *v, int t, size_t n)
+{
+	size_t ncap;
+
+	if (n <= v->mcap[t])
+		return 0;
+	ncap = v->mcap[t] ? v->mcap[t] * 2 : 256;
+	while (ncap < n)
+		ncap *= 2;
+	if (grow((void **)&v->map[t], ncap, sizeof(uint32_t)) ||
+	    grow((void **)&v->next[t], ncap, sizeof(uint32_t)))
+		return -ENOMEM;
+	v->mcap[t] = ncap;
+	return 0;
+}
+
+static void mark_dirty(struct tl_dest_view *v, uint32_t vr)
+{
+	if (!v->rows[vr].dirty) {
+		v->rows[vr].dirty = 1;
+		v->dirty[v->ndirty++] = vr;
+	}
+}
+
+static int64_t new_row(struct tl_dest_view *v, const struct tl_agg_key *k, uint8_t is_other)
+{
+	struct dv_row *r;
+
+	if (reserve_rows(v, v->nrows + 1))
+		return -ENOMEM;
+	r = &v->rows[v->nrows];
+	memset(r, 0, sizeof(*r));
+	r->key = *k;
+	r->is_other = is_other;
+	r->first = DV_NONE;
+	v->wexp[v->nrows].wmin = v->wexp[v->nrows].wnext = INT64_MAX;
+	memset(&v->out[v->nrows], 0, sizeof(v->out[0]));
+	if (is_other)
+		v->other = (uint32_t)v->nrows;
+	else
+		v->nreal++;
+	return (int64_t)v->nrows++;
+}
+
+static int64_t other_row(struct tl_dest_view *v)
+{
+	struct tl_agg_key none;
+
+	if (v->other != DV_NONE)
+		return v->other;
+	memset(&none, 0, sizeof(none));
+	return new_row(v, &none, 1);
+}
+
+static int khash_grow(struct tl_dest_view *v)
+{
+	uint32_t nmask = v->kmask ? v->kmask * 2 + 1 : 1023, i, p;
+	uint32_t *nh = calloc((size_t)nmask + 1, sizeof(*nh));
+
+	if (!nh)
+		return -ENOMEM;
+	for (i = 0; i < v->nrows; i++) {
+		if (v->rows[i].is_other)
+			continue;
+		for (p = tl_agg_hash(&v->rows[i].key) & nmask; nh[p]; p = (p + 1) & nmask)
+			;
+		nh[p] = i + 1;
+	}
+	free(v->khash);
+	v->khash = nh;
+	v->kmask = nmask;
+	return 0;
+}
+
+/* The derived row for key k; past max_dests, "other". */
+static int64_t derived_row(struct tl_dest_view *v, const struct tl_agg_key *k)
+{
+	uint32_t p;
+	int64_t vr;
+
+	if ((v->nreal + 1) * 2 > v->kmask + 1 && khash_grow(v))
+		return -ENOMEM;
+	for (p = tl_agg_hash(k) & v->kmask; v->khash[p]; p = (p + 1) & v->kmask)
+		if (!memcmp(&v->rows[v->khash[p] - 1].key, k, sizeof(*k)))
+			return v->khash[p] - 1;
+	if (v->nreal >= v->m->cfg.max_dests)
+		return other_row(v);
+	vr = new_row(v, k, 0);
+	if (vr >= 0)
+		v->khash[p] = (uint32_t)vr + 1;
+	return vr;
+}
+
+/* Give every new table row its view row. */
+static int sync_rows(struct tl_dest_view *v)
+{
+	int t;
+
+	for (t = 0; t < v->ntab; t++) {
+		const struct tl_agg *a = v->tab[t];
+		uint32_t id;
+
+		if (reserve_members(v, t, a->nrows))
+			return -ENOMEM;
+		for (id = v->mapped[t]; id < a->nrows; id++) {
+			const struct tl_agg_row *ar = &a->rows[id];
+			int64_t vr;
+
+			if (!v->derived) {
+				vr = new_row(v, &ar->key, ar->is_other);
+			} else if (ar->is_other) {
+				/* the destinations' other is counted again in the overflow table */
+				vr = t == 0 ? (int64_t)DV_NONE : other_row(v);
+			} else {
+				struct tl_agg_key k = ar->key;
+
+				if (v->group == TL_GROUP_ADDR) {
+					k.port = 0;
+				} else {
+					k.family = 0;
+					memset(k.addr, 0, sizeof(k.addr));
+				}
+				vr = derived_row(v, &k);
+			}
+			if (vr < 0)
+				return (int)vr;
+			v->map[t][id] = (uint32_t)vr;
+			v->next[t][id] = DV_NONE;
+			if ((uint32_t)vr == DV_NONE)
+				continue;
+			v->next[t][id] = v->rows[vr].first;
+			v->rows[vr].first = DV_MEM(t, id);
+			v->rows[vr].nmem++;
+			mark_dirty(v, (uint32_t)vr);
+		}
+		v->mapped[t] = a->nrows;
+	}
+	return 0;
+}
+
+static void mark_all_dirty(struct tl_dest_view *v)
 {
 	size_t i;
 
-	for (i = 0; i < v->ncache; i++)
-		v->cache[i].valid = false;
+	for (i = 0; i < v->nrows; i++)
+		mark_dirty(v, (uint32_t)i);
 }
 
-/* Merge row id's entries for seconds [wstart, wend] into sk and st. */
-static void window_merge(const struct tl_agg *a, uint32_t id, int64_t wstart, int64_t wend,
-			 struct tl_sketch *sk, struct tl_agg_stats *st)
+/* Rows touched since the last update, from the tables' logs. */
+static void read_logs(struct tl_dest_view *v)
 {
-	const struct tl_agg_row *r = &a->rows[id];
-	int64_t s;
+	int t;
 
-	memset(st, 0, sizeof(*st));
-	tl_sketch_reset(sk);
-	if (wend - wstart >= TL_WIN_SLOTS)
-		wstart = wend - TL_WIN_SLOTS + 1;
-	for (s = wstart; s <= wend; s++) {
-		const struct tl_win_ent *e = tl_window_entry(&a->win, id, r->slot_ent, s);
-		const struct tl_win_bin *b;
-		uint16_t k;
+	for (t = 0; t < v->ntab; t++) {
+		const struct tl_agg *a = v->tab[t];
+		uint64_t s;
 
-		if (!e)
+		if (v->fresh) {
+			v->cursor[t] = a->log_total;
 			continue;
+		}
+		if (a->log_total - v->cursor[t] > TL_AGG_LOG_LEN) {
+			/* the log wrapped since the last look */
+			mark_all_dirty(v);
+		} else {
+			for (s = v->cursor[t]; s < a->log_total; s++) {
+				uint32_t vr = v->map[t][a->log[s & (TL_AGG_LOG_LEN - 1)]];
+
+				if (vr != DV_NONE)
+					mark_dirty(v, vr);
+			}
+		}
+		v->cursor[t] = a->log_total;
+	}
+	v->fresh = false;
+}
+
+static const struct tl_agg_row *member(const struct tl_dest_view *v, uint32_t mem)
+{
+	return &v->tab[mem >> 31]->rows[mem & 0x7fffffffu];
+}
+
+static uint32_t member_next(const struct tl_dest_view *v, uint32_t mem)
+{
+	return v->next[mem >> 31][mem & 0x7fffffffu];
+}
+
+static void stats_add(struct tl_agg_stats *st, const struct tl_agg_stats *s, bool has_ok,
+		      bool *st_has_ok)
+{
+	st->connects += s->connects;
+	st->refused += s->refused;
+	st->timeouts += s->timeouts;
+	st->errors += s->errors;
+	if (s->last_ts > st->last_ts)
+		st->last_ts = s->last_ts;
+	if (has_ok && (!*st_has_ok || s->last_ok_ts > st->last_ok_ts)) {
+		st->last_ok_ts = s->last_ok_ts;
+		st->last_ok_ns = s->last_ok_ns;
+		*st_has_ok = true;
+	}
+}
+
+/* Merge one table row's seconds [wstart, wend] into sk and st. */
+static void window_merge(const struct tl_dest_view *v, const struct tl_agg_row *r,
+			 struct tl_sketch *sk, struct tl_agg_stats *st, struct dv_wexp *x)
+{
+	unsigned k;
+
+	for (k = 0; k < r->win.n; k++) {
+		const struct tl_win_ent *e = tl_win_ring_at(&r->win, k);
+		const struct tl_win_bin *b;
+		uint16_t j;
+
+		if ((int64_t)e->sec < v->wstart)
+			continue;
+		if ((int64_t)e->sec > v->wend) {
+			if ((int64_t)e->sec < x->wnext)
+				x->wnext = e->sec;
+			break;
+		}
+		if ((int64_t)e->sec < x->wmin)
+			x->wmin = e->sec;
 		st->connects += e->connects;
 		st->refused += e->refused;
 		st->timeouts += e->timeouts;
 		st->errors += e->errors;
 		b = tl_win_ent_bins(e);
-		for (k = 0; k < e->nbins; k++)
-			tl_sketch_add_bucket(sk, b[k].idx, b[k].n, e->min_ns, e->max_ns);
+		for (j = 0; j < e->nbins; j++)
+			tl_sketch_add_bucket(sk, b[j].idx, b[j].n, e->min_ns, e->max_ns);
 	}
 	/* the newest connect overall is in the window iff any connect is */
-	if (r->st.last_ts >= (uint64_t)wstart * NS) {
+	if (r->st.last_ts >= (uint64_t)v->wstart * NS && r->st.last_ts > st->last_ts)
 		st->last_ts = r->st.last_ts;
-	}
-	if (r->st.last_ok_ts >= (uint64_t)wstart * NS) {
+	if (r->st.last_ok_ts >= (uint64_t)v->wstart * NS && r->st.last_ok_ts > st->last_ok_ts) {
 		st->last_ok_ts = r->st.last_ok_ts;
 		st->last_ok_ns = r->st.last_ok_ns;
 	}
 }
 
-static void fill_row(struct tl_dest_row *d, const struct tl_agg_row *r,
-		     const struct tl_agg_stats *st, const struct tl_sketch *sk)
+/*
+ * Row vr's statistics and latency sketch over the view's window: a member's
+ * own sketch when that is the whole answer, else merged into scratch.
+ */
+static const struct tl_sketch *row_data(const struct tl_dest_view *v, struct tl_sketch *scratch,
+					uint32_t vr, struct tl_agg_stats *st, struct dv_wexp *x)
+{
+	const struct dv_row *r = &v->rows[vr];
+	bool has_ok = false;
+	uint32_t mem;
+
+	memset(st, 0, sizeof(*st));
+	x->wmin = x->wnext = INT64_MAX;
+	if (!v->src_windowed && r->nmem == 1) {
+		const struct tl_agg_row *ar = member(v, r->first);
+
+		*st = ar->st;
+		return &ar->sk;
+	}
+	tl_sketch_reset(scratch);
+	for (mem = r->first; mem != DV_NONE; mem = member_next(v, mem)) {
+		const struct tl_agg_row *ar = member(v, mem);
+
+		if (v->src_windowed) {
+			window_merge(v, ar, scratch, st, x);
+		} else {
+			stats_add(st, &ar->st, ar->sk.count > 0, &has_ok);
+			tl_sketch_merge(scratch, &ar->sk);
+		}
+	}
+	return scratch;
+}
+
+static void compute_row(struct tl_dest_view *v, uint32_t vr)
 {
 	static const double qs[3] = { 0.50, 0.90, 0.99 };
+	const struct dv_row *r = &v->rows[vr];
+	struct tl_dest_row *d = &v->out[vr];
+	const struct tl_sketch *sk;
+	struct tl_agg_stats st;
 	uint64_t q[3];
 
+	sk = row_data(v, &v->scratch, vr, &st, &v->wexp[vr]);
 	memset(d, 0, sizeof(*d));
 	d->family = r->key.family;
 	d->is_other = r->is_other;
@@ -130,10 +462,10 @@ static void fill_row(struct tl_dest_row *d, const struct tl_agg_row *r,
 	d->port = r->key.port;
 	d->pid = r->key.pid;
 	memcpy(d->comm, r->key.comm, sizeof(d->comm));
-	d->connects = st->connects;
-	d->refused = st->refused;
-	d->timeouts = st->timeouts;
-	d->errors = st->errors;
+	d->connects = st.connects;
+	d->refused = st.refused;
+	d->timeouts = st.timeouts;
+	d->errors = st.errors;
 	d->ok = sk->count;
 	tl_sketch_quantiles(sk, qs, 3, q);
 	d->p50_ns = q[0];
@@ -141,11 +473,11 @@ static void fill_row(struct tl_dest_row *d, const struct tl_agg_row *r,
 	d->p99_ns = q[2];
 	d->min_ns = sk->count ? sk->min : 0;
 	d->max_ns = sk->count ? sk->max : 0;
-	d->last_ns = st->last_ok_ns;
-	d->last_ts_ns = st->last_ts;
+	d->last_ns = st.last_ok_ns;
+	d->last_ts_ns = st.last_ts;
 	d->hist_lo_ns = d->min_ns;
 	d->hist_hi_ns = d->max_ns;
-	tl_sketch_histogram(sk, d->hist_lo_ns, d->hist_hi_ns, d->hist, TL_HIST_BINS);
+	v->rows[vr].hist_ok = 0;
 }
 
 static int feed(struct tl_agg *a, const struct tl_conn *c, const struct tl_filter *f)
@@ -155,10 +487,10 @@ static int feed(struct tl_agg *a, const struct tl_conn *c, const struct tl_filte
 	tl_subject_from_conn(&s, c);
 	if (!tl_filter_match_subject(f, &s))
 		return 0;
-	return tl_agg_add(a, c, tl_sketch_index(c->lat_ns));
+	return tl_agg_add(a, c, tl_sketch_index(c->lat_ns)) < 0 ? -ENOMEM : 0;
 }
 
-/* Bring the private table of a filtered view up to date; true if rebuilt. */
+/* Bring the private table of a filtered view up to date. */
 static int filtered_refresh(struct tl_dest_view *v, const struct tl_model *m,
 			    const struct tl_filter *f, bool *rebuilt)
 {
@@ -177,7 +509,7 @@ static int filtered_refresh(struct tl_dest_view *v, const struct tl_model *m,
 			v->fagg = NULL;
 		}
 	} else if (v->fagg && v->fbuilt_total < first) {
-		/* cannot happen without a config change, but stay exact if it does */
+		/* connects went by unseen (the view was not updated for a long while) */
 		tl_agg_free(v->fagg);
 		v->fagg = NULL;
 	}
@@ -211,98 +543,110 @@ static int filtered_refresh(struct tl_dest_view *v, const struct tl_model *m,
 	return 0;
 }
 
-static int u64cmp(uint64_t a, uint64_t b)
-{
-	return a < b ? -1 : a > b;
-}
-
-static int key_cmp(const struct tl_dest_row *a, const struct tl_dest_row *b)
-{
-	int c;
-
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	c = memcmp(a->addr, b->addr, sizeof(a->addr));
-	if (c)
-		return c;
-	if (a->port != b->port)
-		return a->port < b->port ? -1 : 1;
-	if (a->pid != b->pid)
-		return a->pid < b->pid ? -1 : 1;
-	return strncmp(a->comm, b->comm, TL_REC_COMM_LEN);
-}
-
-static int row_cmp(const void *pa, const void *pb, void *ctx)
+static int key_cmp(const void *pa, const void *pb, void *ctx)
 {
 	const struct tl_dest_view *v = ctx;
-	const struct tl_dest_row *a = &v->cache[*(const uint32_t *)pa].row;
-	const struct tl_dest_row *b = &v->cache[*(const uint32_t *)pb].row;
-	int c = 0;
 
-	/* "other" is not a destination: it stays at the bottom */
-	if (a->is_other != b->is_other)
-		return a->is_other ? 1 : -1;
-	switch (v->sort) {
-	case TL_DCOL_KEY:
-		/* unknown owners stay last, like the session table */
-		if (a->owner_known != b->owner_known)
-			return a->owner_known ? -1 : 1;
-		c = key_cmp(a, b);
-		break;
-	case TL_DCOL_CONNECTS:
-		c = u64cmp(a->connects, b->connects);
-		break;
-	case TL_DCOL_FAILS:
-		c = u64cmp(a->connects - a->ok, b->connects - b->ok);
-		break;
-	case TL_DCOL_P50:
-		c = u64cmp(a->p50_ns, b->p50_ns);
-		break;
-	case TL_DCOL_P90:
-		c = u64cmp(a->p90_ns, b->p90_ns);
-		break;
-	case TL_DCOL_P99:
-		c = u64cmp(a->p99_ns, b->p99_ns);
-		break;
-	case TL_DCOL_MAX:
-		c = u64cmp(a->max_ns, b->max_ns);
-		break;
-	default:
-		c = u64cmp(a->last_ns, b->last_ns);
-		break;
-	}
-	if (v->desc)
-		c = -c;
-	if (!c && v->sort != TL_DCOL_KEY) {
-		/* ties in key order, whatever the direction, so rows do not jump */
-		if (a->owner_known != b->owner_known)
-			return a->owner_known ? -1 : 1;
-		c = key_cmp(a, b);
-	}
-	return c;
+	return tl_agg_key_cmp(&v->rows[*(const uint32_t *)pa].key,
+			      &v->rows[*(const uint32_t *)pb].key);
 }
 
-static int reserve_rows(struct tl_dest_view *v, size_t n)
+/* Ranks in key order, for ties and the key column: new rows merged in. */
+static void rank_keys(struct tl_dest_view *v)
 {
-	struct dv_cache *nc;
-	uint32_t *no;
+	size_t old = v->nkeyed, i = 0, j = old, o = 0;
+	uint32_t *merged = v->order;	/* free until the sort is rebuilt */
 
-	if (n > v->ncache) {
-		nc = realloc(v->cache, n * sizeof(*nc));
-		if (!nc)
-			return -ENOMEM;
-		memset(nc + v->ncache, 0, (n - v->ncache) * sizeof(*nc));
-		v->cache = nc;
-		v->ncache = n;
+	if (v->nkeyed == v->nrows)
+		return;
+	for (i = old; i < v->nrows; i++)
+		v->keyorder[i] = (uint32_t)i;
+	qsort_r(v->keyorder + old, v->nrows - old, sizeof(uint32_t), key_cmp, v);
+	i = 0;
+	while (i < old || j < v->nrows) {
+		if (j >= v->nrows || (i < old && key_cmp(&v->keyorder[i], &v->keyorder[j], v) <= 0))
+			merged[o++] = v->keyorder[i++];
+		else
+			merged[o++] = v->keyorder[j++];
 	}
-	if (n > v->ocap) {
-		no = realloc(v->order, n * sizeof(*no));
-		if (!no)
-			return -ENOMEM;
-		v->order = no;
-		v->ocap = n;
+	memcpy(v->keyorder, merged, v->nrows * sizeof(*merged));
+	for (i = 0; i < v->nrows; i++)
+		v->keyrank[v->keyorder[i]] = (uint32_t)i;
+	v->nkeyed = v->nrows;
+	v->need_sort = true;
+}
+
+static uint64_t sort_value(const struct tl_dest_view *v, uint32_t vr)
+{
+	const struct tl_dest_row *d = &v->out[vr];
+	uint64_t x;
+
+	switch (v->sort) {
+	case TL_DCOL_KEY:
+		/* unknown owners stay last in either direction */
+		return ((uint64_t)!d->owner_known << 32) |
+		       (v->desc ? UINT32_MAX - v->keyrank[vr] : v->keyrank[vr]);
+	case TL_DCOL_CONNECTS:
+		x = d->connects;
+		break;
+	case TL_DCOL_FAILS:
+		x = d->connects - d->ok;
+		break;
+	case TL_DCOL_P50:
+		x = d->p50_ns;
+		break;
+	case TL_DCOL_P90:
+		x = d->p90_ns;
+		break;
+	case TL_DCOL_P99:
+		x = d->p99_ns;
+		break;
+	case TL_DCOL_MAX:
+		x = d->max_ns;
+		break;
+	default:
+		x = d->last_ns;
+		break;
 	}
-	return 0;
+	return v->desc ? ~x : x;
+}
+
+static void put_be(uint8_t *p, uint64_t x, int bytes)
+{
+	int i;
+
+	for (i = bytes - 1; i >= 0; i--) {
+		p[i] = (uint8_t)x;
+		x >>= 8;
+	}
+}
+
+/*
+ * Rows with connects, by the sort column; "other" last; ties in key order
+ * whatever the direction, so rows do not jump.
+ */
+static void sort_rows(struct tl_dest_view *v)
+{
+	uint8_t *e = v->sbuf, *sorted;
+	size_t i, n = 0;
+
+	for (i = 0; i < v->nrows; i++) {
+		uint32_t vr = (uint32_t)i;
+
+		if (!v->out[vr].connects)
+			continue;
+		e = v->sbuf + n++ * DV_STRIDE;
+		e[0] = v->rows[vr].is_other;
+		put_be(e + 1, sort_value(v, vr), 8);
+		put_be(e + 9, v->keyrank[vr], 4);
+		memset(e + DV_KEYLEN, 0, DV_STRIDE - 4 - DV_KEYLEN);
+		memcpy(e + DV_STRIDE - 4, &vr, 4);
+	}
+	sorted = tl_sortkey_sort(v->sbuf, v->stmp, n, DV_STRIDE, DV_KEYLEN);
+	for (i = 0; i < n; i++)
+		v->order[i] = tl_sortkey_seq(sorted + i * DV_STRIDE, DV_STRIDE);
+	v->n = n;
+	v->need_sort = false;
 }
 
 void tl_dest_view_update(struct tl_dest_view *v, const struct tl_model *m,
@@ -311,12 +655,11 @@ void tl_dest_view_update(struct tl_dest_view *v, const struct tl_model *m,
 			 uint64_t now_ns)
 {
 	const char *ftext = f ? tl_filter_text(f) : NULL;
-	const struct tl_agg *a;
-	bool need_sort, rebuilt = false;
 	int64_t now_sec = (int64_t)(now_ns / NS);
-	uint32_t id;
-	size_t n = 0;
+	bool rebuilt = false;
+	size_t i;
 
+	tl_model_flush(m);
 	if ((unsigned)group >= TL_GROUP_COUNT)
 		group = TL_GROUP_DEST;
 	if ((unsigned)win >= TL_WIN_COUNT)
@@ -336,11 +679,11 @@ void tl_dest_view_update(struct tl_dest_view *v, const struct tl_model *m,
 		v->m = m;
 		v->group = group;
 		v->win = win;
-		invalidate(v);
-		v->n = 0;
+		reset_rows(v);
 		v->built = true;
 	}
-	need_sort = v->sort != sort || v->desc != descending;
+	if (v->sort != sort || v->desc != descending)
+		v->need_sort = true;
 	v->sort = sort;
 	v->desc = descending;
 	v->wend = now_sec;
@@ -354,55 +697,48 @@ void tl_dest_view_update(struct tl_dest_view *v, const struct tl_model *m,
 		if (filtered_refresh(v, m, f, &rebuilt))
 			goto fail;
 		if (rebuilt)
-			invalidate(v);
-		a = v->fagg;
+			reset_rows(v);
+		v->tab[0] = v->fagg;
+		v->ntab = 1;
+		v->derived = false;
 		v->src_windowed = false;
 	} else {
-		a = m->agg[group];
+		v->derived = group == TL_GROUP_ADDR || group == TL_GROUP_PORT;
+		v->tab[0] = m->agg[v->derived ? TL_GROUP_DEST : group];
+		v->tab[1] = m->agg[group];
+		v->ntab = v->derived ? 2 : 1;
 		v->src_windowed = win != TL_WIN_ALL;
-		/* a head past the window may have recycled slots inside it */
-		if (v->src_windowed && a->win.head != v->head && a->win.head > v->wend)
-			invalidate(v);
-		v->head = a->win.head;
 	}
-	v->src = a;
-	if (reserve_rows(v, a->nrows))
+	if (sync_rows(v))
 		goto fail;
+	read_logs(v);
+	if (v->src_windowed && (v->wstart != v->last_wstart || v->wend != v->last_wend)) {
+		bool back = v->wstart < v->last_wstart || v->wend < v->last_wend;
 
-	for (id = 0; id < a->nrows; id++) {
-		const struct tl_agg_row *r = &a->rows[id];
-		struct dv_cache *c = &v->cache[id];
-		bool fresh = c->valid && c->gen == r->gen;
-
-		if (v->src_windowed && fresh && c->wstart != v->wstart)
-			/* an idle row whose window was already empty stays empty */
-			fresh = c->row.connects == 0 && r->st.last_ts < (uint64_t)v->wstart * NS;
-		if (!fresh) {
-			if (v->src_windowed) {
-				struct tl_agg_stats st;
-
-				window_merge(a, id, v->wstart, v->wend, &v->scratch, &st);
-				fill_row(&c->row, r, &st, &v->scratch);
-			} else {
-				fill_row(&c->row, r, &r->st, &r->sk);
-			}
-			c->gen = r->gen;
-			c->valid = true;
-			need_sort = true;
-		}
-		c->wstart = v->wstart;
-		if (c->row.connects)
-			v->order[n++] = id;
+		/* rows whose oldest second left the window, or whose future one came in */
+		for (i = 0; i < v->nrows; i++)
+			if (back || v->wstart > v->wexp[i].wmin || v->wend >= v->wexp[i].wnext)
+				mark_dirty(v, (uint32_t)i);
 	}
-	if (n != v->n)
-		need_sort = true;
-	v->n = n;
-	if (need_sort)
-		qsort_r(v->order, v->n, sizeof(*v->order), row_cmp, v);
+	v->last_wstart = v->wstart;
+	v->last_wend = v->wend;
+	for (i = 0; i < v->ndirty; i++) {
+		compute_row(v, v->dirty[i]);
+		v->rows[v->dirty[i]].dirty = 0;
+	}
+	if (v->ndirty)
+		v->need_sort = true;
+	v->ndirty = 0;
+	rank_keys(v);
+	if (v->need_sort)
+		sort_rows(v);
 	return;
 fail:
+	/* out of memory: show nothing rather than something wrong, retry next time */
 	v->built = false;
-	v->n = 0;
+	for (i = 0; i < v->nrows; i++)
+		v->rows[i].dirty = 0;
+	reset_rows(v);
 }
 
 size_t tl_dest_view_len(const struct tl_dest_view *v)
@@ -412,27 +748,37 @@ size_t tl_dest_view_len(const struct tl_dest_view *v)
 
 const struct tl_dest_row *tl_dest_view_get(const struct tl_dest_view *v, size_t i)
 {
+	/* the view is never const where it is made: filling hist[] late is fine */
+	struct tl_dest_view *w = (struct tl_dest_view *)v;
+	uint32_t vr;
+
 	if (i >= v->n)
 		return NULL;
-	return &v->cache[v->order[i]].row;
+	vr = v->order[i];
+	if (!v->rows[vr].hist_ok) {
+		struct tl_dest_row *d = &w->out[vr];
+		const struct tl_sketch *sk;
+		struct tl_agg_stats st;
+		struct dv_wexp x;
+
+		sk = row_data(v, &w->scratch, vr, &st, &x);
+		tl_sketch_histogram(sk, d->hist_lo_ns, d->hist_hi_ns, d->hist, TL_HIST_BINS);
+		w->rows[vr].hist_ok = 1;
+	}
+	return &v->out[vr];
 }
 
 uint64_t tl_dest_view_quantile(const struct tl_dest_view *v, size_t i, double q)
 {
 	struct tl_agg_stats st;
 	struct tl_sketch sk;
-	uint32_t id;
+	struct dv_wexp x;
 	uint64_t val;
 
-	if (i >= v->n || !v->src)
+	if (i >= v->n)
 		return 0;
-	id = v->order[i];
-	if (!v->src_windowed)
-		return tl_sketch_quantile(&v->src->rows[id].sk, q);
-	/* the detail view asks rarely: merge the row's seconds again */
 	tl_sketch_init(&sk);
-	window_merge(v->src, id, v->wstart, v->wend, &sk, &st);
-	val = tl_sketch_quantile(&sk, q);
+	val = tl_sketch_quantile(row_data(v, &sk, v->order[i], &st, &x), q);
 	tl_sketch_free(&sk);
 	return val;
 }

@@ -9,6 +9,34 @@
 
 #define TL_MODEL_DEFAULT_HISTORY 200000
 #define TL_MODEL_DEFAULT_MAX_DESTS 10000
+/*
+ * The connect ring keeps the last history / 4 connects: only filtered
+ * latency views read it, and a full-size ring would cost more than the
+ * sessions themselves are allowed to (issue 4: < 200 bytes per session).
+ */
+#define TL_MODEL_CONNECT_SHARE 4
+
+/*
+ * Ingest feeds two tables per connect: destinations (address and port)
+ * and processes. The address and port groupings are built by the views
+ * from the destination rows; only connects whose destination folded into
+ * the destination table's "other" row are also counted in agg[TL_GROUP_ADDR]
+ * and agg[TL_GROUP_PORT], so those groupings stay exact past max_dests.
+ */
+/*
+ * Connects are aggregated in batches: each table's hash slot, row and data
+ * loads for the whole batch are started before any is used, so the cache
+ * misses of different connects overlap instead of queueing. Views flush
+ * the batch before they read the tables.
+ */
+#define TL_MODEL_BATCH 16
+
+struct tl_pending {
+	struct tl_conn c;
+	struct tl_agg_key kd, kp;
+	uint32_t hd, hp;
+	int idx;
+};
 
 struct tl_model {
 	struct tl_model_config cfg;
@@ -16,7 +44,15 @@ struct tl_model {
 	struct tl_history sessions;	/* struct tl_record */
 	struct tl_history connects;	/* struct tl_conn */
 	struct tl_agg *agg[TL_GROUP_COUNT];
-	uint64_t alloc_failures;	/* samples a full memory could not keep */
+	struct tl_pending pend[TL_MODEL_BATCH];
+	unsigned npend;
 };
+
+/* Aggregate the pending connects. Views call it on their const model:
+ * every model is made by tl_model_new, never const itself. */
+void tl_model_flush(const struct tl_model *m);
+
+/* Samples lost to a full memory, over every table. */
+uint64_t tl_model_alloc_failures(const struct tl_model *m);
 
 #endif

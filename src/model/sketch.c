@@ -160,15 +160,41 @@ static uint64_t sketch_estimate(const struct tl_sketch *s, int idx)
 	return (uint64_t)llround(v);
 }
 
-void tl_sketch_quantiles(const struct tl_sketch *s, const double *qs, int n, uint64_t *out)
+/*
+ * Nearest rank: the rank-th smallest value, rank = ceil(q * count) (1-based),
+ * q <= 0 the exact min and q >= 1 the exact max. Ranks in the upper half
+ * are found walking down from the top, so p90/p99 touch few buckets.
+ */
+static int sketch_rank_bucket(const struct tl_sketch *s, uint64_t rank)
 {
 	uint64_t cum = 0;
-	int32_t i = s->imin;
+	int32_t i;
+
+	if (rank <= s->count / 2) {
+		for (i = s->imin; i < s->imax; i++) {
+			cum += s->counts[i - s->lo];
+			if (cum >= rank)
+				return i;
+		}
+		return s->imax;
+	}
+	/* cum counts the values above bucket i */
+	for (i = s->imax; i > s->imin; i--) {
+		uint64_t c = s->counts[i - s->lo];
+
+		if (s->count - cum - c < rank)
+			return i;
+		cum += c;
+	}
+	return s->imin;
+}
+
+void tl_sketch_quantiles(const struct tl_sketch *s, const double *qs, int n, uint64_t *out)
+{
 	int k;
 
 	for (k = 0; k < n; k++) {
 		double q = qs[k];
-		uint64_t rank;
 
 		if (!s->count) {
 			out[k] = 0;
@@ -182,17 +208,7 @@ void tl_sketch_quantiles(const struct tl_sketch *s, const double *qs, int n, uin
 			out[k] = s->max;
 			continue;
 		}
-		/* the same rank an exact sorted array would be indexed by */
-		rank = (uint64_t)(q * (double)(s->count - 1));
-		while (i <= s->imax) {
-			uint64_t c = s->counts[i - s->lo];
-
-			if (cum + c > rank)
-				break;
-			cum += c;
-			i++;
-		}
-		out[k] = sketch_estimate(s, i > s->imax ? s->imax : i);
+		out[k] = sketch_estimate(s, sketch_rank_bucket(s, tl_sketch_rank(q, s->count)));
 	}
 }
 

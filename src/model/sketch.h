@@ -9,6 +9,7 @@
 #ifndef TCPLENS_MODEL_SKETCH_H
 #define TCPLENS_MODEL_SKETCH_H
 
+#include <math.h>
 #include <stdint.h>
 
 /*
@@ -26,6 +27,20 @@ struct tl_sketch {
 	uint64_t min, max;
 };
 
+/*
+ * The nearest rank of q among n values, in [1, n]: ceil(q * n), where a
+ * product within 1e-9 of an integer counts as that integer (0.07 * 100 is
+ * 7.000000000000001 in doubles and must not become 8).
+ */
+static inline uint64_t tl_sketch_rank(double q, uint64_t n)
+{
+	double r = ceil(q * (double)n - 1e-9);
+
+	if (r < 1.0)
+		return 1;
+	return r > (double)n ? n : (uint64_t)r;
+}
+
 void tl_sketch_init(struct tl_sketch *s);
 void tl_sketch_free(struct tl_sketch *s);
 /* Empty it, keeping the memory for reuse. */
@@ -41,9 +56,12 @@ int tl_sketch_add(struct tl_sketch *s, uint64_t v);
 int tl_sketch_add_bucket(struct tl_sketch *s, int idx, uint64_t n, uint64_t min, uint64_t max);
 int tl_sketch_merge(struct tl_sketch *dst, const struct tl_sketch *src);
 
-/* The value at rank floor(q * (count - 1)), within a; 0 when empty. */
+/*
+ * Nearest rank: the value at 1-based rank ceil(q * count) (q = 0: the min),
+ * as its bucket's value clamped to [min, max], so within a; 0 when empty.
+ */
 uint64_t tl_sketch_quantile(const struct tl_sketch *s, double q);
-/* Several quantiles in one walk; qs ascending. */
+/* Several quantiles at once. */
 void tl_sketch_quantiles(const struct tl_sketch *s, const double *qs, int n, uint64_t *out);
 /* Count per log-spaced bin between lo and hi (both > 0 after clamping). */
 void tl_sketch_histogram(const struct tl_sketch *s, uint64_t lo, uint64_t hi,

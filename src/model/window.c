@@ -6,52 +6,90 @@
 #include "record.h"
 #include "window.h"
 
-void tl_window_init(struct tl_win60 *w)
+/* Ring sizes: small for rows that are rarely active, 60 at most. */
+static uint8_t next_cap(uint8_t cap)
 {
-	int i;
-
-	memset(w, 0, sizeof(*w));
-	for (i = 0; i < TL_WIN_SLOTS; i++)
-		w->slot[i].sec = -1;
-	w->head = -1;
+	return cap == 0 ? 2 : cap >= 32 ? TL_WIN_SECS : (uint8_t)(cap * 2);
 }
 
-void tl_window_free(struct tl_win60 *w)
+static struct tl_win_ent *ring_slot(struct tl_win_ring *w, unsigned k)
 {
-	uint32_t j;
-	int i;
+	unsigned p = w->start + k;
 
-	for (i = 0; i < TL_WIN_SLOTS; i++) {
-		struct tl_win_slot *s = &w->slot[i];
-
-		/* entries past n keep their bin arrays for reuse: free them all */
-		for (j = 0; j < s->cap; j++)
-			if (s->ent[j].capbins > TL_WIN_INLINE_BINS)
-				free(s->ent[j].b.ext);
-		free(s->ent);
-	}
-	tl_window_init(w);
+	return &w->ent[p >= w->cap ? p - w->cap : p];
 }
 
-static struct tl_win_ent *slot_new_entry(struct tl_win_slot *s, uint32_t row)
+static void ent_release(struct tl_win_ent *e)
+{
+	if (e->capbins > TL_WIN_INLINE_BINS)
+		free(e->b.ext);
+	e->capbins = 0;
+	e->nbins = 0;
+}
+
+void tl_win_ring_free(struct tl_win_ring *w)
+{
+	unsigned k;
+
+	for (k = 0; k < w->n; k++)
+		ent_release(ring_slot(w, k));
+	free(w->ent);
+	tl_win_ring_init(w);
+}
+
+/* Unwrap into a larger array. */
+static int ring_grow(struct tl_win_ring *w)
+{
+	uint8_t ncap = next_cap(w->cap);
+	struct tl_win_ent *ne = malloc(ncap * sizeof(*ne));
+	unsigned k;
+
+	if (!ne)
+		return -ENOMEM;
+	for (k = 0; k < w->n; k++)
+		ne[k] = *ring_slot(w, k);
+	free(w->ent);
+	w->ent = ne;
+	w->cap = ncap;
+	w->start = 0;
+	return 0;
+}
+
+/* The entry for sec, created in second order; NULL on -ENOMEM. */
+static struct tl_win_ent *ring_entry(struct tl_win_ring *w, int64_t head, int64_t sec)
 {
 	struct tl_win_ent *e;
+	unsigned pos, k;
 
-	if (s->n == s->cap) {
-		uint32_t ncap = s->cap ? s->cap * 2 : 16;
-		struct tl_win_ent *ne = realloc(s->ent, ncap * sizeof(*ne));
-
-		if (!ne)
-			return NULL;
-		memset(ne + s->cap, 0, (ncap - s->cap) * sizeof(*ne));
-		s->ent = ne;
-		s->cap = ncap;
+	/* the newest second is the usual case; late arrivals search back */
+	for (pos = w->n; pos > 0; pos--) {
+		e = ring_slot(w, pos - 1);
+		if (e->sec == sec)
+			return e;
+		if (e->sec < sec)
+			break;
 	}
-	e = &s->ent[s->n++];
-	e->row = row;
-	e->connects = e->refused = e->timeouts = e->errors = 0;
-	e->nbins = 0;		/* capbins and an ext array survive from the last use */
-	e->min_ns = e->max_ns = 0;
+	/*
+	 * Only a full ring forgets the seconds no window can reach any more
+	 * (views skip them): the oldest entry is another cache line. A ring of
+	 * 60 always has one to forget, since sec is within 60 s of head.
+	 */
+	if (w->n == w->cap) {
+		while (w->n && (int64_t)ring_slot(w, 0)->sec + TL_WIN_SECS <= head) {
+			ent_release(ring_slot(w, 0));
+			w->start = (uint8_t)(w->start + 1 == w->cap ? 0 : w->start + 1);
+			w->n--;
+			pos--;
+		}
+	}
+	if (w->n == w->cap && ring_grow(w))
+		return NULL;
+	for (k = w->n; k > pos; k--)
+		*ring_slot(w, k) = *ring_slot(w, k - 1);
+	w->n++;
+	e = ring_slot(w, pos);
+	memset(e, 0, sizeof(*e));
+	e->sec = (uint32_t)sec;
 	return e;
 }
 
@@ -69,7 +107,8 @@ static int entry_add_bin(struct tl_win_ent *e, int idx)
 		else
 			hi = mid;
 	}
-	if (lo < e->nbins && b[lo].idx == idx) {
+	/* lo is the first bin of the bucket: the one still filling */
+	if (lo < e->nbins && b[lo].idx == idx && b[lo].n < UINT16_MAX) {
 		b[lo].n++;
 		return 0;
 	}
@@ -97,54 +136,21 @@ static int entry_add_bin(struct tl_win_ent *e, int idx)
 		e->capbins = TL_WIN_INLINE_BINS;
 	memmove(b + lo + 1, b + lo, (e->nbins - lo) * sizeof(*b));
 	b[lo].idx = (int16_t)idx;
-	b[lo].pad = 0;
 	b[lo].n = 1;
 	e->nbins++;
 	return 0;
 }
 
-/* Move the head to sec, forgetting the seconds that fall out. */
-static void window_advance(struct tl_win60 *w, int64_t sec)
+int tl_win_ring_add(struct tl_win_ring *w, int64_t head, int64_t sec, uint8_t result,
+		    int idx, uint64_t lat_ns)
 {
-	int i;
-
-	for (i = 0; i < TL_WIN_SLOTS; i++) {
-		struct tl_win_slot *s = &w->slot[i];
-
-		if (s->sec >= 0 && s->sec <= sec - TL_WIN_SLOTS) {
-			s->sec = -1;
-			s->n = 0;
-		}
-	}
-	w->head = sec;
-}
-
-int tl_window_add(struct tl_win60 *w, uint32_t row, uint32_t *slot_ent, int64_t sec,
-		  uint8_t result, int idx, uint64_t lat_ns)
-{
-	struct tl_win_slot *s;
 	struct tl_win_ent *e;
-	int k;
 
-	if (sec < 0)
+	if (sec < 0 || sec > UINT32_MAX || sec + TL_WIN_SECS <= head)
 		return 0;
-	if (sec > w->head)
-		window_advance(w, sec);
-	if (sec <= w->head - TL_WIN_SLOTS)
-		return 0;
-	k = tl_window_slot_of(sec);
-	s = &w->slot[k];
-	if (s->sec != sec) {
-		s->sec = sec;
-		s->n = 0;
-	}
-	e = slot_ent[k] < s->n && s->ent[slot_ent[k]].row == row ? &s->ent[slot_ent[k]] : NULL;
-	if (!e) {
-		e = slot_new_entry(s, row);
-		if (!e)
-			return -ENOMEM;
-		slot_ent[k] = s->n - 1;
-	}
+	e = ring_entry(w, head, sec);
+	if (!e)
+		return -ENOMEM;
 	if (result == TL_REC_OK) {
 		if (entry_add_bin(e, idx))
 			return -ENOMEM;

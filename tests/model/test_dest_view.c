@@ -77,10 +77,10 @@ static void test_windows(void)
 	is_int(d->min_ns, 1 * MS, "10 s: exact min");
 	is_int(d->max_ns, 10 * MS + 9, "10 s: exact max");
 	qsort(lat10, 55, sizeof(lat10[0]), cmp_u64);
-	want = lat10[(size_t)(0.5 * 54)];
+	want = lat10[28 - 1];	/* nearest rank: ceil(0.5 * 55) = 28 */
 	ok(d->p50_ns >= want * 0.99 && d->p50_ns <= want * 1.01, "10 s: p50 %" PRIu64 " ~ %" PRIu64,
 	   d->p50_ns, want);
-	want = lat10[(size_t)(0.99 * 54)];
+	want = lat10[55 - 1];	/* ceil(0.99 * 55) = 55: the max */
 	ok(d->p99_ns >= want * 0.99 && d->p99_ns <= want * 1.01, "10 s: p99 %" PRIu64 " ~ %" PRIu64,
 	   d->p99_ns, want);
 	is_int(d->last_ns, 1 * MS + 0, "10 s: last is the newest ok connect's latency");
@@ -313,10 +313,165 @@ static void test_sorts_and_filter(void)
 	tl_model_free(m);
 }
 
+
+static bool sorted_by(const struct tl_dest_view *v, int col, int desc)
+{
+	size_t j;
+
+	for (j = 1; j < tl_dest_view_len(v); j++) {
+		int c = dcol_cmp(tl_dest_view_get(v, j - 1), tl_dest_view_get(v, j), col);
+
+		if (desc ? c < 0 : c > 0)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The UI's tmux test found a filtered panel "sorted by P99 descending" with
+ * 55 us above 1.00 s: an update that found nothing new left the rows in
+ * table order. Every update, idle or not, must leave the rows sorted.
+ */
+static void test_filtered_sort(void)
+{
+	static const uint64_t lat[] = { 55000, 1000000000, 120000, 13000, 300000000, 800000 };
+	struct tl_model *m = tl_model_new(NULL);
+	struct tl_dest_view *v = tl_dest_view_new();
+	struct tl_filter *f;
+	struct tl_record r;
+	char err[128], addr[32];
+	uint64_t ts = 300 * NS;
+	size_t k;
+	int round, good_desc = 1, good_asc = 1, good_conn = 1, good_idle = 1;
+
+	f = tl_filter_parse("rport=8080", err, sizeof(err));
+	for (round = 0; round < 3; round++) {
+		/* new destinations arrive in an order unrelated to their latency */
+		for (k = 0; k < sizeof(lat) / sizeof(lat[0]); k++) {
+			snprintf(addr, sizeof(addr), "10.1.%d.%zu", round, k);
+			r = mk_connect(ts += 1000, 7, "cli", addr, 8080, TL_REC_OK, lat[k]);
+			tl_model_add(m, &r);
+			if (k % 2) {
+				r = mk_connect(ts += 1000, 7, "cli", addr, 8080, TL_REC_REFUSED, 0);
+				tl_model_add(m, &r);
+			}
+			r = mk_connect(ts += 1000, 7, "cli", addr, 9090, TL_REC_OK, 5 * NS);
+			tl_model_add(m, &r);
+		}
+		tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_ALL, f, TL_DCOL_P99, true, ts);
+		good_desc &= sorted_by(v, TL_DCOL_P99, 1) &&
+			     tl_dest_view_len(v) == 6 * (size_t)(round + 1);
+		/* nothing new: the same order (this is where the rows were unsorted) */
+		tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_ALL, f, TL_DCOL_P99, true, ts);
+		good_idle &= sorted_by(v, TL_DCOL_P99, 1) &&
+			     tl_dest_view_get(v, 0)->p99_ns == 1000000000;
+		tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_ALL, f, TL_DCOL_P99, false, ts);
+		tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_ALL, f, TL_DCOL_P99, false, ts);
+		good_asc &= sorted_by(v, TL_DCOL_P99, 0) && tl_dest_view_get(v, 0)->p99_ns == 13000;
+		tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_ALL, f, TL_DCOL_FAILS, true, ts);
+		tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_ALL, f, TL_DCOL_FAILS, true, ts);
+		good_conn &= sorted_by(v, TL_DCOL_FAILS, 1) && tl_dest_view_get(v, 0)->refused == 1;
+		tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_ALL, f, TL_DCOL_P99, true, ts);
+	}
+	ok(good_desc, "filtered view sorted by p99 descending after each batch");
+	ok(good_idle, "filtered view still sorted by p99 descending after an idle update");
+	ok(good_asc, "filtered view sorted by p99 ascending, idle update too");
+	ok(good_conn, "filtered view sorted by failures descending, idle update too");
+	/* the same with no filter, and in a window */
+	tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_ALL, NULL, TL_DCOL_P99, true, ts);
+	tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_ALL, NULL, TL_DCOL_P99, true, ts);
+	ok(sorted_by(v, TL_DCOL_P99, 1) && tl_dest_view_get(v, 0)->p99_ns == 5 * NS,
+	   "unfiltered view sorted by p99 descending after an idle update");
+	tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_10S, f, TL_DCOL_P99, true, ts);
+	tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_10S, f, TL_DCOL_P99, true, ts);
+	ok(sorted_by(v, TL_DCOL_P99, 1) && tl_dest_view_len(v) == 18,
+	   "filtered 10 s view sorted by p99 descending after an idle update");
+	tl_filter_free(f);
+	tl_dest_view_free(v);
+	tl_model_free(m);
+}
+
+/*
+ * Address and port rows are built from destination rows, plus the
+ * overflow tables for destinations past max_dests: check them against
+ * counts made here, with most destinations folded into "other".
+ */
+static void test_derived_groups(void)
+{
+	struct tl_model_config cfg = { .history = 100000, .max_dests = 5 };
+	struct tl_model *m = tl_model_new(&cfg);
+	struct tl_dest_view *v = tl_dest_view_new();
+	uint64_t per_addr[4] = { 0 }, per_port[5] = { 0 }, max_addr[4] = { 0 };
+	struct tl_record r;
+	char addr[32];
+	uint64_t ts = 400 * NS;
+	int a, p, k, win, good;
+	size_t j;
+
+	/* 4 addresses x 5 ports = 20 destinations, 15 of them past max_dests */
+	for (k = 0; k < 500; k++) {
+		uint64_t lat = 1000 + rng_next() % 1000000;
+
+		a = (int)(rng_next() % 4);
+		p = (int)(rng_next() % 5);
+		snprintf(addr, sizeof(addr), "192.0.2.%d", a + 1);
+		r = mk_connect(ts += 1000000, 1, "x", addr, (uint16_t)(1000 + p), TL_REC_OK, lat);
+		tl_model_add(m, &r);
+		per_addr[a]++;
+		per_port[p]++;
+		if (lat > max_addr[a])
+			max_addr[a] = lat;
+	}
+	for (win = 0; win < 2; win++) {
+		enum tl_window w = win ? TL_WIN_60S : TL_WIN_ALL;
+
+		tl_dest_view_update(v, m, TL_GROUP_ADDR, w, NULL, TL_DCOL_KEY, false, ts);
+		good = tl_dest_view_len(v) == 4;
+		for (j = 0; good && j < 4; j++) {
+			const struct tl_dest_row *d = tl_dest_view_get(v, j);
+
+			good = !d->is_other && d->addr[3] == j + 1 && d->connects == per_addr[j] &&
+			       d->ok == per_addr[j] && d->max_ns == max_addr[j] && d->port == 0;
+		}
+		ok(good, "%s: by address, exact past max_dests (4 rows, counts, max)",
+		   win ? "60 s" : "all");
+		tl_dest_view_update(v, m, TL_GROUP_PORT, w, NULL, TL_DCOL_KEY, false, ts);
+		good = tl_dest_view_len(v) == 5;
+		for (j = 0; good && j < 5; j++) {
+			const struct tl_dest_row *d = tl_dest_view_get(v, j);
+
+			good = !d->is_other && d->port == 1000 + j && d->connects == per_port[j] &&
+			       d->family == 0;
+		}
+		ok(good, "%s: by port, exact past max_dests (5 rows and counts)", win ? "60 s" : "all");
+		/* more addresses than max_dests: the derived rows fold too, nothing lost */
+	}
+	for (k = 0; k < 10; k++) {
+		snprintf(addr, sizeof(addr), "198.51.100.%d", k + 1);
+		r = mk_connect(ts += 1000, 1, "x", addr, 1000, TL_REC_REFUSED, 0);
+		tl_model_add(m, &r);
+	}
+	tl_dest_view_update(v, m, TL_GROUP_ADDR, TL_WIN_ALL, NULL, TL_DCOL_CONNECTS, true, ts);
+	{
+		uint64_t sum = 0;
+
+		for (j = 0; j < tl_dest_view_len(v); j++)
+			sum += tl_dest_view_get(v, j)->connects;
+		ok(tl_dest_view_len(v) == 6 && tl_dest_view_get(v, 5)->is_other && sum == 510,
+		   "by address past max_dests: 5 rows and other, every connect counted");
+	}
+	is_int(tl_dest_view_quantile(v, 0, 1.0), tl_dest_view_get(v, 0)->max_ns,
+	       "quantile(1) of a merged row is its max");
+	tl_dest_view_free(v);
+	tl_model_free(m);
+}
+
 int main(void)
 {
 	test_windows();
 	test_groups_and_other();
 	test_sorts_and_filter();
+	test_filtered_sort();
+	test_derived_groups();
 	return tap_done();
 }

@@ -18,6 +18,18 @@ static int cmp_u64(const void *a, const void *b)
 
 static double worst;
 
+/* Nearest rank, computed here independently: rank ceil(q * n), 1-based; q = 0 the min. */
+static uint64_t exact_q(const uint64_t *sorted, size_t n, double q)
+{
+	double r = ceil(q * (double)n - 1e-9);
+
+	if (r < 1)
+		r = 1;
+	if (r > (double)n)
+		r = (double)n;
+	return sorted[(size_t)r - 1];
+}
+
 /* Every checked quantile within 1% of the exact one; min, max and count exact. */
 static void check_dist(const char *name, uint64_t *v, size_t n)
 {
@@ -32,7 +44,7 @@ static void check_dist(const char *name, uint64_t *v, size_t n)
 		tl_sketch_add(&s, v[i]);
 	qsort(v, n, sizeof(*v), cmp_u64);
 	for (i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
-		uint64_t exact = v[(size_t)(qs[i] * (double)(n - 1))];
+		uint64_t exact = exact_q(v, n, qs[i]);
 		uint64_t got = tl_sketch_quantile(&s, qs[i]);
 		double e = fabs((double)got - (double)exact) / (double)exact;
 
@@ -64,7 +76,7 @@ static void check_sweep(const char *name, uint64_t *v, size_t n)
 		tl_sketch_add(&s, v[i]);
 	qsort(v, n, sizeof(*v), cmp_u64);
 	for (q = 0.0; q <= 1.0; q += 0.001) {
-		uint64_t exact = v[(size_t)(q * (double)(n - 1))];
+		uint64_t exact = exact_q(v, n, q);
 		uint64_t got = tl_sketch_quantile(&s, q);
 		double e = fabs((double)got - (double)exact) / (double)exact;
 
@@ -121,6 +133,34 @@ int main(void)
 		v[i] = (uint64_t)(1000.0 * pow(3.6e9, rng_unit()));
 	check_sweep("log-uniform 1us..1h", v, N);
 	printf("# worst relative error seen: %.4f%%\n", worst * 100);
+
+	/* nearest rank on tiny samples, where the definitions differ most */
+	{
+		struct tl_sketch t;
+		uint64_t got;
+
+		tl_sketch_init(&t);
+		tl_sketch_add(&t, 13000);
+		tl_sketch_add(&t, 15000);
+		tl_sketch_add(&t, 55000);
+		got = tl_sketch_quantile(&t, 0.99);
+		ok(got >= 54450 && got <= 55000, "3 samples 13/15/55 us: p99 is the max (%" PRIu64 ")", got);
+		got = tl_sketch_quantile(&t, 0.5);
+		ok(got >= 14850 && got <= 15150, "3 samples: p50 is the middle one (%" PRIu64 ")", got);
+		got = tl_sketch_quantile(&t, 0.34);
+		ok(got >= 14850 && got <= 15150, "3 samples: p34 is rank 2 (%" PRIu64 ")", got);
+		got = tl_sketch_quantile(&t, 0.33);
+		ok(got >= 12870 && got <= 13130, "3 samples: p33 is rank 1 (%" PRIu64 ")", got);
+		is_int(tl_sketch_quantile(&t, 0.0), 13000, "q = 0 is the exact min");
+		tl_sketch_reset(&t);
+		for (i = 1; i <= 100; i++)
+			tl_sketch_add(&t, i * 1000000);
+		got = tl_sketch_quantile(&t, 0.07);
+		ok(got >= 6930000 && got <= 7070000, "100 samples: p7 is rank 7, not 8 (%" PRIu64 ")", got);
+		got = tl_sketch_quantile(&t, 0.99);
+		ok(got >= 98010000 && got <= 99990000, "100 samples: p99 is rank 99 (%" PRIu64 ")", got);
+		tl_sketch_free(&t);
+	}
 
 	/* merge: the union of two halves, bucket for bucket */
 	tl_sketch_init(&a);
