@@ -1,0 +1,314 @@
+"""Starting tcplens, waiting until it traces, stopping it, reading its output."""
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+
+SESSION_KEYS = ["type", "ts", "pid", "comm", "family", "laddr", "lport", "raddr",
+		"rport", "dir", "tx_bytes", "rx_bytes", "duration_ms", "retrans", "srtt_us"]
+CONNECT_KEYS = ["type", "ts", "pid", "comm", "family", "saddr", "lport", "daddr",
+		"dport", "latency_ms", "result", "errno", "syn_retrans"]
+STATS_KEYS = ["type", "sessions", "connects", "dropped", "dropped_ringbuf", "dropped_map", "dropped_missed"]
+
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 20.0
+
+
+class StartError(Exception):
+	pass
+
+
+def _reader(stream, sink, cond):
+	for raw in iter(stream.readline, b""):
+		with cond:
+			sink.append(raw)
+			cond.notify_all()
+	stream.close()
+
+
+class Tcplens:
+	"""One tcplens process. Output is kept as raw byte lines."""
+
+	def __init__(self, binary, args, label=None):
+		self.binary = binary
+		self.args = list(args)
+		self.label = label or " ".join(self.args)
+		self.proc = None
+		self.out = []		# raw stdout lines (bytes, with newline)
+		self.err = []		# raw stderr lines
+		self.cond = threading.Condition()
+		self.threads = []
+		self.rc = None
+		self.killed = False
+		self.t_start = None
+		self.t_stop = None
+		self._parsed = []
+		self.misses = None	# recursion_misses of its BPF programs, just before stop
+
+	@property
+	def argv(self):
+		return [self.binary] + self.args
+
+	def spawn(self):
+		self.t_start = time.time()
+		self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
+					     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+		for stream, sink in ((self.proc.stdout, self.out), (self.proc.stderr, self.err)):
+			t = threading.Thread(target=_reader, args=(stream, sink, self.cond), daemon=True)
+			t.start()
+			self.threads.append(t)
+		return self
+
+	def wait_tracing(self, timeout=START_TIMEOUT):
+		"""Wait for the stderr line that says probes are attached."""
+		deadline = time.monotonic() + timeout
+		with self.cond:
+			while True:
+				if any(b"tracing" in l for l in self.err):
+					return
+				if self.proc.poll() is not None and all(not t.is_alive() for t in self.threads):
+					raise StartError("%s exited with %s before tracing; stderr: %r; stdout: %r"
+							 % (self.label, self.proc.returncode,
+							    b"".join(self.err)[:2000], b"".join(self.out)[:2000]))
+				left = deadline - time.monotonic()
+				if left <= 0:
+					raise StartError("%s: no 'tracing' line on stderr after %.0f s; stderr: %r"
+							 % (self.label, timeout, b"".join(self.err)[:2000]))
+				self.cond.wait(min(left, 0.2))
+
+	def start(self, timeout=START_TIMEOUT):
+		self.spawn()
+		try:
+			self.wait_tracing(timeout)
+		except StartError:
+			self.kill()
+			raise
+		return self
+
+	def wait_for(self, pred, timeout):
+		"""Wait until pred(events) is true for the parsed stdout so far."""
+		deadline = time.monotonic() + timeout
+		while True:
+			if pred(self.events()):
+				return True
+			if time.monotonic() >= deadline or self.proc.poll() is not None:
+				return pred(self.events())
+			time.sleep(0.1)
+
+	def stop(self, sig=signal.SIGINT, timeout=STOP_TIMEOUT):
+		if self.proc is None or self.rc is not None:
+			return self.rc
+		self.t_stop = time.time()
+		if self.proc.poll() is None:
+			if self.misses is None:
+				self.misses = self.recursion_misses()
+			self.proc.send_signal(sig)
+		try:
+			self.rc = self.proc.wait(timeout)
+		except subprocess.TimeoutExpired:
+			self.killed = True
+			self.proc.kill()
+			self.rc = self.proc.wait()
+		for t in self.threads:
+			t.join(5)
+		self._keep()
+		return self.rc
+
+	def _keep(self):
+		"""With TLBPF_KEEP=DIR, save the output for a post-mortem."""
+		d = os.environ.get("TLBPF_KEEP")
+		if not d:
+			return
+		os.makedirs(d, exist_ok=True)
+		base = os.path.join(d, "".join(ch if ch.isalnum() else "_" for ch in self.label))
+		with open(base + ".out", "wb") as f:
+			f.write(self.raw_stdout())
+		with open(base + ".err", "wb") as f:
+			f.write(b"".join(self.err))
+
+	def prog_types(self):
+		"""prog_type of every BPF program this process holds (from fdinfo):
+		26 is BPF_PROG_TYPE_TRACING (tp_btf), 5 BPF_PROG_TYPE_TRACEPOINT."""
+		types = []
+		try:
+			fds = os.listdir("/proc/%d/fdinfo" % self.proc.pid)
+		except OSError:
+			return types
+		for fd in fds:
+			try:
+				with open("/proc/%d/fdinfo/%s" % (self.proc.pid, fd)) as f:
+					info = f.read()
+			except OSError:
+				continue
+			if "prog_id:" not in info:
+				continue
+			for line in info.splitlines():
+				if line.startswith("prog_type:"):
+					types.append(int(line.split()[1]))
+		return sorted(types)
+
+	def recursion_misses(self):
+		"""Sum of recursion_misses over the BPF programs this process holds:
+		runs the kernel skipped because the program was already active on
+		that CPU (events lost before any counter of ours sees them)."""
+		total = 0
+		try:
+			fds = os.listdir("/proc/%d/fdinfo" % self.proc.pid)
+		except OSError:
+			return None
+		for fd in fds:
+			try:
+				with open("/proc/%d/fdinfo/%s" % (self.proc.pid, fd)) as f:
+					info = f.read()
+			except OSError:
+				continue
+			if "prog_id:" not in info:
+				continue
+			for line in info.splitlines():
+				if line.startswith("recursion_misses:"):
+					total += int(line.split()[1])
+		return total
+
+	def kill(self):
+		if self.proc is not None and self.proc.poll() is None:
+			self.killed = True
+			self.proc.kill()
+			self.proc.wait()
+		for t in self.threads:
+			t.join(5)
+		if self.proc is not None:
+			self.rc = self.proc.returncode
+
+	def __enter__(self):
+		return self
+
+	def __exit__(self, *exc):
+		self.kill()
+		return False
+
+	# output
+
+	def raw_stdout(self):
+		with self.cond:
+			return b"".join(self.out)
+
+	def stdout_lines(self):
+		with self.cond:
+			lines = list(self.out)
+		return [l.decode("utf-8", "surrogateescape").rstrip("\n") for l in lines]
+
+	def stderr_text(self):
+		with self.cond:
+			return b"".join(self.err).decode("utf-8", "replace")
+
+	def events(self):
+		"""Parsed JSON objects of stdout (json mode); bad lines become
+		{"type": "<unparsable>", "line": ...}. Parsed once, incrementally:
+		waiting loops call this often while foreign traffic piles up."""
+		with self.cond:
+			new = self.out[len(self._parsed):]
+		for raw in new:
+			line = raw.decode("utf-8", "surrogateescape").rstrip("\n")
+			try:
+				obj = json.loads(line)
+			except ValueError as e:
+				obj = {"type": "<unparsable>", "line": line, "error": str(e)}
+			self._parsed.append(obj)
+		return list(self._parsed)
+
+	def sessions(self):
+		return [e for e in self.events() if e.get("type") == "session"]
+
+	def connects(self):
+		return [e for e in self.events() if e.get("type") == "connect"]
+
+	def stats(self):
+		st = [e for e in self.events() if e.get("type") == "stats"]
+		return st[-1] if st else None
+
+	def describe(self):
+		"""A summary for diagnostics."""
+		return "argv=%s rc=%s killed=%s bpf recursion_misses=%s stderr=%r" % (
+			self.argv, self.rc, self.killed, self.misses, self.stderr_text()[-1500:])
+
+
+def start_all(instances, timeout=START_TIMEOUT):
+	"""Spawn several tcplens processes at once, then wait for all of them."""
+	for t in instances:
+		t.spawn()
+	try:
+		for t in instances:
+			t.wait_tracing(timeout)
+	except StartError:
+		for t in instances:
+			t.kill()
+		raise
+	return instances
+
+
+def stop_all(instances):
+	for t in instances:
+		if t.proc is not None and t.proc.poll() is None:
+			t.misses = t.recursion_misses()
+	for t in instances:
+		if t.proc is not None and t.proc.poll() is None:
+			t.proc.send_signal(signal.SIGINT)
+	for t in instances:
+		t.stop()
+
+
+def schema_problems(ev):
+	"""Why one NDJSON object does not follow the schema, or []."""
+	kind = ev.get("type")
+	keys = {"session": SESSION_KEYS, "connect": CONNECT_KEYS, "stats": STATS_KEYS}.get(kind)
+	if keys is None:
+		return ["unknown type %r in %s" % (kind, json.dumps(ev)[:500])]
+	probs = []
+	if list(ev.keys()) != keys:
+		probs.append("%s keys %s, wanted %s" % (kind, list(ev.keys()), keys))
+
+	def isint(v):
+		return isinstance(v, int) and not isinstance(v, bool)
+
+	def isnum(v):
+		return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+	if kind == "stats":
+		for k in STATS_KEYS[1:]:
+			if not isint(ev.get(k)) or ev.get(k) < 0:
+				probs.append("stats %s=%r is not a count" % (k, ev.get(k)))
+		return probs
+	if not isinstance(ev.get("ts"), float):
+		probs.append("ts=%r is not a float" % (ev.get("ts"),))
+	pid, comm = ev.get("pid"), ev.get("comm")
+	if not ((isint(pid) and pid > 0 and isinstance(comm, str)) or (pid is None and comm is None)):
+		probs.append("pid=%r comm=%r: want int+string or null+null" % (pid, comm))
+	if ev.get("family") not in (4, 6):
+		probs.append("family=%r" % (ev.get("family"),))
+	addrs = ("laddr", "raddr") if kind == "session" else ("saddr", "daddr")
+	ports = ("lport", "rport") if kind == "session" else ("lport", "dport")
+	for a in addrs:
+		if not isinstance(ev.get(a), str):
+			probs.append("%s=%r is not a string" % (a, ev.get(a)))
+	for p in ports:
+		if not isint(ev.get(p)) or not 0 <= ev.get(p) <= 65535:
+			probs.append("%s=%r is not a port" % (p, ev.get(p)))
+	if kind == "session":
+		if ev.get("dir") not in ("active", "passive"):
+			probs.append("dir=%r" % (ev.get("dir"),))
+		for k in ("tx_bytes", "rx_bytes", "retrans", "srtt_us"):
+			if not isint(ev.get(k)) or ev.get(k) < 0:
+				probs.append("%s=%r is not a count" % (k, ev.get(k)))
+		if not isnum(ev.get("duration_ms")) or ev.get("duration_ms") < 0:
+			probs.append("duration_ms=%r" % (ev.get("duration_ms"),))
+	else:
+		if ev.get("result") not in ("ok", "refused", "timeout", "error"):
+			probs.append("result=%r" % (ev.get("result"),))
+		for k in ("errno", "syn_retrans"):
+			if not isint(ev.get(k)) or ev.get(k) < 0:
+				probs.append("%s=%r is not a count" % (k, ev.get(k)))
+		if not isnum(ev.get("latency_ms")) or ev.get("latency_ms") < 0:
+			probs.append("latency_ms=%r" % (ev.get("latency_ms"),))
+	return probs

@@ -1,0 +1,116 @@
+"""Errors a user can act on (bad option values: exit 2, one line on stderr,
+nothing on stdout), and a hostile process name with control characters that
+must never reach the output raw."""
+import json
+import subprocess
+import time
+
+import checks
+from harness import stop_all
+from traffic import Exchange, kill_all
+
+BAD_OPTIONS = [
+	["json", "-L", "0"],
+	["json", "-L", "65536"],
+	["json", "-D", "80,abc"],
+	["life", "-D", "-1"],
+	["json", "-p", "abc"],
+	["json", "-p", "12x"],
+	["json", "--no-such-option"],
+	["life", "-Q"],
+	["connlat", "notanumber"],
+	["json", "--probes=bogus"],
+]
+
+HOSTILE = b"\x1b[31mevil\x07"
+
+
+def run(ctx):
+	run_bad_options(ctx)
+	run_hostile_comm(ctx)
+
+
+def run_bad_options(ctx):
+	# all at once: a binary that wrongly accepts an option runs until killed
+	procs = [subprocess.Popen([ctx.binary] + args, stdin=subprocess.DEVNULL,
+				  stdout=subprocess.PIPE, stderr=subprocess.PIPE) for args in BAD_OPTIONS]
+	results = []
+	deadline = time.monotonic() + 10
+	for p in procs:
+		try:
+			out, err = p.communicate(timeout=max(0.1, deadline - time.monotonic()))
+			results.append((p.returncode, out, err, False))
+		except subprocess.TimeoutExpired:
+			p.kill()
+			out, err = p.communicate()
+			results.append((p.returncode, out, err, True))
+	for args, (rc, out, err, hung) in zip(BAD_OPTIONS, results):
+		with ctx.check("bad option %s: exit 2, one line on stderr, nothing on stdout"
+			       % " ".join(args)) as c:
+			if hung:
+				c.fail("still running after 10 s (it accepted the option?); stderr %r"
+				       % err[:500])
+				continue
+			c.eq(rc, 2, "exit status")
+			c.eq(out, b"", "stdout")
+			lines = err.decode("utf-8", "replace").splitlines()
+			c.eq(len(lines), 1, "stderr lines (got %r)" % err[:500])
+			if lines:
+				c.true(len(lines[0].strip()) > 10, "a message that says something", lines[0])
+				c.true("libbpf" not in lines[0], "no libbpf noise", lines[0])
+
+
+def has_raw_controls(data):
+	return any(b < 0x20 and b not in (0x0a,) or b == 0x7f for b in data)
+
+
+def run_hostile_comm(ctx):
+	peers = []
+	ex = None
+	modes = [("life", ["life"]), ("life -w", ["life", "-w"]), ("connlat -x", ["connlat", "-x"]),
+		 ("json", ["json"])]
+	tls = [ctx.tcplens(a, n) for n, a in modes]
+	try:
+		ex = Exchange(ctx.ports, "evil", closer="server", c_bytes=10, s_bytes=20, hold=0.0,
+			      client_name=HOSTILE)
+		if not ctx.start("hostile comm", tls):
+			return
+		ex.run()
+		time.sleep(0.3)
+		ports = [ex.port, ex.lport]
+		tls[3].wait_for(lambda evs: len(checks.touching(evs, ports)) >= 3, 5.0)
+		stop_all(tls)
+	finally:
+		for tl in tls:
+			tl.kill()
+		kill_all(peers)
+		if ex is not None:
+			ex.kill()
+
+	pid = str(ex.client.pid)
+	for (name, _a), tl in zip(modes[:3], tls[:3]):
+		with ctx.check("hostile comm (ESC, BEL) never raw in %s output" % name) as c:
+			raw = tl.raw_stdout()
+			c.eq(has_raw_controls(raw), False, "raw control bytes on stdout")
+			rows = [l for l in tl.stdout_lines() if l.split()[:1] == [pid]]
+			c.eq(len(rows), 1, "rows of the hostile client (pid %s)" % pid)
+			c.note("%s output: %r" % (name, raw[:3000]))
+			checks.check_clean_exit(c, tl)
+	with ctx.check("hostile comm in json: valid escaped JSON that decodes to the exact name") as c:
+		tl = tls[3]
+		raw = tl.raw_stdout()
+		c.eq(has_raw_controls(raw), False, "raw control bytes on stdout")
+		mine = []
+		for line in raw.splitlines():
+			try:
+				ev = json.loads(line)
+			except ValueError as e:
+				c.fail("not JSON (%s): %r" % (e, line[:300]))
+				continue
+			if ev.get("pid") == ex.client.pid:
+				mine.append(ev)
+		c.eq(sorted(e.get("type") for e in mine), ["connect", "session"],
+		     "events owned by the hostile client")
+		for ev in mine:
+			c.eq(ev.get("comm"), HOSTILE.decode(), "%s comm" % ev.get("type"))
+		checks.check_clean_exit(c, tl)

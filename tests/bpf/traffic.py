@@ -1,0 +1,205 @@
+"""Client and server processes with ground truth (see peer.py)."""
+import json
+import os
+import queue
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+PEER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peer.py")
+
+
+class PeerError(Exception):
+	pass
+
+
+class Peer:
+	"""One peer.py process. Its messages arrive on a queue."""
+
+	def __init__(self, role, name, netns=None, **opts):
+		self.role = role
+		self.name = name if isinstance(name, bytes) else name.encode()
+		argv = [sys.executable, PEER, role, "--name-hex", self.name.hex()]
+		for k, v in opts.items():
+			if v is None or v is False:
+				continue
+			argv.append("--" + k.replace("_", "-"))
+			if v is not True:
+				argv.append(str(v))
+		if netns:
+			argv = ["ip", "netns", "exec", netns] + argv
+		self.argv = argv
+		self.msgs = queue.Queue()
+		self.log = []
+		self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+					     stderr=subprocess.PIPE, text=True, bufsize=1)
+		self._t = threading.Thread(target=self._read, daemon=True)
+		self._t.start()
+		ready = self.expect("ready")
+		self.pid = ready["pid"]
+		self.port = ready.get("port")
+
+	@property
+	def comm(self):
+		"""The name as tcplens should report it in JSON."""
+		return self.name[:15].decode("utf-8", "replace")
+
+	def _read(self):
+		for line in self.proc.stdout:
+			try:
+				msg = json.loads(line)
+			except ValueError:
+				msg = {"event": "garbage", "line": line}
+			self.log.append(msg)
+			self.msgs.put(msg)
+		self.msgs.put({"event": "exit"})
+
+	def expect(self, event, timeout=15.0):
+		try:
+			msg = self.msgs.get(timeout=timeout)
+		except queue.Empty:
+			raise PeerError("%s %s: no %r message after %.0f s" % (
+				self.role, self.name, event, timeout))
+		if msg.get("event") != event:
+			err = ""
+			if msg.get("event") == "exit":
+				self.proc.wait(5)
+				err = self.proc.stderr.read()
+			raise PeerError("%s %s: wanted %r, got %s %s" % (
+				self.role, self.name, event, json.dumps(msg), err[-1500:]))
+		return msg
+
+	def send(self, line):
+		self.proc.stdin.write(line + "\n")
+		self.proc.stdin.flush()
+
+	def go(self):
+		self.send("go")
+
+	def wait(self, timeout=15.0):
+		try:
+			return self.proc.wait(timeout)
+		except subprocess.TimeoutExpired:
+			self.kill()
+			raise PeerError("%s %s did not exit" % (self.role, self.name))
+
+	def kill(self):
+		if self.proc.poll() is None:
+			self.proc.kill()
+			self.proc.wait()
+
+
+def kill_all(peers):
+	for p in peers:
+		if p is not None:
+			p.kill()
+
+
+class Ports:
+	"""Hands out ports below the ephemeral range that nothing holds (not even
+	TIME_WAIT), so each scenario has its own and reruns do not collide."""
+
+	def __init__(self, start=21000):
+		try:
+			with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+				low = int(f.read().split()[0])
+		except OSError:
+			low = 32768
+		self.limit = min(low, 32768) - 1
+		self.next = min(start, self.limit - 2000)
+
+	@staticmethod
+	def _free(port):
+		for fam, addr in ((socket.AF_INET6, "::"), (socket.AF_INET, "0.0.0.0")):
+			s = socket.socket(fam, socket.SOCK_STREAM)
+			try:
+				if fam == socket.AF_INET6:
+					s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+				s.bind((addr, port))
+			except OSError:
+				return False
+			finally:
+				s.close()
+		return True
+
+	def take(self):
+		while self.next < self.limit:
+			p = self.next
+			self.next += 1
+			if self._free(p):
+				return p
+		raise RuntimeError("no free port left below the ephemeral range")
+
+
+class Exchange:
+	"""A server and a client process with one connection between them:
+	the client sends c_bytes, the server s_bytes, `closer` closes first after
+	`hold` seconds, the other side closes on EOF."""
+
+	def __init__(self, ports, tag, family="4", addr="127.0.0.1", server_family=None,
+		     server_addr=None, c_bytes=1234, s_bytes=56789, closer="client", hold=0.3,
+		     server_ns=None, client_ns=None, client_name=None, server_name=None):
+		self.tag = tag
+		self.c_bytes, self.s_bytes = c_bytes, s_bytes
+		self.closer, self.hold = closer, hold
+		self.server = self.client = None
+		try:
+			self.server = Peer("server", server_name or "tl-srv-" + tag, netns=server_ns,
+					   family=server_family or family,
+					   addr=server_addr or addr, port=ports.take(),
+					   recv=c_bytes, send=s_bytes, closer=closer, hold=hold)
+			self.client = Peer("client", client_name or "tl-cli-" + tag, netns=client_ns,
+					   family=family, addr=addr, port=self.server.port,
+					   send=c_bytes, recv=s_bytes, closer=closer, hold=hold)
+		except Exception:
+			kill_all([self.server, self.client])
+			raise
+		self.port = self.server.port
+		self.t_go = self.t_done = None
+		self.c_done = self.s_conn = None
+
+	def start(self):
+		self.t_go = time.time()
+		self.client.go()
+
+	def finish(self, timeout=15.0):
+		try:
+			self.client.expect("connected", timeout)
+			self.c_done = self.client.expect("done", timeout)
+			self.s_conn = self.server.expect("conn", timeout)
+			self.server.expect("done", timeout)
+			self.client.wait(timeout)
+			self.server.wait(timeout)
+		finally:
+			self.t_done = time.time()
+			self.kill()
+		return self
+
+	def run(self):
+		self.start()
+		return self.finish()
+
+	def kill(self):
+		kill_all([self.server, self.client])
+
+	@property
+	def lport(self):
+		"""The client's local port."""
+		return self.c_done["lport"]
+
+	def truth_problems(self):
+		"""If the peers did not move the bytes they were asked to, the
+		test itself is broken: say so instead of blaming tcplens."""
+		probs = []
+		if self.c_done.get("received") != self.s_bytes or self.c_done.get("extra"):
+			probs.append("client received %s (+%s), wanted %s" % (
+				self.c_done.get("received"), self.c_done.get("extra"), self.s_bytes))
+		if self.s_conn.get("received") != self.c_bytes or self.s_conn.get("extra"):
+			probs.append("server received %s (+%s), wanted %s" % (
+				self.s_conn.get("received"), self.s_conn.get("extra"), self.c_bytes))
+		if self.s_conn.get("rport") != self.lport:
+			probs.append("server saw client port %s, client says %s" % (
+				self.s_conn.get("rport"), self.lport))
+		return probs
