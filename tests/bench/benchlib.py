@@ -1,0 +1,353 @@
+"""Shared by tests/bench/run and tests/bench/fidelity_quick.py: starting
+tl-loadgen paused, attaching tcplens to its pid, counting what was captured,
+reading a process's CPU time and peak RSS, and setting sysctls for a run."""
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+class BenchError(Exception):
+	pass
+
+
+# ---- /proc ----
+
+def cpu_seconds(pid):
+	"""utime + stime of a whole process (all threads), in seconds."""
+	with open("/proc/%d/stat" % pid) as f:
+		stat = f.read()
+	# comm may hold spaces or parentheses: split after the last ')'
+	fields = stat[stat.rindex(")") + 2:].split()
+	return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def busy_seconds():
+	"""CPU time the whole machine spent not idle, in seconds, since boot."""
+	with open("/proc/stat") as f:
+		fields = [int(x) for x in f.readline().split()[1:]]
+	# user nice system idle iowait irq softirq steal (guest is inside user)
+	return (sum(fields[:8]) - fields[3] - fields[4]) / CLK_TCK
+
+
+def status_kib(pid, key):
+	with open("/proc/%d/status" % pid) as f:
+		for line in f:
+			if line.startswith(key + ":"):
+				return int(line.split()[1])
+	return None
+
+
+def bpf_prog_ids(pid):
+	"""ids of the BPF programs a process holds (its prog and link fds)."""
+	ids = set()
+	fddir = "/proc/%d/fdinfo" % pid
+	for fd in os.listdir(fddir):
+		try:
+			with open(os.path.join(fddir, fd)) as f:
+				for line in f:
+					if line.startswith("prog_id:"):
+						ids.add(int(line.split()[1]))
+		except OSError:
+			pass
+	return ids
+
+
+def bpf_prog_stats(pid):
+	"""{prog_id: {run_time_ns, run_cnt, recursion_misses}} of the BPF
+	programs whose fds a process holds (their fdinfo carries the stats)."""
+	stats = {}
+	fddir = "/proc/%d/fdinfo" % pid
+	for fd in os.listdir(fddir):
+		info = {}
+		try:
+			with open(os.path.join(fddir, fd)) as f:
+				for line in f:
+					key, _, val = line.partition(":")
+					info[key] = val.strip()
+		except OSError:
+			continue
+		if "prog_id" in info and "run_cnt" in info:
+			stats[int(info["prog_id"])] = {k: int(info.get(k, 0)) for k in
+						       ("run_time_ns", "run_cnt", "recursion_misses")}
+	return stats
+
+
+def bpf_recursion_misses(pid):
+	"""Runs of the process's programs the kernel skipped because the same
+	program was already running on that CPU (a tracepoint hit again from an
+	interrupt): events lost before any BPF code could count them."""
+	return sum(s["recursion_misses"] for s in bpf_prog_stats(pid).values())
+
+
+def bpf_links(pid):
+	n = 0
+	fddir = "/proc/%d/fd" % pid
+	for fd in os.listdir(fddir):
+		try:
+			if "bpf_link" in os.readlink(os.path.join(fddir, fd)):
+				n += 1
+		except OSError:
+			pass
+	return n
+
+
+class Sysctl:
+	"""Sets a sysctl for the length of a with block, then puts it back."""
+
+	def __init__(self, name, value):
+		self.path = "/proc/sys/" + name.replace(".", "/")
+		self.value = str(value)
+		self.old = None
+
+	def __enter__(self):
+		try:
+			with open(self.path) as f:
+				self.old = f.read().strip()
+			with open(self.path, "w") as f:
+				f.write(self.value)
+		except OSError:
+			self.old = None
+		return self
+
+	def __exit__(self, *exc):
+		if self.old is not None:
+			with open(self.path, "w") as f:
+				f.write(self.old)
+		return False
+
+
+# ---- the load generator ----
+
+class Loadgen:
+	"""tl-loadgen started with -w: it prints a ready line and waits for go()."""
+
+	def __init__(self, path, args):
+		self.argv = [path, "-w"] + [str(a) for a in args]
+		self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+					     stderr=subprocess.PIPE)
+		line = self.proc.stdout.readline()
+		try:
+			self.ready = json.loads(line)
+		except ValueError:
+			err = self.proc.stderr.read().decode("utf-8", "replace") if self.proc.poll() is not None else ""
+			self.kill()
+			raise BenchError("tl-loadgen did not start: %r %s" % (line, err.strip()))
+		self.pid = self.ready["pid"]
+		self.result = None
+
+	def go(self):
+		self.proc.stdin.write(b"go\n")
+		self.proc.stdin.close()
+		self.proc.stdin = None	# so communicate() does not flush it
+
+	def wait(self, timeout=None):
+		try:
+			out, err = self.proc.communicate(timeout=timeout)
+		except subprocess.TimeoutExpired:
+			self.kill()
+			raise BenchError("tl-loadgen did not finish within %s s" % timeout)
+		if self.proc.returncode != 0:
+			raise BenchError("tl-loadgen exited %d: %s" % (self.proc.returncode,
+								     err.decode("utf-8", "replace").strip()))
+		for line in out.splitlines():
+			obj = json.loads(line)
+			if obj.get("type") == "result":
+				self.result = obj
+		if not self.result:
+			raise BenchError("tl-loadgen printed no result line")
+		return self.result
+
+	def kill(self):
+		if self.proc.poll() is None:
+			self.proc.kill()
+			self.proc.wait()
+
+
+def run_loadgen(path, args, timeout=None):
+	"""An unobserved run: no waiting for a tracer."""
+	lg = Loadgen(path, args)
+	lg.go()
+	return lg.wait(timeout)
+
+
+# ---- tcplens in a line mode ----
+
+class Tracer:
+	"""A line-mode tracer writing stdout to a file (or /dev/null), started
+	and stopped like a user would: wait for 'tracing' on stderr, SIGINT."""
+
+	def __init__(self, argv, out_path=None, ready_word=b"tracing", ready_on_stdout=False):
+		self.argv = list(argv)
+		self.out_path = out_path or os.devnull
+		self.ready_word = ready_word
+		self.ready_on_stdout = ready_on_stdout
+		self.err = []
+		self.cond = threading.Condition()
+		self.proc = None
+		self.rc = None
+		self.cpu_at_ready = 0.0
+		self.recursion_misses = None
+
+	def _read_err(self):
+		for raw in iter(self.proc.stderr.readline, b""):
+			with self.cond:
+				self.err.append(raw)
+				self.cond.notify_all()
+
+	def _ready(self):
+		if self.ready_on_stdout:
+			try:
+				with open(self.out_path, "rb") as f:
+					return self.ready_word in f.read(4096)
+			except OSError:
+				return False
+		return any(self.ready_word in l for l in self.err)
+
+	def start(self, timeout=30.0):
+		self.out = open(self.out_path, "wb")
+		self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=self.out,
+					     stderr=subprocess.PIPE)
+		self.thread = threading.Thread(target=self._read_err, daemon=True)
+		self.thread.start()
+		deadline = time.monotonic() + timeout
+		with self.cond:
+			while not self._ready():
+				if self.proc.poll() is not None:
+					self.thread.join(2)
+					raise BenchError("%s exited %s before tracing: %s"
+							 % (" ".join(self.argv), self.proc.returncode,
+							    self.stderr_text()[-1000:]))
+				if time.monotonic() > deadline:
+					self.stop(signal.SIGKILL)
+					raise BenchError("%s: not tracing after %.0f s" % (self.argv[0], timeout))
+				self.cond.wait(0.1)
+		self.cpu_at_ready = cpu_seconds(self.proc.pid)
+		return self
+
+	@property
+	def pid(self):
+		return self.proc.pid
+
+	def cpu_since_ready(self):
+		return cpu_seconds(self.proc.pid) - self.cpu_at_ready
+
+	def peak_rss_kib(self):
+		return status_kib(self.proc.pid, "VmHWM")
+
+	def stop(self, sig=signal.SIGINT, timeout=60.0):
+		if self.proc is None or self.rc is not None:
+			return self.rc
+		if self.proc.poll() is None:
+			self.proc.send_signal(sig)
+		try:
+			self.rc = self.proc.wait(timeout)
+		except subprocess.TimeoutExpired:
+			self.proc.kill()
+			self.rc = self.proc.wait()
+			self.rc = "killed"
+		self.thread.join(5)
+		self.out.close()
+		return self.rc
+
+	def stderr_text(self):
+		with self.cond:
+			return b"".join(self.err).decode("utf-8", "replace")
+
+
+class Counts:
+	"""What a tcplens json stream holds, checked against one pid."""
+
+	def __init__(self):
+		self.sessions = 0
+		self.connects = 0
+		self.active = 0
+		self.passive = 0
+		self.results = {}
+		self.tx_active = 0
+		self.rx_active = 0
+		self.tx_passive = 0
+		self.rx_passive = 0
+		self.foreign = 0	# events of another pid, or of an unknown owner
+		self.bad_lines = 0
+		self.stats = None
+		self.latencies_ms = []
+
+	@property
+	def dropped(self):
+		return self.stats["dropped"] if self.stats else None
+
+
+def count_json(path, pid, keep_latencies=False):
+	c = Counts()
+	with open(path, "rb") as f:
+		for line in f:
+			try:
+				ev = json.loads(line)
+			except ValueError:
+				c.bad_lines += 1
+				continue
+			kind = ev.get("type") if isinstance(ev, dict) else None
+			if kind == "session":
+				c.sessions += 1
+				if ev.get("pid") != pid:
+					c.foreign += 1
+				if ev.get("dir") == "active":
+					c.active += 1
+					c.tx_active += ev.get("tx_bytes", 0)
+					c.rx_active += ev.get("rx_bytes", 0)
+				elif ev.get("dir") == "passive":
+					c.passive += 1
+					c.tx_passive += ev.get("tx_bytes", 0)
+					c.rx_passive += ev.get("rx_bytes", 0)
+			elif kind == "connect":
+				c.connects += 1
+				if ev.get("pid") != pid:
+					c.foreign += 1
+				res = ev.get("result")
+				c.results[res] = c.results.get(res, 0) + 1
+				if keep_latencies and res == "ok":
+					c.latencies_ms.append(ev.get("latency_ms"))
+			elif kind == "stats":
+				c.stats = ev
+			else:
+				c.bad_lines += 1
+	return c
+
+
+def traced_storm(tcplens, loadgen, lg_args, out_path, mode_args=("json",), settle=0.5,
+		 before_stop=None):
+	"""One storm with `tcplens json -p <loadgen pid>` attached. Returns
+	(ground truth, Tracer, extra) where extra is what before_stop returned
+	(called after the storm, while tcplens still runs)."""
+	lg = Loadgen(loadgen, lg_args)
+	tr = None
+	try:
+		tr = Tracer([tcplens] + list(mode_args) + ["-p", str(lg.pid)], out_path)
+		tr.start()
+		lg.go()
+		truth = lg.wait(timeout=600)
+		time.sleep(settle)	# let the drain timer catch up before reading CPU
+		extra = before_stop(tr, truth) if before_stop else None
+		tr.recursion_misses = bpf_recursion_misses(tr.pid)
+		rc = tr.stop()
+		if rc != 0:
+			raise BenchError("tcplens exited %s: %s" % (rc, tr.stderr_text()[-1000:]))
+		return truth, tr, extra
+	finally:
+		lg.kill()
+		if tr is not None and tr.proc is not None and tr.rc is None:
+			tr.stop(signal.SIGKILL)
+
+
+def accounting(truth, counts):
+	"""(unaccounted, missing sessions, missing connects): made minus
+	captured minus counted drops; zero when every event is accounted for."""
+	dropped = counts.dropped or 0
+	miss_s = truth["sessions"] - counts.sessions
+	miss_c = truth["connects"] - counts.connects
+	return miss_s + miss_c - dropped, miss_s, miss_c
