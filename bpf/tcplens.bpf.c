@@ -367,6 +367,10 @@ static __always_inline int handle_state(const struct sock *sk, int protocol, int
 
 	if (protocol != IPPROTO_TCP)
 		return 0;
+	/* FIN_WAIT2, CLOSE_WAIT, CLOSING, TIME_WAIT carry nothing we use */
+	if (new != TCP_SYN_SENT && new != TCP_SYN_RECV && new != TCP_ESTABLISHED &&
+	    new != TCP_FIN_WAIT1 && new != TCP_LAST_ACK && new != TCP_CLOSE)
+		return 0;
 	now = bpf_ktime_get_boot_ns();
 	switch (new) {
 	case TCP_SYN_SENT:
@@ -397,12 +401,13 @@ static __always_inline int handle_state(const struct sock *sk, int protocol, int
 	return 0;
 }
 
-static __always_inline int handle_io(const struct sock *sk)
+/* Runs for every send and receive on the machine: keep it to one lookup. */
+static __always_inline int handle_io(const struct sock *sk, int protocol)
 {
 	__u64 key = (__u64)sk;
 	struct sock_state *st;
 
-	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+	if (protocol != IPPROTO_TCP)
 		return 0;
 	st = bpf_map_lookup_elem(&socks, &key);
 	if (st && !st->owner_known)
@@ -441,7 +446,8 @@ int BPF_PROG(tl_state_btf, const struct sock *sk, const int oldstate, const int 
 	__u32 zero = 0, slot;
 	struct done_ring *done;
 
-	handle_state(sk, BPF_CORE_READ(sk, sk_protocol), oldstate, newstate);
+	/* typed tp_btf arguments: a direct load, no probe-read helper */
+	handle_state(sk, sk->sk_protocol, oldstate, newstate);
 	done = bpf_map_lookup_elem(&state_done, &zero);
 	if (done) {
 		slot = done->head++ % DONE_SLOTS;
@@ -474,7 +480,7 @@ int BPF_PROG(tl_state_btf_nested, const struct sock *sk, const int oldstate, con
 		}
 	}
 	count(TL_CNT_NESTED);
-	return handle_state(sk, BPF_CORE_READ(sk, sk_protocol), oldstate, newstate);
+	return handle_state(sk, sk->sk_protocol, oldstate, newstate);
 }
 
 SEC("tp_btf/tcp_receive_reset")
@@ -492,13 +498,13 @@ int BPF_PROG(tl_destroy_btf, struct sock *sk)
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(tl_send_btf, struct sock *sk, int ret, int flags)
 {
-	return handle_io(sk);
+	return handle_io(sk, sk->sk_protocol);
 }
 
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(tl_recv_btf, struct sock *sk, int ret, int flags)
 {
-	return handle_io(sk);
+	return handle_io(sk, sk->sk_protocol);
 }
 
 /* ---- classic tracepoints: the fallback ---- */
@@ -524,15 +530,11 @@ int tl_destroy_tp(struct trace_event_raw_tcp_event_sk *ctx)
 SEC("tracepoint/sock/sock_send_length")
 int tl_send_tp(struct trace_event_raw_sock_msg_length *ctx)
 {
-	if (ctx->protocol != IPPROTO_TCP)
-		return 0;
-	return handle_io(ctx->sk);
+	return handle_io(ctx->sk, ctx->protocol);
 }
 
 SEC("tracepoint/sock/sock_recv_length")
 int tl_recv_tp(struct trace_event_raw_sock_msg_length *ctx)
 {
-	if (ctx->protocol != IPPROTO_TCP)
-		return 0;
-	return handle_io(ctx->sk);
+	return handle_io(ctx->sk, ctx->protocol);
 }
