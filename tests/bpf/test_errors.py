@@ -27,7 +27,26 @@ HOSTILE = b"\x1b[31mevil\x07"
 
 def run(ctx):
 	run_bad_options(ctx)
+	run_unprivileged(ctx)
 	run_hostile_comm(ctx)
+
+
+def run_unprivileged(ctx):
+	"""Without root or CAP_BPF+CAP_PERFMON: one line that says what is needed, exit 2."""
+	cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+	       ctx.binary, "json"]
+	with ctx.check("not root: exit 2, one line naming the privilege needed, nothing on stdout") as c:
+		try:
+			p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=10)
+		except subprocess.TimeoutExpired:
+			c.fail("still running after 10 s as an unprivileged user")
+			return
+		c.eq(p.returncode, 2, "exit status")
+		c.eq(p.stdout, b"", "stdout")
+		lines = p.stderr.decode("utf-8", "replace").splitlines()
+		c.eq(len(lines), 1, "stderr lines (got %r)" % p.stderr[:500])
+		if lines:
+			c.true("root" in lines[0] and "CAP_BPF" in lines[0], "names root and CAP_BPF", lines[0])
 
 
 def run_bad_options(ctx):
