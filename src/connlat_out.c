@@ -2,7 +2,8 @@
 /*
  * tcpconnlat's columns, as in bcc's tools/tcpconnlat.py. Only answered
  * connects by default, like tcpconnlat; -x adds RESULT and SYN_RTX and
- * shows the connects that failed too.
+ * shows the connects that failed too. Records are appended piece by piece
+ * (no printf): this runs once per event.
  */
 #include "format.h"
 #include "printer_impl.h"
@@ -27,11 +28,51 @@ void tl_connlat_header(struct tl_printer *p)
 	tl_line_write(&l, p->out);
 }
 
+/* "%-Nu " */
+static void port_column(struct tl_line *l, uint16_t port, unsigned int width)
+{
+	size_t start = l->len;
+
+	tl_line_u64(l, port);
+	tl_line_pad_from(l, start, width);
+	tl_line_char(l, ' ');
+}
+
+/* "%-Ns " of an address */
+static void addr_column(struct tl_line *l, const struct tl_record *r, const uint8_t addr[16])
+{
+	size_t start = l->len;
+
+	tl_line_addr(l, r->family, addr);
+	tl_line_pad_from(l, start, 16);
+	tl_line_char(l, ' ');
+}
+
+/* -x: "%-9s %-11s %u" of latency, result, SYN retransmits */
+static void extended_tail(struct tl_line *l, const struct tl_record *r)
+{
+	size_t start = l->len;
+
+	tl_line_fixed(l, r->span_ns, 1000000ULL, 2);
+	tl_line_pad_from(l, start, 9);
+	tl_line_char(l, ' ');
+	start = l->len;
+	if (r->result == TL_REC_ERROR) {
+		tl_line_lit(l, "error(");
+		tl_line_u64(l, tl_err_abs(r->err));
+		tl_line_char(l, ')');
+	} else {
+		tl_line_str(l, tl_fmt_result(r->result));
+	}
+	tl_line_pad_from(l, start, 11);
+	tl_line_char(l, ' ');
+	tl_line_u64(l, r->retrans);
+}
+
 void tl_connlat_record(struct tl_printer *p, const struct tl_record *r)
 {
-	char pid[16], comm[TL_COMM_MAX], saddr[TL_ADDR_MAX], daddr[TL_ADDR_MAX], lat[32],
-		rel[32], result[32];
 	struct tl_line l;
+	size_t start;
 
 	if (r->kind != TL_REC_CONNECT)
 		return;
@@ -39,31 +80,31 @@ void tl_connlat_record(struct tl_printer *p, const struct tl_record *r)
 		return;
 	if (r->span_ns < p->min_lat_ns)
 		return;
-	tl_fmt_pid(pid, sizeof(pid), r);
-	tl_fmt_comm(comm, sizeof(comm), r);
-	tl_fmt_addr(saddr, sizeof(saddr), r->family, r->laddr);
-	tl_fmt_addr(daddr, sizeof(daddr), r->family, r->raddr);
-	tl_printer_fixed(lat, sizeof(lat), r->span_ns, 1000000ULL, 2);
-
 	tl_line_init(&l);
 	if (p->time_rel) {
-		tl_printer_fixed(rel, sizeof(rel), tl_printer_rel_ns(p, r->ts_ns), 1000000000ULL, 3);
-		tl_line_printf(&l, "%-8s ", rel);
+		start = l.len;
+		tl_line_fixed(&l, tl_printer_rel_ns(p, r->ts_ns), 1000000000ULL, 3);
+		tl_line_pad_from(&l, start, 8);
+		tl_line_char(&l, ' ');
 	}
-	tl_line_printf(&l, "%-6s ", pid);
-	tl_line_column(&l, comm, 12);
-	tl_line_printf(&l, " %-2u %-16s ", r->family, saddr);
+	start = l.len;
+	tl_line_pid(&l, r);
+	tl_line_pad_from(&l, start, 6);
+	tl_line_char(&l, ' ');
+	tl_line_comm_column(&l, r, 12);
+	tl_line_char(&l, ' ');
+	start = l.len;
+	tl_line_u64(&l, r->family);
+	tl_line_pad_from(&l, start, 2);
+	tl_line_char(&l, ' ');
+	addr_column(&l, r, r->laddr);
 	if (p->show_lport)
-		tl_line_printf(&l, "%-6u ", r->lport);
-	tl_line_printf(&l, "%-16s %-5u ", daddr, r->rport);
-	if (p->extended) {
-		if (r->result == TL_REC_ERROR)
-			snprintf(result, sizeof(result), "error(%d)", r->err < 0 ? -r->err : r->err);
-		else
-			snprintf(result, sizeof(result), "%s", tl_fmt_result(r->result));
-		tl_line_printf(&l, "%-9s %-11s %u", lat, result, r->retrans);
-	} else {
-		tl_line_printf(&l, "%s", lat);
-	}
+		port_column(&l, r->lport, 6);
+	addr_column(&l, r, r->raddr);
+	port_column(&l, r->rport, 5);
+	if (p->extended)
+		extended_tail(&l, r);
+	else
+		tl_line_fixed(&l, r->span_ns, 1000000ULL, 2);
 	tl_line_write(&l, p->out);
 }

@@ -35,15 +35,44 @@ static size_t put_fmt(char *buf, size_t len, const char *fmt, ...)
 	return put_str(buf, len, tmp);
 }
 
+/* Dotted quad without inet_ntop: the line modes print two per event. */
+static size_t ipv4_text(char *tmp, const uint8_t addr[4])
+{
+	size_t o = 0;
+	unsigned int i, b;
+
+	for (i = 0; i < 4; i++) {
+		b = addr[i];
+		if (b >= 100) {
+			tmp[o++] = (char)('0' + b / 100);
+			b %= 100;
+			tmp[o++] = (char)('0' + b / 10);
+		} else if (b >= 10) {
+			tmp[o++] = (char)('0' + b / 10);
+		}
+		tmp[o++] = (char)('0' + b % 10);
+		tmp[o++] = '.';
+	}
+	tmp[--o] = '\0';
+	return o;
+}
+
 size_t tl_fmt_addr(char *buf, size_t len, uint8_t family, const uint8_t addr[16])
 {
 	char tmp[INET6_ADDRSTRLEN];
 	const char *s = NULL;
+	size_t n;
 
-	if (family == 4)
-		s = inet_ntop(AF_INET, addr, tmp, sizeof(tmp));
-	else if (family == 6)
+	if (family == 4) {
+		n = ipv4_text(tmp, addr);
+		if (n < len) {
+			memcpy(buf, tmp, n + 1);
+			return n;
+		}
+		s = tmp;
+	} else if (family == 6) {
 		s = inet_ntop(AF_INET6, addr, tmp, sizeof(tmp));
+	}
 	return put_str(buf, len, s ? s : "?");
 }
 
@@ -114,6 +143,18 @@ static size_t bounded_len(const char *s, size_t n)
 	return z ? (size_t)(z - s) : n;
 }
 
+/* Leading bytes of u[0..n) that are printable ASCII other than '\\' and `also`. */
+static size_t plain_len(const unsigned char *u, size_t n, unsigned char also)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (u[i] < 0x20 || u[i] > 0x7e || u[i] == '\\' || u[i] == also)
+			break;
+	}
+	return i;
+}
+
 size_t tl_fmt_escape(char *buf, size_t len, const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
@@ -124,6 +165,12 @@ size_t tl_fmt_escape(char *buf, size_t len, const char *s, size_t n)
 	if (!len)
 		return 0;
 	end = bounded_len(s, n);
+	/* the common name: printable ASCII, no backslash, copied as is */
+	if (end < len && plain_len(u, end, '\\') == end) {
+		memcpy(buf, s, end);
+		buf[end] = '\0';
+		return end;
+	}
 	while (in < end) {
 		size_t ulen = 0, step = utf8_len(u + in, end - in, &cp);
 
@@ -240,6 +287,13 @@ size_t tl_fmt_json_string(char *buf, size_t len, const char *s, size_t n)
 		return put_str(buf, len, "");
 	buf[out++] = '"';
 	end = bounded_len(s, n);
+	/* the common name: printable ASCII, no quote or backslash */
+	if (end + 3 <= len && plain_len(u, end, '"') == end) {
+		memcpy(buf + 1, s, end);
+		buf[end + 1] = '"';
+		buf[end + 2] = '\0';
+		return end + 2;
+	}
 	while (in < end) {
 		size_t ulen = 0, step = utf8_len(u + in, end - in, &cp);
 

@@ -2,59 +2,92 @@
 /*
  * NDJSON, one object per line, fields in the documented order and always
  * present. Numbers are formatted with integer arithmetic so that neither
- * the locale nor float rounding can change them.
+ * the locale nor float rounding can change them. Records are appended
+ * piece by piece rather than printf'd: this runs once per event.
  */
 #include "format.h"
 #include "printer_impl.h"
 
-/* 16 bytes, each at worst \u00XX, plus quotes */
-#define JSON_COMM_MAX (TL_REC_COMM_LEN * 6 + 3)
-
 static void owner(struct tl_line *l, const struct tl_record *r)
 {
-	char comm[JSON_COMM_MAX];
-
 	if (!r->owner_known) {
-		tl_line_printf(l, "\"pid\":null,\"comm\":null,");
+		tl_line_lit(l, "\"pid\":null,\"comm\":null,");
 		return;
 	}
-	tl_fmt_json_string(comm, sizeof(comm), r->comm, sizeof(r->comm));
-	tl_line_printf(l, "\"pid\":%u,\"comm\":%s,", r->pid, comm);
+	tl_line_lit(l, "\"pid\":");
+	tl_line_u64(l, r->pid);
+	tl_line_lit(l, ",\"comm\":");
+	tl_line_json_string(l, r->comm, sizeof(r->comm));
+	tl_line_char(l, ',');
+}
+
+/* inet_ntop-style text: digits, hex, '.', ':' only; safe inside quotes */
+static void quoted_addr(struct tl_line *l, const struct tl_record *r, const uint8_t addr[16])
+{
+	tl_line_char(l, '"');
+	tl_line_addr(l, r->family, addr);
+	tl_line_char(l, '"');
 }
 
 void tl_json_record(struct tl_printer *p, const struct tl_record *r)
 {
-	char laddr[TL_ADDR_MAX], raddr[TL_ADDR_MAX], span[32];
-	unsigned long long ts_us = r->ts_ns / 1000;
+	uint64_t ts_us = r->ts_ns / 1000;
 	struct tl_line l;
 
 	if (r->kind != TL_REC_SESSION && r->kind != TL_REC_CONNECT)
 		return;
-	/* inet_ntop output: digits, hex, '.', ':' only; safe inside quotes */
-	tl_fmt_addr(laddr, sizeof(laddr), r->family, r->laddr);
-	tl_fmt_addr(raddr, sizeof(raddr), r->family, r->raddr);
-	tl_printer_fixed(span, sizeof(span), r->span_ns, 1000000ULL, 3);
-
 	tl_line_init(&l);
-	tl_line_printf(&l, "{\"type\":\"%s\",\"ts\":%llu.%06llu,",
-		       r->kind == TL_REC_SESSION ? "session" : "connect", ts_us / 1000000,
-		       ts_us % 1000000);
-	owner(&l, r);
 	if (r->kind == TL_REC_SESSION)
-		tl_line_printf(&l,
-			       "\"family\":%u,\"laddr\":\"%s\",\"lport\":%u,\"raddr\":\"%s\","
-			       "\"rport\":%u,\"dir\":\"%s\",\"tx_bytes\":%llu,\"rx_bytes\":%llu,"
-			       "\"duration_ms\":%s,\"retrans\":%u,\"srtt_us\":%u}",
-			       r->family, laddr, r->lport, raddr, r->rport, tl_fmt_dir(r->dir),
-			       (unsigned long long)r->tx_bytes, (unsigned long long)r->rx_bytes,
-			       span, r->retrans, r->srtt_us);
+		tl_line_lit(&l, "{\"type\":\"session\",\"ts\":");
 	else
-		tl_line_printf(&l,
-			       "\"family\":%u,\"saddr\":\"%s\",\"lport\":%u,\"daddr\":\"%s\","
-			       "\"dport\":%u,\"latency_ms\":%s,\"result\":\"%s\",\"errno\":%d,"
-			       "\"syn_retrans\":%u}",
-			       r->family, laddr, r->lport, raddr, r->rport, span,
-			       tl_fmt_result(r->result), r->err < 0 ? -r->err : r->err, r->retrans);
+		tl_line_lit(&l, "{\"type\":\"connect\",\"ts\":");
+	tl_line_u64(&l, ts_us / 1000000);
+	tl_line_char(&l, '.');
+	tl_line_u64_zero(&l, ts_us % 1000000, 6);
+	tl_line_char(&l, ',');
+	owner(&l, r);
+	tl_line_lit(&l, "\"family\":");
+	tl_line_u64(&l, r->family);
+	if (r->kind == TL_REC_SESSION) {
+		tl_line_lit(&l, ",\"laddr\":");
+		quoted_addr(&l, r, r->laddr);
+		tl_line_lit(&l, ",\"lport\":");
+		tl_line_u64(&l, r->lport);
+		tl_line_lit(&l, ",\"raddr\":");
+		quoted_addr(&l, r, r->raddr);
+		tl_line_lit(&l, ",\"rport\":");
+		tl_line_u64(&l, r->rport);
+		tl_line_lit(&l, ",\"dir\":\"");
+		tl_line_str(&l, tl_fmt_dir(r->dir));
+		tl_line_lit(&l, "\",\"tx_bytes\":");
+		tl_line_u64(&l, r->tx_bytes);
+		tl_line_lit(&l, ",\"rx_bytes\":");
+		tl_line_u64(&l, r->rx_bytes);
+		tl_line_lit(&l, ",\"duration_ms\":");
+		tl_line_fixed(&l, r->span_ns, 1000000ULL, 3);
+		tl_line_lit(&l, ",\"retrans\":");
+		tl_line_u64(&l, r->retrans);
+		tl_line_lit(&l, ",\"srtt_us\":");
+		tl_line_u64(&l, r->srtt_us);
+	} else {
+		tl_line_lit(&l, ",\"saddr\":");
+		quoted_addr(&l, r, r->laddr);
+		tl_line_lit(&l, ",\"lport\":");
+		tl_line_u64(&l, r->lport);
+		tl_line_lit(&l, ",\"daddr\":");
+		quoted_addr(&l, r, r->raddr);
+		tl_line_lit(&l, ",\"dport\":");
+		tl_line_u64(&l, r->rport);
+		tl_line_lit(&l, ",\"latency_ms\":");
+		tl_line_fixed(&l, r->span_ns, 1000000ULL, 3);
+		tl_line_lit(&l, ",\"result\":\"");
+		tl_line_str(&l, tl_fmt_result(r->result));
+		tl_line_lit(&l, "\",\"errno\":");
+		tl_line_u64(&l, tl_err_abs(r->err));
+		tl_line_lit(&l, ",\"syn_retrans\":");
+		tl_line_u64(&l, r->retrans);
+	}
+	tl_line_char(&l, '}');
 	tl_line_write(&l, p->out);
 }
 

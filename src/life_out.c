@@ -3,7 +3,8 @@
  * tcplife's columns: the same header, widths and number formats as bcc's
  * tools/tcplife.py, so scripts written against it keep working. Differences
  * by design: the owner may be unknown ("-", "[unknown]") instead of wrong,
- * and the process name is escaped.
+ * and the process name is escaped. Records are appended piece by piece
+ * (no printf): this runs once per event.
  */
 #include <string.h>
 #include <time.h>
@@ -14,36 +15,58 @@
 #define KIB 1024
 
 /* CSV has no quoting in tcplife; a comma in a name would shift the columns. */
-static void csv_safe(char *dst, size_t len, const char *src)
+static void csv_comm(struct tl_line *l, const struct tl_record *r)
 {
-	size_t o = 0;
+	char comm[TL_COMM_MAX];
+	size_t i, n = tl_fmt_comm(comm, sizeof(comm), r);
 
-	for (; *src && o + 5 < len; src++) {
-		if (*src == ',') {
-			memcpy(dst + o, "\\x2c", 4);
-			o += 4;
-		} else {
-			dst[o++] = *src;
-		}
+	for (i = 0; i < n; i++) {
+		if (comm[i] == ',')
+			tl_line_lit(l, "\\x2c");
+		else
+			tl_line_char(l, comm[i]);
 	}
-	dst[o] = '\0';
+}
+
+/* "%-Ns " or, for CSV, "%s," */
+static void column_end(struct tl_printer *p, struct tl_line *l, size_t start, unsigned int width)
+{
+	if (p->csv) {
+		tl_line_char(l, ',');
+		return;
+	}
+	tl_line_pad_from(l, start, width);
+	tl_line_char(l, ' ');
+}
+
+/* Local time changes once a second, so localtime_r runs once a second. */
+static const char *hms(struct tl_printer *p, uint64_t ts_ns)
+{
+	time_t secs = (time_t)(ts_ns / 1000000000ULL);
+	struct tm tm;
+
+	if (p->have_hms && p->hms_secs == (int64_t)secs)
+		return p->hms;
+	if (!localtime_r(&secs, &tm) || !strftime(p->hms, sizeof(p->hms), "%H:%M:%S", &tm))
+		strcpy(p->hms, "??:??:??");
+	p->have_hms = true;
+	p->hms_secs = (int64_t)secs;
+	return p->hms;
 }
 
 static void time_prefix(struct tl_printer *p, struct tl_line *l, const struct tl_record *r)
 {
-	char tbuf[32];
+	size_t start;
 
 	if (p->time_hms) {
-		time_t secs = (time_t)(r->ts_ns / 1000000000ULL);
-		struct tm tm;
-
-		if (!localtime_r(&secs, &tm) || !strftime(tbuf, sizeof(tbuf), "%H:%M:%S", &tm))
-			strcpy(tbuf, "??:??:??");
-		tl_line_printf(l, p->csv ? "%s," : "%-8s ", tbuf);
+		start = l->len;
+		tl_line_str(l, hms(p, r->ts_ns));
+		column_end(p, l, start, 8);
 	}
 	if (p->time_rel) {
-		tl_printer_fixed(tbuf, sizeof(tbuf), tl_printer_rel_ns(p, r->ts_ns), 1000000000ULL, 6);
-		tl_line_printf(l, p->csv ? "%s," : "%-9s ", tbuf);
+		start = l->len;
+		tl_line_fixed(l, tl_printer_rel_ns(p, r->ts_ns), 1000000000ULL, 6);
+		column_end(p, l, start, 9);
 	}
 }
 
@@ -67,37 +90,81 @@ void tl_life_header(struct tl_printer *p)
 	tl_line_write(&l, p->out);
 }
 
+static void csv_record(struct tl_line *l, const struct tl_record *r)
+{
+	tl_line_pid(l, r);
+	tl_line_char(l, ',');
+	csv_comm(l, r);
+	tl_line_char(l, ',');
+	tl_line_u64(l, r->family);
+	tl_line_char(l, ',');
+	tl_line_addr(l, r->family, r->laddr);
+	tl_line_char(l, ',');
+	tl_line_u64(l, r->lport);
+	tl_line_char(l, ',');
+	tl_line_addr(l, r->family, r->raddr);
+	tl_line_char(l, ',');
+	tl_line_u64(l, r->rport);
+	tl_line_char(l, ',');
+	tl_line_u64(l, r->tx_bytes / KIB);
+	tl_line_char(l, ',');
+	tl_line_u64(l, r->rx_bytes / KIB);
+	tl_line_char(l, ',');
+	tl_line_fixed(l, r->span_ns, 1000000ULL, 2);
+}
+
+/* wide (-w): " %-2u %-26s %-5u %-26s %-5u %6llu %6llu %s"; else no IP column,
+ * addresses in 15 and sizes in 5 */
+static void column_record(struct tl_line *l, const struct tl_record *r, bool wide)
+{
+	unsigned int addr_w = wide ? 26 : 15, kb_w = wide ? 6 : 5;
+	size_t start = l->len;
+
+	tl_line_pid(l, r);
+	tl_line_pad_from(l, start, 5);
+	tl_line_char(l, ' ');
+	tl_line_comm_column(l, r, wide ? 16 : 10);
+	tl_line_char(l, ' ');
+	if (wide) {
+		start = l->len;
+		tl_line_u64(l, r->family);
+		tl_line_pad_from(l, start, 2);
+		tl_line_char(l, ' ');
+	}
+	start = l->len;
+	tl_line_addr(l, r->family, r->laddr);
+	tl_line_pad_from(l, start, addr_w);
+	tl_line_char(l, ' ');
+	start = l->len;
+	tl_line_u64(l, r->lport);
+	tl_line_pad_from(l, start, 5);
+	tl_line_char(l, ' ');
+	start = l->len;
+	tl_line_addr(l, r->family, r->raddr);
+	tl_line_pad_from(l, start, addr_w);
+	tl_line_char(l, ' ');
+	start = l->len;
+	tl_line_u64(l, r->rport);
+	tl_line_pad_from(l, start, 5);
+	tl_line_char(l, ' ');
+	tl_line_u64_right(l, r->tx_bytes / KIB, kb_w);
+	tl_line_char(l, ' ');
+	tl_line_u64_right(l, r->rx_bytes / KIB, kb_w);
+	tl_line_char(l, ' ');
+	tl_line_fixed(l, r->span_ns, 1000000ULL, 2);
+}
+
 void tl_life_record(struct tl_printer *p, const struct tl_record *r)
 {
-	char pid[16], comm[TL_COMM_MAX], csv_comm[4 * TL_COMM_MAX], laddr[TL_ADDR_MAX],
-		raddr[TL_ADDR_MAX], ms[32];
-	unsigned long long tx = r->tx_bytes / KIB, rx = r->rx_bytes / KIB;
 	struct tl_line l;
 
 	if (r->kind != TL_REC_SESSION)
 		return;
-	tl_fmt_pid(pid, sizeof(pid), r);
-	tl_fmt_comm(comm, sizeof(comm), r);
-	tl_fmt_addr(laddr, sizeof(laddr), r->family, r->laddr);
-	tl_fmt_addr(raddr, sizeof(raddr), r->family, r->raddr);
-	tl_printer_fixed(ms, sizeof(ms), r->span_ns, 1000000ULL, 2);
-
 	tl_line_init(&l);
 	time_prefix(p, &l, r);
-	if (p->csv) {
-		csv_safe(csv_comm, sizeof(csv_comm), comm);
-		tl_line_printf(&l, "%s,%s,%u,%s,%u,%s,%u,%llu,%llu,%s", pid, csv_comm, r->family,
-			       laddr, r->lport, raddr, r->rport, tx, rx, ms);
-	} else if (p->wide) {
-		tl_line_printf(&l, "%-5s ", pid);
-		tl_line_column(&l, comm, 16);
-		tl_line_printf(&l, " %-2u %-26s %-5u %-26s %-5u %6llu %6llu %s", r->family, laddr,
-			       r->lport, raddr, r->rport, tx, rx, ms);
-	} else {
-		tl_line_printf(&l, "%-5s ", pid);
-		tl_line_column(&l, comm, 10);
-		tl_line_printf(&l, " %-15s %-5u %-15s %-5u %5llu %5llu %s", laddr, r->lport, raddr,
-			       r->rport, tx, rx, ms);
-	}
+	if (p->csv)
+		csv_record(&l, r);
+	else
+		column_record(&l, r, p->wide);
 	tl_line_write(&l, p->out);
 }
