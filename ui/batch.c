@@ -48,42 +48,6 @@ static int drain(struct batch *b)
 	return 0;
 }
 
-/* Prints rows of cells under the descriptors' headers, every column at its measured width. */
-static void print_table(FILE *out, const struct tl_coldesc *d, int ncols,
-			char (*cells)[TL_MAX_COLS][TL_CELL_MAX], size_t nrows)
-{
-	int natural[TL_MAX_COLS];
-	struct tl_layout lay;
-	size_t r;
-	int k;
-
-	for (k = 0; k < ncols; k++)
-		natural[k] = tl_text_width(d[k].header);
-	for (r = 0; r < nrows; r++)
-		for (k = 0; k < ncols; k++) {
-			int w = tl_text_width(cells[r][k]);
-
-			if (w > natural[k])
-				natural[k] = w;
-		}
-	tl_layout_fit(d, ncols, natural, 100000, &lay);
-	for (r = 0; r <= nrows; r++) {
-		for (k = 0; k < lay.n; k++) {
-			const char *s = r ? cells[r - 1][lay.col[k]] : d[lay.col[k]].header;
-			int pad = lay.w[k] - tl_text_width(s);
-			bool last = k == lay.n - 1;
-
-			if (d[lay.col[k]].align == TL_AL_RIGHT)
-				fprintf(out, "%*s%s", pad, "", s);
-			else
-				fprintf(out, "%s%*s", s, last ? 0 : pad, "");
-			if (!last)
-				fputc(' ', out);
-		}
-		fputc('\n', out);
-	}
-}
-
 static void snapshot(struct batch *b)
 {
 	struct tl_ui *ui = &b->ui;
@@ -119,27 +83,35 @@ static void snapshot(struct batch *b)
 	for (i = 0; i < nd; i++) {
 		const struct tl_dest_row *row = tl_dest_view_get(ui->dv, i);
 
+		if (!row) {
+			nd = i;
+			break;
+		}
 		tl_dest_cells(row, ui->group, cells[i]);
 		tl_dest_spark(cells[i][TL_DC_DIST], TL_CELL_MAX, row, TL_HIST_BINS, false);
 	}
-	print_table(stdout, tl_dest_cols, TL_DC_COUNT, cells, nd);
+	tl_batch_table(stdout, tl_dest_cols, TL_DC_COUNT, cells, nd);
 
 	/* the view is newest first: the new sessions are a prefix of it */
 	for (n = 0; n < ns; n++) {
 		const struct tl_record *r = tl_session_view_get(ui->sv, n);
 
-		if (r->ts_ns <= b->last_ts_ns)
+		/* NULL cannot happen right after an update; stop there if it does */
+		if (!r || r->ts_ns <= b->last_ts_ns)
 			break;
 		if (r->ts_ns > newest)
 			newest = r->ts_ns;
 	}
-	printf("\nSessions ended since the last snapshot: %zu%s\n", n,
-	       n > TL_BATCH_SESSIONS ? " (newest " "100" " shown)" : "");
+	if (n > TL_BATCH_SESSIONS)
+		printf("\nSessions ended since the last snapshot: %zu (newest %d shown)\n", n,
+		       TL_BATCH_SESSIONS);
+	else
+		printf("\nSessions ended since the last snapshot: %zu\n", n);
 	if (n > TL_BATCH_SESSIONS)
 		n = TL_BATCH_SESSIONS;
 	for (i = 0; i < n; i++)
 		tl_session_cells(tl_session_view_get(ui->sv, i), cells[i]);
-	print_table(stdout, tl_session_cols, TL_SC_COUNT, cells, n);
+	tl_batch_table(stdout, tl_session_cols, TL_SC_COUNT, cells, n);
 	putchar('\n');
 	fflush(stdout);
 	b->last_ts_ns = newest;

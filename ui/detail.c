@@ -14,22 +14,35 @@ const double tl_detail_q[TL_DETAIL_NQ] = { 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.9
 void tl_detail_open(struct tl_ui *ui)
 {
 	struct tl_detail *d = &ui->detail;
+	const struct tl_dest_row *row;
 	int i;
 
 	memset(d, 0, sizeof(*d));
 	if (ui->focus == TL_FOCUS_DESTS) {
 		if (ui->dp.sel >= tl_dest_view_len(ui->dv))
 			return;
+		row = tl_dest_view_get(ui->dv, ui->dp.sel);
+		if (!row)
+			return;
 		d->is_dest = true;
-		d->row = *tl_dest_view_get(ui->dv, ui->dp.sel);
+		d->row = *row;
 		d->group = ui->group;
 		d->win = ui->win;
 		for (i = 0; i < TL_DETAIL_NQ; i++)
 			d->q_ns[i] = d->row.ok ? tl_dest_view_quantile(ui->dv, ui->dp.sel, tl_detail_q[i]) : 0;
 	} else {
+		const struct tl_record *r;
+
 		if (ui->sp.sel >= tl_session_view_len(ui->sv))
 			return;
-		d->rec = *tl_session_view_get(ui->sv, ui->sp.sel);
+		r = tl_session_view_get(ui->sv, ui->sp.sel);
+		if (!r) {
+			/* the next draw renews the view (tl_ui_renew_if_gone) */
+			tl_ui_message(ui, true, "that session is no longer retained: newer ones "
+				      "overwrote it (history keeps %zu)", tl_model_history_cap(ui->m));
+			return;
+		}
+		d->rec = *r;
 	}
 	ui->screen = TL_SCREEN_DETAIL;
 	ui->sub.top = ui->sub.sel = 0;

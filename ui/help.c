@@ -4,12 +4,16 @@
 
 #include "state.h"
 
+/* Lines fit 78 cells so that nothing is cut at 80 columns. */
 static const char *const keys_text[] = {
 	"#Keys (they act at once; collection goes on while this is shown)",
-	"  F1 h ?        this help                q F10 Ctrl-C   quit",
-	"  Tab           focus the session table or the latency panel",
+	"  F1 h ?        this help (also from the detail and log screens)",
+	"  q             quit on the main screen; on help/detail/log: back",
+	"  F10 Ctrl-C    quit, from any screen",
+	"  Tab Shift-Tab focus the session table or the latency panel",
 	"  Up Down j k   move the cursor          PgUp PgDn      a page",
 	"  Home End      first / last row; at the top, new sessions scroll in",
+	"  click a row   moves the cursor there and focuses its panel",
 	"  Enter         details of the row: every field, full IPv6 addresses,",
 	"                and for a destination its latency histogram",
 	"  Esc           back from detail/help/log; on the main screen: clear filter",
@@ -17,16 +21,22 @@ static const char *const keys_text[] = {
 	"  I             invert the sort order     click a header: sort by it,",
 	"                click it again: invert    (keys act on the focused panel)",
 	"  F4 \\          filter prompt: Enter applies, Esc cancels, empty clears",
-	"  F3 /          search prompt: jumps to the next row with the text; n next",
+	"  F3 /          search prompt: the cursor jumps to a row with the text as",
+	"                you type; F3 in the prompt: next match; Enter or Esc",
+	"                closes it; then n: next match",
+	"  In prompts    Backspace deletes a character, Ctrl-U the whole line",
 	"  Z space       pause / resume the view (collection never pauses)",
 	"  + -           refresh interval longer / shorter",
 	"  g             latency grouping: destination, address, port, process",
 	"  w             latency window: since start, last 60 s, last 10 s",
 	"  l             log of warnings and messages",
 	"",
-	"#Filter language (both panels; all terms must hold; ! negates a term)",
+	"#Filter language (all terms must hold; ! negates a term)",
 	"  pid=N  comm=TEXT (substring)  port=N (either side)  lport=N  rport=N",
-	"  addr=IP or addr=CIDR  fam=4|6  dir=in|out  result=ok|fail  lat>MS",
+	"  addr=IP or addr=CIDR  fam=4|6  dir=in|out      these apply to both panels",
+	"  result=ok|fail  lat>MS  lat<MS  apply to connects only: the latency panel",
+	"      keeps the matching connects, and no session matches them, so the",
+	"      session table empties (negated, e.g. !result=ok, every session matches)",
 	"  e.g.  port=443 !comm=curl      addr=10.0.0.0/8 result=fail",
 	"  Command line: -f EXPR; -p PID -L PORTS -D PORTS -4 -6 filter in the kernel",
 	"",
@@ -34,7 +44,8 @@ static const char *const keys_text[] = {
 	"  Sessions: TIME of the end; DIR out (we connected) / in (accepted);",
 	"  TX RX payload bytes; LIFE handshake start to close; RETR retransmitted",
 	"  segments; RTT smoothed round-trip time at close.",
-	"  Latency: CONN connects; FAIL failed (REF/TMO refused / timed out);",
+	"  Latency: CONN connects; FAIL failed: refused + timed out + other errors,",
+	"  so REF/TMO (refused / timed out) need not add up to FAIL;",
 	"  P50 P90 P99 MAX LAST over answered connects; DIST log-scale histogram.",
 	"",
 };
@@ -44,22 +55,23 @@ void tl_help_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h)
 	enum { NK = sizeof(keys_text) / sizeof(keys_text[0]) };
 	const struct tl_options *o = ui->opt;
 	const char *lines[NK + 8];
-	char l1[160], l2[160], l3[160], l4[160];
-	size_t n = 0, i;
+	char l2[160], l3[160], l5[160];
+	size_t n = 0, i, cap = tl_model_history_cap(ui->m), ccap = tl_model_connects_cap(ui->m);
 
-	snprintf(l1, sizeof(l1), "#What is kept");
 	snprintf(l2, sizeof(l2),
 		 "  History: the newest %zu sessions are kept (now %zu); older ones go.",
-		 tl_model_history_cap(ui->m), tl_model_history_len(ui->m));
+		 cap, tl_model_history_len(ui->m));
 	snprintf(l3, sizeof(l3),
-		 "  Latency: %zu rows per grouping at most; the rest fold into \"(other)\".",
+		 "  Connects: the newest %zu are kept; with a filter the", ccap);
+	snprintf(l5, sizeof(l5),
+		 "  Latency rows: at most %zu per grouping; the rest fold into \"(other)\".",
 		 o->max_dests);
-	snprintf(l4, sizeof(l4),
-		 "  Percentiles: at most 1%% relative error; windows are exact merges.");
-	lines[n++] = l1;
+	lines[n++] = "#What is kept";
 	lines[n++] = l2;
 	lines[n++] = l3;
-	lines[n++] = l4;
+	lines[n++] = "  latency panel is computed from these retained connects.";
+	lines[n++] = l5;
+	lines[n++] = "  Percentiles: at most 1% relative error; windows are exact merges.";
 	lines[n++] = "";
 	for (i = 0; i < NK; i++)
 		lines[n++] = keys_text[i];

@@ -162,6 +162,9 @@ static int prompt_key(struct tl_ui *ui, int key, bool fn)
 	bool enter = (!fn && (key == '\n' || key == '\r')) || (fn && key == KEY_ENTER);
 
 	if (!fn && key == KEY_ESC) {
+		/* the cursor stays on the match, so n goes on from there */
+		if (ui->prompt == TL_PROMPT_SEARCH)
+			snprintf(ui->search, sizeof(ui->search), "%s", ui->input);
 		ui->prompt = TL_PROMPT_NONE;
 		return TL_ACT_DRAW;
 	}
@@ -266,7 +269,7 @@ static int sub_screen_key(struct tl_ui *ui, int key, bool fn)
 		ui->screen = TL_SCREEN_MAIN;
 		return TL_ACT_DRAW;
 	}
-	if (!fn && key == 'h') {
+	if (!fn && (key == 'h' || key == '?')) {
 		ui->screen = TL_SCREEN_HELP;
 		ui->sub.top = 0;
 		return TL_ACT_DRAW;

@@ -61,16 +61,11 @@ static void draw(struct monitor *mon)
 static void refresh_view(struct monitor *mon)
 {
 	struct tl_ui *ui = &mon->ui;
-	const struct tl_model_totals *t = tl_model_totals(ui->m);
 
 	tl_ui_update_rates(ui);
-	/* a frozen view must not outlive the records it points at */
-	if (ui->paused && t->sessions - ui->paused_sessions >= tl_model_history_cap(ui->m)) {
-		tl_ui_update_views(ui, true);
-		tl_ui_message(ui, true, "history wrapped while paused: view renewed");
-	} else {
-		tl_ui_update_views(ui, false);
-	}
+	/* a paused view is renewed only when rows on screen are overwritten:
+	 * tl_screen_compose sees to that */
+	tl_ui_update_views(ui, false);
 	draw(mon);
 }
 

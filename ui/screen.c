@@ -25,7 +25,7 @@ static void draw_footer(const struct tl_ui *ui, struct tl_canvas *c, int y)
 		tl_canvas_fill(c, x, y, 1, L'_', TL_ST_SELECTED);
 		tl_canvas_print(c, x + 2, y, ui->prompt == TL_PROMPT_FILTER ?
 				"(Enter applies, Esc cancels, empty clears)" :
-				"(Enter next match, Esc closes)", TL_ST_DIM);
+				"(F3 next match, Enter or Esc closes, then n next)", TL_ST_DIM);
 		return;
 	}
 	for (i = 0; i < sizeof(footer) / sizeof(footer[0]) && x < c->w; i++) {
@@ -63,6 +63,8 @@ void tl_screen_compose(struct tl_ui *ui, struct tl_canvas *c)
 		tl_detail_draw(ui, c, y, body);
 		break;
 	default:
+		/* keys and a pause do not update the views, but the ring moves on */
+		tl_ui_renew_if_gone(ui);
 		/* the latency panel takes what its rows need, up to 2/5 of the body */
 		dh = (int)tl_dest_view_len(ui->dv) + 2;
 		if (dh > body * 2 / 5)

@@ -26,10 +26,15 @@ bool tl_search_next(struct tl_ui *ui, const char *text, bool include_cur)
 		return false;
 	for (step = include_cur ? 0 : 1; step <= len; step++) {
 		i = (s->sel + step) % len;
-		if (dests)
+		if (dests) {
 			tl_dest_cells(tl_dest_view_get(ui->dv, i), ui->group, cells);
-		else
-			tl_session_cells(tl_session_view_get(ui->sv, i), cells);
+		} else {
+			const struct tl_record *r = tl_session_view_get(ui->sv, i);
+
+			if (!r)		/* overwritten since the view was made */
+				continue;
+			tl_session_cells(r, cells);
+		}
 		if (row_has(cells, dests ? TL_DC_COUNT : TL_SC_COUNT, text)) {
 			s->sel = i;
 			if (i < s->top || i >= s->top + (size_t)(s->rows > 0 ? s->rows : 1))

@@ -47,6 +47,7 @@ void tl_session_cells(const struct tl_record *r, char cells[][TL_CELL_MAX])
 /* Cells of the rows on screen; the heights of real terminals fit easily. */
 #define TL_MAX_ROWS 512
 static char rowcells[TL_MAX_ROWS][TL_SC_COUNT][TL_CELL_MAX];
+static bool rowgone[TL_MAX_ROWS];
 
 void tl_session_panel_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h)
 {
@@ -73,7 +74,14 @@ void tl_session_panel_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h)
 		natural[k] = tl_text_width(tl_session_cols[k].header) + 1;
 	n = 0;
 	for (i = 0; i < rows && ui->sp.top + i < len; i++, n++) {
-		tl_session_cells(tl_session_view_get(ui->sv, ui->sp.top + i), rowcells[i]);
+		const struct tl_record *r = tl_session_view_get(ui->sv, ui->sp.top + i);
+
+		/* NULL: overwritten in the ring since the view was made (only
+		 * if tl_ui_renew_if_gone did not run first) */
+		rowgone[i] = !r;
+		if (!r)
+			continue;
+		tl_session_cells(r, rowcells[i]);
 		for (k = 0; k < TL_SC_COUNT; k++) {
 			int w = tl_text_width(rowcells[i][k]);
 
@@ -106,6 +114,11 @@ void tl_session_panel_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h)
 
 		if (sel)
 			tl_canvas_fill(c, 0, y + 2 + i, c->w, L' ', st);
+		if (rowgone[i]) {
+			tl_canvas_print(c, 1, y + 2 + i, "(no longer retained: overwritten by newer sessions)",
+					sel ? st : TL_ST_DIM);
+			continue;
+		}
 		for (k = 0; k < ui->slay.n; k++) {
 			const struct tl_coldesc *d = &tl_session_cols[ui->slay.col[k]];
 

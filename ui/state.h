@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "canvas.h"
 #include "cli.h"
@@ -70,6 +71,7 @@ struct tl_ui {
 	double interval_s;
 	uint64_t start_mono_ns;
 	uint64_t view_wall_ns;		/* wall clock of the last view rebuild */
+	uint64_t view_first_seq;	/* oldest retained session then (model sequence) */
 	double rate_sessions, rate_connects;	/* per second, last interval */
 	uint64_t rate_base_sessions, rate_base_connects, rate_base_mono_ns;
 
@@ -95,8 +97,16 @@ void tl_ui_fini(struct tl_ui *ui);
 void tl_ui_update_views(struct tl_ui *ui, bool force);
 /* Once per refresh interval: the per-second rates. */
 void tl_ui_update_rates(struct tl_ui *ui);
-/* Parse and apply; on error keep the old filter and put the reason in msg. */
+/* Sessions the history ring has overwritten since the last view update: rows
+ * of the session view that may now read NULL (a paused or slow view). */
+uint64_t tl_ui_overwritten(const struct tl_ui *ui);
+/* Renews the views if a session row on screen (or under the cursor) has been
+ * overwritten, saying so in msg when paused. True if it renewed them. */
+bool tl_ui_renew_if_gone(struct tl_ui *ui);
+/* Parse and apply; on error keep the old filter and put the reason in msg.
+ * Blank text (spaces only) clears the filter. */
 int tl_ui_set_filter(struct tl_ui *ui, const char *text);
+bool tl_ui_blank(const char *text);
 void tl_ui_message(struct tl_ui *ui, bool warn, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void tl_ui_pause(struct tl_ui *ui, bool pause);
@@ -141,6 +151,10 @@ void tl_logview_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h);
 /* Draws lines[first..] into [y, y+h), clamping ui->sub. */
 void tl_text_page_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h, const char *title,
 		       const char *const *lines, size_t n);
+
+/* ui/batch_table.c: a table as -b prints it, every cell whole, columns aligned */
+void tl_batch_table(FILE *out, const struct tl_coldesc *d, int ncols,
+		    char (*cells)[TL_MAX_COLS][TL_CELL_MAX], size_t nrows);
 
 /* ui/screen.c */
 #define TL_MIN_W 40

@@ -83,10 +83,14 @@ static const char *sort_header(const struct tl_ui *ui)
 	return "?";
 }
 
-static void counters(const struct tl_ui *ui, struct line *l, bool compact)
+/* level 0: words; 1: short words; 2: shorter, the interval moves to the
+ * second line so that the drop causes still fit at 80 columns; 3: drops as
+ * a total only */
+static void counters(const struct tl_ui *ui, struct line *l, int level)
 {
 	const struct tl_model_totals *t = tl_model_totals(ui->m);
 	uint64_t dropped = tl_drops_total(&t->drops);
+	bool compact = level > 0;
 	char up[32], ival[32];
 
 	tl_fmt_duration(up, sizeof(up), tl_ui_mono_ns() - ui->start_mono_ns);
@@ -98,30 +102,57 @@ static void counters(const struct tl_ui *ui, struct line *l, bool compact)
 	add(l, TL_ST_STATUS_VALUE, "%" PRIu64, t->sessions);
 	add(l, TL_ST_STATUS, compact ? " %.0f/s conn " : " (%.1f/s)  connects ", ui->rate_sessions);
 	add(l, TL_ST_STATUS_VALUE, "%" PRIu64, t->connects);
-	add(l, TL_ST_STATUS, compact ? " %.0f/s failed " : " (%.1f/s)  failed ", ui->rate_connects);
+	add(l, TL_ST_STATUS, level >= 2 ? " %.0f/s fail " : compact ? " %.0f/s failed " :
+	    " (%.1f/s)  failed ", ui->rate_connects);
 	add(l, t->connects_failed ? TL_ST_FAIL : TL_ST_STATUS_VALUE, "%" PRIu64, t->connects_failed);
-	add(l, TL_ST_STATUS, compact ? " dropped " : "  dropped ");
+	add(l, TL_ST_STATUS, level >= 2 ? " drop " : compact ? " dropped " : "  dropped ");
+	/* every cause is named once anything is lost: they need different fixes */
 	if (!dropped)
 		add(l, TL_ST_STATUS_VALUE, "0");
-	else if (compact)
+	else if (level >= 3)
 		add(l, TL_ST_WARN, "%" PRIu64, dropped);
+	else if (level == 2)
+		add(l, TL_ST_WARN, "%" PRIu64 " (ring %" PRIu64 " map %" PRIu64 " missed %" PRIu64 ")",
+		    dropped, t->drops.ringbuf, t->drops.map, t->drops.missed);
 	else
 		add(l, TL_ST_WARN, "%" PRIu64 " (ring %" PRIu64 ", map %" PRIu64 ", missed %" PRIu64 ")",
 		    dropped, t->drops.ringbuf, t->drops.map, t->drops.missed);
-	add(l, TL_ST_STATUS, compact ? " every " : "  every ");
+	if (level < 2) {
+		add(l, TL_ST_STATUS, compact ? " every " : "  every ");
+		add(l, TL_ST_STATUS_VALUE, "%s", ival);
+	}
+}
+
+static void interval(const struct tl_ui *ui, struct line *l)
+{
+	char ival[32];
+
+	tl_fmt_duration(ival, sizeof(ival), (uint64_t)(ui->interval_s * 1e9 + 0.5));
+	add(l, TL_ST_STATUS, "  every ");
 	add(l, TL_ST_STATUS_VALUE, "%s", ival);
 }
 
-static void choices(const struct tl_ui *ui, struct line *l, bool compact)
+/*
+ * level 0: words; 1: short words; 2: also without the grouping and window
+ * (the latency panel's title has them) so that a message fits at 80 columns.
+ */
+static void choices(const struct tl_ui *ui, struct line *l, int level, bool with_interval)
 {
 	const struct tl_model_totals *t = tl_model_totals(ui->m);
 	bool desc = ui->focus == TL_FOCUS_DESTS ? ui->ddesc : ui->sdesc;
+	bool compact = level > 0;
 
 	l->n = 0;
 	if (ui->paused) {
 		uint64_t since = t->sessions - ui->paused_sessions + t->connects - ui->paused_connects;
+		uint64_t gone = tl_ui_overwritten(ui);
 
-		add(l, TL_ST_PAUSED, " PAUSED +%" PRIu64 " events ", since);
+		add(l, TL_ST_PAUSED, level >= 2 ? " PAUSED +%" PRIu64 " " : " PAUSED +%" PRIu64 " events ",
+		    since);
+		/* older sessions the ring dropped since: off-screen rows may be gone */
+		if (gone)
+			add(l, TL_ST_WARN, compact ? " -%" PRIu64 " old " :
+			    " %" PRIu64 " old sessions overwritten ", gone);
 		add(l, TL_ST_STATUS, " ");
 	}
 	add(l, TL_ST_STATUS, "sort ");
@@ -133,22 +164,37 @@ static void choices(const struct tl_ui *ui, struct line *l, bool compact)
 		add(l, TL_ST_STATUS, "  ");
 		add(l, ui->msg_warn ? TL_ST_WARN : TL_ST_STATUS_VALUE, "%s", ui->msg);
 	}
-	add(l, TL_ST_STATUS, compact ? "  by " : "  group ");
-	add(l, TL_ST_STATUS_VALUE, "%s", tl_group_name(ui->group));
-	add(l, TL_ST_STATUS, compact ? " " : "  window ");
-	add(l, TL_ST_STATUS_VALUE, "%s", tl_window_name(ui->win));
+	if (level < 2) {
+		add(l, TL_ST_STATUS, compact ? "  by " : "  group ");
+		add(l, TL_ST_STATUS_VALUE, "%s", tl_group_name(ui->group));
+		add(l, TL_ST_STATUS, compact ? " " : "  window ");
+		add(l, TL_ST_STATUS_VALUE, "%s", tl_window_name(ui->win));
+	}
+	if (with_interval)
+		interval(ui, l);
 }
 
 void tl_status_draw(const struct tl_ui *ui, struct tl_canvas *c, int y)
 {
 	struct line l;
+	bool ival_below;
+	int level;
 
-	counters(ui, &l, false);
-	if (line_width(&l) > c->w)
-		counters(ui, &l, true);
+	for (level = 0; level < 3; level++) {
+		counters(ui, &l, level);
+		if (line_width(&l) <= c->w)
+			break;
+	}
+	if (level == 3)
+		counters(ui, &l, 3);
 	put_line(c, y, &l);
-	choices(ui, &l, false);
-	if (line_width(&l) > c->w)
-		choices(ui, &l, true);
+	ival_below = level >= 2;
+	for (level = 0; level < 2; level++) {
+		choices(ui, &l, level, ival_below);
+		if (line_width(&l) <= c->w)
+			break;
+	}
+	if (level == 2)
+		choices(ui, &l, 2, ival_below);
 	put_line(c, y + 1, &l);
 }

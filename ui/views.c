@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Keeping the monitor's views of the model up to date. */
+#include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,7 +44,8 @@ int tl_ui_init(struct tl_ui *ui, const struct tl_options *opt, struct tl_model *
 		tl_ui_fini(ui);
 		return -ENOMEM;
 	}
-	if (opt->filter && *opt->filter) {
+	/* a blank -f is no filter (the parser would take it as zero terms) */
+	if (opt->filter && !tl_ui_blank(opt->filter)) {
 		char err[200];
 
 		ui->filter = tl_filter_parse(opt->filter, err, sizeof(err));
@@ -75,12 +78,19 @@ void tl_ui_message(struct tl_ui *ui, bool warn, const char *fmt, ...)
 	ui->msg_warn = warn;
 }
 
+bool tl_ui_blank(const char *text)
+{
+	while (*text && isspace((unsigned char)*text))
+		text++;
+	return !*text;
+}
+
 int tl_ui_set_filter(struct tl_ui *ui, const char *text)
 {
 	struct tl_filter *f = NULL;
 	char err[200] = "";
 
-	while (*text == ' ')
+	while (isspace((unsigned char)*text))
 		text++;
 	if (*text) {
 		f = tl_filter_parse(text, err, sizeof(err));
@@ -122,16 +132,22 @@ void tl_ui_update_rates(struct tl_ui *ui)
 
 static bool same_session(const struct tl_record *a, const struct tl_record *b)
 {
-	return a->ts_ns == b->ts_ns && a->lport == b->lport && a->rport == b->rport &&
+	return a && a->ts_ns == b->ts_ns && a->lport == b->lport && a->rport == b->rport &&
 	       a->pid == b->pid && a->span_ns == b->span_ns &&
 	       !memcmp(a->raddr, b->raddr, sizeof(a->raddr));
 }
 
 static bool same_dest(const struct tl_dest_row *a, const struct tl_dest_row *b)
 {
-	return a->family == b->family && a->is_other == b->is_other && a->port == b->port &&
+	return a && a->family == b->family && a->is_other == b->is_other && a->port == b->port &&
 	       a->pid == b->pid && a->owner_known == b->owner_known &&
 	       !memcmp(a->addr, b->addr, sizeof(a->addr)) && !strcmp(a->comm, b->comm);
+}
+
+/* Sequence number of the oldest retained session. */
+static uint64_t history_first_seq(const struct tl_model *m)
+{
+	return tl_model_totals(m)->sessions - tl_model_history_len(m);
 }
 
 static void clamp_scroll(struct tl_scroll *s, size_t len)
@@ -164,8 +180,13 @@ static void update_sessions(struct tl_ui *ui)
 	bool have_old = false;
 
 	if (!follow && ui->sp.sel < old_len) {
-		old = *tl_session_view_get(ui->sv, ui->sp.sel);
-		have_old = true;
+		/* NULL: the ring overwrote it since the last update */
+		const struct tl_record *r = tl_session_view_get(ui->sv, ui->sp.sel);
+
+		if (r) {
+			old = *r;
+			have_old = true;
+		}
 	}
 	tl_session_view_update(ui->sv, ui->m, ui->filter, ui->scol, ui->sdesc);
 	len = tl_session_view_len(ui->sv);
@@ -195,8 +216,12 @@ static void update_dests(struct tl_ui *ui)
 	bool have_old = false;
 
 	if (ui->dp.sel > 0 && ui->dp.sel < old_len) {
-		old = *tl_dest_view_get(ui->dv, ui->dp.sel);
-		have_old = true;
+		const struct tl_dest_row *r = tl_dest_view_get(ui->dv, ui->dp.sel);
+
+		if (r) {
+			old = *r;
+			have_old = true;
+		}
 	}
 	tl_dest_view_update(ui->dv, ui->m, ui->group, ui->win, ui->filter, ui->dcol, ui->ddesc,
 			    ui->view_wall_ns);
@@ -219,8 +244,41 @@ void tl_ui_update_views(struct tl_ui *ui, bool force)
 	ui->view_wall_ns = tl_ui_wall_ns();
 	update_sessions(ui);
 	update_dests(ui);
+	ui->view_first_seq = history_first_seq(ui->m);
 	if (ui->paused)
 		tl_ui_pause(ui, true);	/* the snapshot now includes everything so far */
+}
+
+uint64_t tl_ui_overwritten(const struct tl_ui *ui)
+{
+	uint64_t first = history_first_seq(ui->m);
+
+	return first > ui->view_first_seq ? first - ui->view_first_seq : 0;
+}
+
+bool tl_ui_renew_if_gone(struct tl_ui *ui)
+{
+	size_t len = tl_session_view_len(ui->sv), i, end;
+	uint64_t gone = tl_ui_overwritten(ui);
+	int rows = ui->sp.rows > 0 ? ui->sp.rows : 1;
+
+	if (!gone || !len)
+		return false;
+	/* only the rows about to be drawn (and the cursor) matter: a paused
+	 * view stays as it is while what the user looks at is still there */
+	tl_scroll_fit(&ui->sp, len, rows);
+	end = ui->sp.top + (size_t)rows;
+	if (end > len)
+		end = len;
+	for (i = ui->sp.top; i < end; i++)
+		if (!tl_session_view_get(ui->sv, i))
+			break;
+	if (i == end && tl_session_view_get(ui->sv, ui->sp.sel))
+		return false;
+	tl_ui_update_views(ui, true);
+	if (ui->paused)
+		tl_ui_message(ui, true, "view renewed: %" PRIu64 " sessions overwritten", gone);
+	return true;
 }
 
 void tl_scroll_fit(struct tl_scroll *s, size_t len, int rows)

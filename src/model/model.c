@@ -58,6 +58,8 @@ void tl_model_free(struct tl_model *m)
 	free(m);
 }
 
+#define FLUSH_LAG 4
+
 void tl_model_flush(const struct tl_model *cm)
 {
 	struct tl_model *m = (struct tl_model *)cm;
@@ -65,18 +67,30 @@ void tl_model_flush(const struct tl_model *cm)
 	unsigned i;
 	int g;
 
-	for (i = 0; i < m->npend; i++) {
-		tl_agg_prefetch_row(dest, m->pend[i].hd);
-		tl_agg_prefetch_row(proc, m->pend[i].hp);
-	}
-	for (i = 0; i < m->npend; i++) {
-		tl_agg_prefetch_data(dest, m->pend[i].hd, m->pend[i].idx);
-		tl_agg_prefetch_data(proc, m->pend[i].hp, m->pend[i].idx);
-	}
-	for (i = 0; i < m->npend; i++) {
-		const struct tl_pending *p = &m->pend[i];
-		int64_t id = tl_agg_add_key(dest, &p->kd, p->hd, &p->c, p->idx);
+	if (!m->npend)
+		return;
+	/*
+	 * A pipeline: step i starts the row loads of connect i, the data loads
+	 * (which need the row) of connect i - FLUSH_LAG, and counts connect
+	 * i - 2 * FLUSH_LAG, so each load has other work to overlap with.
+	 */
+	for (i = 0; i < m->npend + 2 * FLUSH_LAG; i++) {
+		const struct tl_pending *p;
+		int64_t id;
 
+		if (i < m->npend) {
+			tl_agg_prefetch_row(dest, m->pend[i].hd);
+			tl_agg_prefetch_row(proc, m->pend[i].hp);
+		}
+		if (i >= FLUSH_LAG && i - FLUSH_LAG < m->npend) {
+			p = &m->pend[i - FLUSH_LAG];
+			tl_agg_prefetch_data(dest, p->hd, p->idx);
+			tl_agg_prefetch_data(proc, p->hp, p->idx);
+		}
+		if (i < 2 * FLUSH_LAG)
+			continue;
+		p = &m->pend[i - 2 * FLUSH_LAG];
+		id = tl_agg_add_key(dest, &p->kd, p->hd, &p->c, p->idx);
 		tl_agg_add_key(proc, &p->kp, p->hp, &p->c, p->idx);
 		/* a destination past max_dests: keep its address and port exact */
 		if (id >= 0 && (uint32_t)id == dest->other)
@@ -159,4 +173,9 @@ size_t tl_model_history_cap(const struct tl_model *m)
 const struct tl_record *tl_model_history_get(const struct tl_model *m, size_t i)
 {
 	return tl_history_at(&m->sessions, i);
+}
+
+size_t tl_model_connects_cap(const struct tl_model *m)
+{
+	return m->connects.cap;
 }

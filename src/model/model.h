@@ -42,6 +42,8 @@ const struct tl_model_totals *tl_model_totals(const struct tl_model *m);
 /* Retained session history: index 0 is the newest. */
 size_t tl_model_history_len(const struct tl_model *m);
 size_t tl_model_history_cap(const struct tl_model *m);
+/* Connect records retained for filtered latency views (a share of history). */
+size_t tl_model_connects_cap(const struct tl_model *m);
 const struct tl_record *tl_model_history_get(const struct tl_model *m, size_t i);
 
 /* ---- filter language (see man page FILTERS) ---- */

@@ -161,6 +161,39 @@ class Server:
 		self.sock.close()
 
 
+class BulkServer:
+	"""Accepts and closes at once: cheap sessions in bulk (two per connection)."""
+
+	def __init__(self):
+		self.sock = socket.socket()
+		self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+		self.sock.bind(("127.0.0.1", 0))
+		self.sock.listen(1024)
+		self.sock.settimeout(0.2)
+		self.port = self.sock.getsockname()[1]
+		self.stop = False
+		self.t = threading.Thread(target=self.loop, daemon=True)
+		self.t.start()
+
+	def loop(self):
+		while not self.stop:
+			try:
+				c, _ = self.sock.accept()
+			except OSError:
+				continue
+			c.close()
+
+	def burst(self, n):
+		for _ in range(n):
+			s = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+			s.close()
+
+	def close(self):
+		self.stop = True
+		self.t.join(2)
+		self.sock.close()
+
+
 def connect_once(addr, port, payload=b"hello", timeout=5):
 	s = socket.create_connection((addr, port), timeout=timeout)
 	s.sendall(payload)
@@ -292,7 +325,10 @@ def status(scr):
 def main():
 	ap = argparse.ArgumentParser()
 	ap.add_argument("--tcplens", required=True)
+	ap.add_argument("--only", action="append",
+			help="run only these groups: main, term, history, batch (repeatable)")
 	args = ap.parse_args()
+	want = set(args.only or ["main", "term", "history", "batch"])
 	binary = os.path.abspath(args.tcplens)
 	if os.geteuid() != 0:
 		print("1..0 # SKIP needs root (BPF)")
@@ -301,26 +337,43 @@ def main():
 		print("1..0 # SKIP tmux not installed")
 		return 0
 	tap = Tap()
-	tmux = Tmux()
-	servers = []
-	try:
-		run_all(tap, tmux, binary, servers)
-	except Exception:
-		import traceback
-		tap.ok(False, "monitor tests ran to the end", traceback.format_exc())
-	finally:
-		tmux.kill()
-		for s in servers:
-			s.close()
-	tmux = Tmux("term")
-	try:
-		sigterm_test(tap, tmux, binary)
-	except Exception:
-		import traceback
-		tap.ok(False, "SIGTERM test ran to the end", traceback.format_exc())
-	finally:
-		tmux.kill()
-	batch_tests(tap, binary)
+	if "main" in want:
+		tmux = Tmux()
+		servers = []
+		try:
+			run_all(tap, tmux, binary, servers)
+		except Exception:
+			import traceback
+			tap.ok(False, "monitor tests ran to the end", traceback.format_exc())
+		finally:
+			tmux.kill()
+			for s in servers:
+				s.close()
+	if "term" in want:
+		tmux = Tmux("term")
+		try:
+			sigterm_test(tap, tmux, binary)
+		except Exception:
+			import traceback
+			tap.ok(False, "SIGTERM test ran to the end", traceback.format_exc())
+		finally:
+			tmux.kill()
+	if "history" in want:
+		tmux = Tmux("hist")
+		try:
+			history_test(tap, tmux, binary)
+		except Exception:
+			import traceback
+			tap.ok(False, "history wrap test ran to the end", traceback.format_exc())
+		finally:
+			tmux.kill()
+	if "batch" in want:
+		batch_tests(tap, binary)
+		try:
+			batch_ipv6_test(tap, binary)
+		except Exception:
+			import traceback
+			tap.ok(False, "batch IPv6 test ran to the end", traceback.format_exc())
 	return tap.done()
 
 
@@ -414,6 +467,11 @@ def run_all(tap, tmux, binary, servers):
 	tmux.keys("<")
 	ok, scr = wait_screen(tmux, lambda s: "sort TIME desc" in status(s), 3)
 	tap.ok(ok, "< back to TIME descending", status(scr))
+	tmux.keys("BTab")	# the status line names the focused panel's sort column
+	ok1, scr = wait_screen(tmux, lambda s: "sort P99 desc" in status(s), 3)
+	tmux.keys("BTab")
+	ok2, scr2 = wait_screen(tmux, lambda s: "sort TIME desc" in status(s), 3)
+	tap.ok(ok1 and ok2, "Shift-Tab moves the focus too", status(scr) + "\n" + status(scr2))
 
 	# ---- filters ----
 	tmux.keys("\\")
@@ -452,6 +510,14 @@ def run_all(tap, tmux, binary, servers):
 	tmux.keys("Escape")	# closes the prompt
 	tmux.keys("Escape")	# clears the filter
 	wait_screen(tmux, lambda s: "filter none" in status(s), 3)
+	tmux.keys("\\")
+	wait_screen(tmux, lambda s: "Filter:" in s, 2)
+	tmux.keys("C-u")
+	tmux.literal("   ")
+	tmux.keys("Enter")
+	ok, scr = wait_screen(tmux, lambda s: "Filter:" not in s, 3)
+	tap.ok(ok and "filter none" in status(scr), "a blank filter at the prompt is no filter",
+	       status(scr))
 
 	# ---- pause ----
 	tmux.keys("Z")
@@ -506,9 +572,29 @@ def run_all(tap, tmux, binary, servers):
 	ok, scr = wait_screen(tmux, lambda s: "Help" in s and "sessions are kept" in s, 2)
 	tap.ok(ok and "200000" in scr and "(other)" in scr,
 	       "F1 help: keys, history retained (200000), max-dests folding", scr)
+	help_text = scr
+	for _ in range(3):
+		tmux.keys("NPage")
+		time.sleep(0.3)
+		help_text += tmux.screen()
+	want = ["lat>MS", "lat<MS", "connects only", "session table empties",
+		"refused + timed out + other errors", "need not add up to FAIL",
+		"Connects: the newest 50000 are kept", "computed from these retained connects",
+		"Shift-Tab", "click a row", "Backspace", "Ctrl-U", "F3 in the prompt: next match",
+		"quit on the main screen; on help/detail/log: back"]
+	missing = [w for w in want if w not in help_text]
+	tap.ok(not missing, "help lists lat</lat>, connect-only terms, FAIL = REF+TMO+errors, "
+	       "retained connects, Shift-Tab, clicks, prompt editing, F3, q", missing)
 	tmux.keys("Escape")
 	ok, scr = wait_screen(tmux, lambda s: "Connect latency" in s and "Help:" not in s, 2)
 	tap.ok(ok, "Esc closes help", scr)
+	tmux.keys("/")
+	ok, scr = wait_screen(tmux, lambda s: "Search:" in s, 2)
+	foot = scr.splitlines()[-1] if scr.splitlines() else ""
+	tap.ok(ok and "F3 next match" in foot and "Enter next match" not in foot,
+	       "search prompt footer: F3 next match, Enter closes", foot)
+	tmux.keys("Escape")
+	wait_screen(tmux, lambda s: "Search:" not in s, 2)
 	tmux.keys("?")
 	ok1, _ = wait_screen(tmux, lambda s: "sessions are kept" in s, 2)
 	tmux.keys("q")
@@ -536,6 +622,20 @@ def run_all(tap, tmux, binary, servers):
 	tmux.keys("Escape")
 	ok, scr = wait_screen(tmux, lambda s: "Connect latency" in s, 2)
 	tap.ok(ok, "Esc returns from the detail view", scr)
+	tmux.keys("Enter")
+	wait_screen(tmux, lambda s: "Destination detail" in s, 2)
+	tmux.keys("?")
+	ok1, scr = wait_screen(tmux, lambda s: "sessions are kept" in s, 2)
+	tmux.keys("q")
+	ok2, scr2 = wait_screen(tmux, lambda s: "Connect latency" in s, 2)
+	tap.ok(ok1 and ok2, "? opens help from the detail view, q goes back", scr + scr2)
+	tmux.keys("l")
+	ok1, scr = wait_screen(tmux, lambda s: "Log, oldest first" in s, 2)
+	tmux.keys("?")
+	ok2, scr2 = wait_screen(tmux, lambda s: "sessions are kept" in s, 2)
+	tmux.keys("Escape")
+	ok3, _ = wait_screen(tmux, lambda s: "Connect latency" in s, 2)
+	tap.ok(ok1 and ok2 and ok3, "? opens help from the log screen too", scr + scr2)
 	tmux.keys("Escape")
 	tmux.keys("Tab")
 	wait_screen(tmux, lambda s: "filter none" in status(s), 3)
@@ -563,6 +663,130 @@ def run_all(tap, tmux, binary, servers):
 	flags = scr.split()
 	tap.ok("icanon" in flags and "echo" in flags, "terminal modes restored (icanon echo)", scr)
 	tap.ok(pid is None or not os.path.exists("/proc/%d" % pid), "tcplens process has exited")
+
+
+
+def alive(pid):
+	try:
+		with open("/proc/%d/stat" % pid) as f:
+			st = f.read()
+	except OSError:
+		return False
+	return st[st.rindex(")") + 2] not in "ZX"
+
+
+def readable_rows(scr):
+	"""Session rows that look like rows (a time first) and no placeholder."""
+	_, rows = session_rows(scr)
+	good = [r for r in rows if re.match(r"\s*\d\d:\d\d:\d\d ", r)]
+	return good, [r for r in rows if "no longer retained" in r]
+
+
+def history_test(tap, tmux, binary):
+	"""--history 1000, paused, while the ring overwrites the rows the paused
+	view points at: End, PgUp, Enter and search must not crash (they used to:
+	tl_session_view_get gives NULL for an overwritten row)."""
+	env = "LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen-256color"
+	tmux.start("env %s %s --history 1000 -d %s; echo TCPLENS-EXIT=$?; sleep 600" %
+		   (env, binary, INTERVAL))
+	up, scr = wait_screen(tmux, lambda s: "tcplens up" in s and "Sessions" in s, 20)
+	if not tap.ok(up, "--history 1000: monitor starts", scr):
+		return
+	pid = child_pid(tmux.pane_pid(), "tcplens")
+	bulk = BulkServer()
+	try:
+		history_steps(tap, tmux, pid, bulk)
+	finally:
+		bulk.close()
+	tmux.keys("q")
+	ok, scr = wait_screen(tmux, lambda s: "TCPLENS-EXIT=" in s, 6)
+	tap.ok(ok and "TCPLENS-EXIT=0" in scr, "--history 1000: q quits with status 0 (no crash)",
+	       scr)
+
+
+def history_steps(tap, tmux, pid, bulk):
+	bulk.burst(700)		# 1400 sessions: the ring of 1000 has wrapped
+	ok, scr = wait_screen(tmux, lambda s: "1000 retained" in s, 10)
+	tap.ok(ok, "history full: 1000 sessions retained", scr)
+
+	# 1. newest first (the view reads the ring directly): the oldest rows go first
+	tmux.keys("Z")
+	ok, scr = wait_screen(tmux, lambda s: "PAUSED" in status(s), 3)
+	tap.ok(ok, "paused", status(scr))
+	bulk.burst(30)
+	ok, scr = wait_screen(tmux, lambda s: "old sessions overwritten" in status(s), 5)
+	tap.ok(ok, "paused: the status line says older sessions were overwritten", status(scr))
+	tmux.keys("End", "Enter")	# the cursor lands on an overwritten row, then Enter
+	time.sleep(1.0)
+	scr = tmux.screen()
+	tap.ok(alive(pid), "paused, rows overwritten: End then Enter does not crash", scr)
+	tap.ok("view renewed" in status(scr) or "Session detail" in scr or
+	       "no longer retained" in status(scr),
+	       "End on overwritten rows: the view is renewed (and says so) or the detail opens",
+	       scr)
+	if "Session detail" in scr:
+		tap.ok("Remote port" in scr, "the detail shows a retained session", scr)
+		tmux.keys("Escape")
+	else:
+		tmux.keys("End")
+	ok, scr = wait_screen(tmux, lambda s: readable_rows(s)[0] and not readable_rows(s)[1], 3)
+	tap.ok(ok and alive(pid) and "PAUSED" in status(scr),
+	       "after End: still paused, the oldest retained rows are shown", scr)
+	tmux.keys("PPage", "PPage", "Enter")
+	ok, scr = wait_screen(tmux, lambda s: "Session detail" in s, 3)
+	tap.ok(ok and alive(pid) and "Remote port" in scr, "PgUp, Enter: the detail view opens",
+	       scr)
+	tmux.keys("Escape")
+	wait_screen(tmux, lambda s: "Connect latency" in s, 3)
+
+	# 2. everything on screen overwritten while paused at the top
+	tmux.keys("Home")
+	time.sleep(0.5)
+	bulk.burst(600)
+	time.sleep(1.5)
+	tmux.keys("Down")	# a key redraws the view at once
+	ok, scr = wait_screen(tmux, lambda s: readable_rows(s)[0] and not readable_rows(s)[1], 3)
+	tap.ok(ok and alive(pid) and "PAUSED" in status(scr) and "view renewed" in status(scr),
+	       "the whole screen overwritten while paused: renewed, said so, rows readable", scr)
+	tmux.keys("/")
+	wait_screen(tmux, lambda s: "Search:" in s, 2)
+	tmux.literal(":%d" % bulk.port)
+	tmux.keys("F3", "F3", "Escape")
+	time.sleep(0.5)
+	scr = tmux.screen()
+	tap.ok(alive(pid) and readable_rows(scr)[0], "search over a paused, wrapped view", scr)
+
+	# 3. sorted by PID (the view keeps its own order: overwritten rows are
+	# scattered through it, not only at the end)
+	tmux.keys(">")
+	ok, scr = wait_screen(tmux, lambda s: "sort PID" in status(s), 3)
+	tap.ok(ok and "PAUSED" in status(scr), "sort by PID while paused", status(scr))
+	tmux.keys("End")
+	time.sleep(0.5)
+	bulk.burst(100)
+	time.sleep(1.2)
+	tmux.keys("PPage", "Enter")
+	time.sleep(0.8)
+	scr = tmux.screen()
+	tap.ok(alive(pid), "sorted paused view, rows overwritten: PgUp, Enter do not crash", scr)
+	tmux.keys("Escape")
+	wait_screen(tmux, lambda s: "Connect latency" in s, 3)
+	bulk.burst(600)
+	time.sleep(1.2)
+	tmux.keys("/")
+	wait_screen(tmux, lambda s: "Search:" in s, 2)
+	tmux.literal("127.0.0.1")
+	tmux.keys("F3", "Enter", "n", "End", "Enter")
+	time.sleep(0.8)
+	scr = tmux.screen()
+	tap.ok(alive(pid), "sorted paused view fully overwritten: search, End, Enter do not crash",
+	       scr)
+	tmux.keys("Escape")
+	ok, scr = wait_screen(tmux, lambda s: readable_rows(s)[0] and not readable_rows(s)[1], 3)
+	tap.ok(ok, "the screen is readable afterwards", scr)
+	tmux.keys("Z")
+	ok, scr = wait_screen(tmux, lambda s: "PAUSED" not in status(s), 3)
+	tap.ok(ok and alive(pid), "resume after all that", status(scr))
 
 
 
@@ -613,9 +837,95 @@ def batch_tests(tap, binary):
 		tap.ok(p.returncode == 2 and "filter" in p.stderr and not p.stdout,
 		       "-f with a malformed filter: one line on stderr, exit 2",
 		       "rc=%s stderr=%s" % (p.returncode, p.stderr))
+
+		p = subprocess.run([binary, "-b", "-n", "1", "-d", "0.5", "-f", "  \t "],
+				   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
+		tap.ok(p.returncode == 0 and "filter: none\n" in p.stdout,
+		       "-f with only blanks: no filter, shown as none",
+		       "rc=%s stderr=%s\n%s" % (p.returncode, p.stderr, p.stdout[:600]))
 	finally:
 		srv.close()
 		other.close()
+
+
+LONG6 = "fd7c:3a1e:9b2d:4f60:8e15:c7a2:d3b4:e5f6"	# 39 characters, wider than a column's cap
+
+
+def columns_aligned(lines):
+	"""Every row's cells start (left-aligned columns) or end (right-aligned)
+	where their header does. Returns the first misaligned row, or None."""
+	hdr = lines[0]
+	spans = [(m.start(), m.end(), m.group()) for m in re.finditer(r"\S+", hdr)]
+	left = {"TIME", "COMM", "DIR", "LOCAL", "REMOTE", "DESTINATION", "DIST"}
+	for row in lines[1:]:
+		for a, b, name in spans:
+			if name in left:
+				if a >= len(row) or row[a] == " " or (a > 0 and row[a - 1] != " "):
+					return row
+			elif b > len(row) or row[b - 1] == " " or (b < len(row) and row[b] != " "):
+				return row
+	return None
+
+
+def batch_table(out, title):
+	"""The header and rows of one -b table (up to the next blank line)."""
+	lines = out.splitlines()
+	for i, l in enumerate(lines):
+		if l.startswith(title):
+			block = []
+			for r in lines[i + 1:]:
+				if not r.strip():
+					break
+				block.append(r)
+			return block
+	return []
+
+
+def batch_ipv6_test(tap, binary):
+	"""-b with endpoints wider than the screen's column cap: cells whole,
+	columns aligned, no blanks at the end of a line."""
+	added = subprocess.run(["ip", "-6", "addr", "add", LONG6 + "/128", "dev", "lo", "nodad"],
+			       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+	if added.returncode != 0:
+		tap.ok(False, "could add %s to lo for the IPv6 batch test" % LONG6, added.stderr)
+		return
+	srv = socket.socket(socket.AF_INET6)
+	try:
+		srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+		srv.bind((LONG6, 0))
+		srv.listen(16)
+		port = srv.getsockname()[1]
+		p = subprocess.Popen([binary, "-b", "-n", "1", "-d", "2", "-f", "port=%d" % port],
+				     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+		time.sleep(1.0)		# probes attach
+		for _ in range(2):
+			c = socket.socket(socket.AF_INET6)
+			c.bind((LONG6, 0))
+			c.connect((LONG6, port))
+			a, _ = srv.accept()
+			c.sendall(b"x" * 3000)
+			c.close()
+			a.close()
+		out, err = p.communicate(timeout=30)
+		ep = "[%s]:%d" % (LONG6, port)
+		sess = batch_table(out, "Sessions ended since")
+		dest = batch_table(out, "Connect latency by")
+		tap.ok(p.returncode == 0 and len(sess) >= 3 and all(ep in r for r in sess[1:]) and
+		       len(dest) >= 2 and dest[1].startswith(ep),
+		       "-b: long IPv6 endpoints are printed whole", out + err)
+		bad = columns_aligned(sess) if sess else "(no table)"
+		tap.ok(bad is None, "-b: session columns stay aligned after a long IPv6 cell",
+		       "%s\n%s" % (bad, "\n".join(sess)))
+		bad = columns_aligned(dest) if dest else "(no table)"
+		tap.ok(bad is None, "-b: latency columns stay aligned after a long IPv6 cell",
+		       "%s\n%s" % (bad, "\n".join(dest)))
+		trailing = [l for l in out.splitlines() if l != l.rstrip()]
+		tap.ok(not trailing, "-b: no line ends with blanks", "\n".join(repr(l) for l in trailing))
+	finally:
+		srv.close()
+		subprocess.run(["ip", "-6", "addr", "del", LONG6 + "/128", "dev", "lo"],
+			       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
 
 
 if __name__ == "__main__":
