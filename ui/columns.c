@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Fitting column descriptors to a screen width. */
 #include <stdbool.h>
+#include <string.h>
 
 #include "columns.h"
 
@@ -56,16 +57,21 @@ static void drop(const struct tl_coldesc *d, int ncols, bool *on, const int *w, 
 	}
 }
 
-void tl_layout_fit(const struct tl_coldesc *d, int ncols, const int *natural, int avail,
-		   struct tl_layout *out)
+void tl_layout_fit(const struct tl_coldesc *descs, int ncols, const int *natural, int avail,
+		   int sort_id, struct tl_layout *out)
 {
+	struct tl_coldesc d[TL_MAX_COLS];
 	bool on[TL_MAX_COLS] = { false };
 	int w[TL_MAX_COLS] = { 0 };
 	int i, x;
 
 	if (ncols > TL_MAX_COLS)
 		ncols = TL_MAX_COLS;
+	memcpy(d, descs, (size_t)ncols * sizeof(d[0]));
 	for (i = 0; i < ncols; i++) {
+		/* the column the user sorts by is what they are looking at */
+		if (sort_id >= 0 && d[i].sort_id == sort_id && d[i].prio < TL_PRIO_ESSENTIAL)
+			d[i].prio = TL_PRIO_ESSENTIAL;
 		on[i] = true;
 		w[i] = natural[i];
 		if (d[i].max_w && w[i] > d[i].max_w)

@@ -33,10 +33,11 @@ struct tl_layout {
 
 /*
  * natural[i]: the widest cell of column i (header included). Fits the columns
- * into avail cells with one blank between columns.
+ * into avail cells with one blank between columns. The column whose sort_id
+ * is sort_id (-1: none) stays on screen as long as an address would.
  */
 void tl_layout_fit(const struct tl_coldesc *d, int ncols, const int *natural, int avail,
-		   struct tl_layout *out);
+		   int sort_id, struct tl_layout *out);
 /* Which shown column covers cell x, or -1. */
 int tl_layout_hit(const struct tl_layout *l, int x);
 

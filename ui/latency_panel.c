@@ -126,7 +126,6 @@ void tl_dest_panel_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h)
 {
 	bool focused = ui->focus == TL_FOCUS_DESTS;
 	size_t len = tl_dest_view_len(ui->dv);
-	struct tl_coldesc cols[TL_DC_COUNT];
 	int natural[TL_DC_COUNT];
 	int rows = h - 2, n, i, k;
 	char title[200];
@@ -156,12 +155,7 @@ void tl_dest_panel_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h)
 				natural[k] = w;
 		}
 	}
-	/* the sort column stays on screen whatever its priority */
-	memcpy(cols, tl_dest_cols, sizeof(cols));
-	for (k = 0; k < TL_DC_COUNT; k++)
-		if (cols[k].sort_id == (int)ui->dcol && cols[k].prio < TL_PRIO_ESSENTIAL)
-			cols[k].prio = TL_PRIO_ESSENTIAL;
-	tl_layout_fit(cols, TL_DC_COUNT, natural, c->w - 1, &ui->dlay);
+	tl_layout_fit(tl_dest_cols, TL_DC_COUNT, natural, c->w - 1, (int)ui->dcol, &ui->dlay);
 
 	ui->dhdr_y = y + 1;
 	tl_canvas_fill(c, 0, y + 1, c->w, L' ', TL_ST_HEADER);

@@ -53,7 +53,6 @@ void tl_session_panel_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h)
 {
 	bool focused = ui->focus == TL_FOCUS_SESSIONS;
 	size_t len = tl_session_view_len(ui->sv);
-	struct tl_coldesc cols[TL_SC_COUNT];
 	int natural[TL_SC_COUNT];
 	int rows = h - 2, n, i, k;
 	char title[160];
@@ -89,12 +88,7 @@ void tl_session_panel_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h)
 				natural[k] = w;
 		}
 	}
-	/* the sort column stays on screen whatever its priority */
-	memcpy(cols, tl_session_cols, sizeof(cols));
-	for (k = 0; k < TL_SC_COUNT; k++)
-		if (cols[k].sort_id == (int)ui->scol && cols[k].prio < TL_PRIO_ESSENTIAL)
-			cols[k].prio = TL_PRIO_ESSENTIAL;
-	tl_layout_fit(cols, TL_SC_COUNT, natural, c->w - 1, &ui->slay);
+	tl_layout_fit(tl_session_cols, TL_SC_COUNT, natural, c->w - 1, (int)ui->scol, &ui->slay);
 
 	ui->shdr_y = y + 1;
 	tl_canvas_fill(c, 0, y + 1, c->w, L' ', TL_ST_HEADER);

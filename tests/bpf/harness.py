@@ -128,48 +128,44 @@ class Tcplens:
 		with open(base + ".err", "wb") as f:
 			f.write(b"".join(self.err))
 
-	def prog_types(self):
-		"""prog_type of every BPF program this process holds (from fdinfo):
-		26 is BPF_PROG_TYPE_TRACING (tp_btf), 5 BPF_PROG_TYPE_TRACEPOINT."""
-		types = []
-		try:
-			fds = os.listdir("/proc/%d/fdinfo" % self.proc.pid)
-		except OSError:
-			return types
-		for fd in fds:
-			try:
-				with open("/proc/%d/fdinfo/%s" % (self.proc.pid, fd)) as f:
-					info = f.read()
-			except OSError:
-				continue
-			if "prog_id:" not in info:
-				continue
-			for line in info.splitlines():
-				if line.startswith("prog_type:"):
-					types.append(int(line.split()[1]))
-		return sorted(types)
-
-	def recursion_misses(self):
-		"""Sum of recursion_misses over the BPF programs this process holds:
-		runs the kernel skipped because the program was already active on
-		that CPU (events lost before any counter of ours sees them)."""
-		total = 0
+	def _prog_fdinfo(self):
+		"""The fdinfo text of every BPF program this process holds."""
 		try:
 			fds = os.listdir("/proc/%d/fdinfo" % self.proc.pid)
 		except OSError:
 			return None
+		infos = []
 		for fd in fds:
 			try:
 				with open("/proc/%d/fdinfo/%s" % (self.proc.pid, fd)) as f:
 					info = f.read()
 			except OSError:
 				continue
-			if "prog_id:" not in info:
-				continue
-			for line in info.splitlines():
-				if line.startswith("recursion_misses:"):
-					total += int(line.split()[1])
-		return total
+			if "prog_id:" in info:
+				infos.append(info)
+		return infos
+
+	@staticmethod
+	def _field(info, name):
+		for line in info.splitlines():
+			if line.startswith(name + ":"):
+				return int(line.split()[1])
+		return None
+
+	def prog_types(self):
+		"""prog_type of every BPF program this process holds (from fdinfo):
+		26 is BPF_PROG_TYPE_TRACING (tp_btf), 5 BPF_PROG_TYPE_TRACEPOINT."""
+		infos = self._prog_fdinfo() or []
+		return sorted(t for t in (self._field(i, "prog_type") for i in infos) if t is not None)
+
+	def recursion_misses(self):
+		"""Sum of recursion_misses over the BPF programs this process holds:
+		runs the kernel skipped because the program was already active on
+		that CPU (tcplens recovers most of them; see dropped_missed)."""
+		infos = self._prog_fdinfo()
+		if infos is None:
+			return None
+		return sum(self._field(i, "recursion_misses") or 0 for i in infos)
 
 	def kill(self):
 		if self.proc is not None and self.proc.poll() is None:

@@ -103,7 +103,6 @@ static void session_naturals(int *nat, int addr)
 
 static void test_columns(void)
 {
-	struct tl_coldesc cols[TL_SC_COUNT];
 	struct tl_layout l;
 	int nat[TL_SC_COUNT];
 	char shown[64];
@@ -111,14 +110,14 @@ static void test_columns(void)
 
 	/* IPv4 "192.168.100.200:54321" is 21 wide: 8+6+16+3+21+21+8+8+6+4+5 = 106, +10 gaps */
 	session_naturals(nat, 21);
-	tl_layout_fit(tl_session_cols, TL_SC_COUNT, nat, 200, &l);
+	tl_layout_fit(tl_session_cols, TL_SC_COUNT, nat, 200, -1, &l);
 	is_int(l.n, TL_SC_COUNT, "200 columns: every session column shown");
 	is_int(l.total, 116, "200 columns: natural widths, 116 cells");
 	is_int(l.x[TL_SC_REMOTE], 8 + 1 + 6 + 1 + 16 + 1 + 3 + 1 + 21 + 1, "REMOTE starts at 60");
 
 	/* 79 cells: COMM shrinks to 8 (108), then RETR (103), RTT (97), DIR (93),
 	 * TIME (84), LIFE (77) drop, lowest priority first */
-	tl_layout_fit(tl_session_cols, TL_SC_COUNT, nat, 79, &l);
+	tl_layout_fit(tl_session_cols, TL_SC_COUNT, nat, 79, -1, &l);
 	shown[0] = '\0';
 	for (i = 0; i < l.n; i++) {
 		strcat(shown, tl_session_cols[l.col[i]].header);
@@ -128,11 +127,8 @@ static void test_columns(void)
 	is_int(l.total, 77, "80 columns: 77 cells used");
 	is_int(l.w[1], 8, "80 columns: COMM shrunk to its minimum 8");
 
-	/* the sort column is kept: the panel raises its priority (TIME here);
-	 * then LIFE (86) and RX (77) go instead */
-	memcpy(cols, tl_session_cols, sizeof(cols));
-	cols[TL_SC_TIME].prio = TL_PRIO_ESSENTIAL;
-	tl_layout_fit(cols, TL_SC_COUNT, nat, 79, &l);
+	/* the sort column is kept (TIME here); then LIFE (86) and RX (77) go instead */
+	tl_layout_fit(tl_session_cols, TL_SC_COUNT, nat, 79, TL_SCOL_TIME, &l);
 	shown[0] = '\0';
 	for (i = 0; i < l.n; i++) {
 		strcat(shown, tl_session_cols[l.col[i]].header);
@@ -142,13 +138,13 @@ static void test_columns(void)
 
 	/* IPv6 endpoints (47) are capped at max_w 42; at 200 all fit: 148 + 10 */
 	session_naturals(nat, 47);
-	tl_layout_fit(tl_session_cols, TL_SC_COUNT, nat, 200, &l);
+	tl_layout_fit(tl_session_cols, TL_SC_COUNT, nat, 200, -1, &l);
 	is_int(l.n, TL_SC_COUNT, "200 columns, IPv6: every column shown");
 	is_int(l.w[TL_SC_LOCAL], 42, "IPv6 endpoint capped at the column's max_w");
 	is_int(l.total, 158, "200 columns, IPv6: 158 cells");
 	/* 79: every minor column goes (85 left), then LOCAL, the lower of the
 	 * two addresses, shrinks by 6 */
-	tl_layout_fit(tl_session_cols, TL_SC_COUNT, nat, 79, &l);
+	tl_layout_fit(tl_session_cols, TL_SC_COUNT, nat, 79, -1, &l);
 	is_int(l.n, 2, "80 columns, IPv6: the two addresses are what is left");
 	ok(l.n == 2 && l.col[0] == TL_SC_LOCAL && l.col[1] == TL_SC_REMOTE &&
 	   l.w[0] == 36 && l.w[1] == 42, "addresses shrink last: LOCAL 36, REMOTE 42");
@@ -156,7 +152,7 @@ static void test_columns(void)
 
 	/* hit testing: a column owns its cells and the gap after it */
 	session_naturals(nat, 21);
-	tl_layout_fit(tl_session_cols, TL_SC_COUNT, nat, 200, &l);
+	tl_layout_fit(tl_session_cols, TL_SC_COUNT, nat, 200, -1, &l);
 	is_int(tl_layout_hit(&l, 0), TL_SC_TIME, "click at x 0: TIME");
 	is_int(tl_layout_hit(&l, 9), TL_SC_PID, "click at x 9: PID");
 	is_int(tl_layout_hit(&l, 150), -1, "click right of the last column: none");
