@@ -111,10 +111,14 @@ static int new_row(struct tl_agg *a, const struct tl_agg_key *k, uint8_t is_othe
 
 	if (a->nrows == a->cap) {
 		uint32_t ncap = a->cap ? a->cap * 2 : 64;
-		struct tl_agg_row *nr = realloc(a->rows, ncap * sizeof(*nr));
+		/* rows on cache-line boundaries: a row is three lines, not four */
+		struct tl_agg_row *nr = aligned_alloc(64, ncap * sizeof(*nr));
 
 		if (!nr)
 			return -ENOMEM;
+		if (a->nrows)
+			memcpy(nr, a->rows, a->nrows * sizeof(*nr));
+		free(a->rows);
 		a->rows = nr;
 		a->cap = ncap;
 	}

@@ -43,6 +43,8 @@ struct tl_agg_row {
 	uint8_t is_other;
 };
 
+_Static_assert(sizeof(struct tl_agg_row) == 192, "a table row is three cache lines");
+
 /* Long enough for several seconds of connects at full rate between looks. */
 #define TL_AGG_LOG_LEN (1u << 17)
 
@@ -83,7 +85,7 @@ int64_t tl_agg_add_key(struct tl_agg *a, const struct tl_agg_key *k, uint32_t h,
 
 static inline void tl_agg_prefetch_slot(const struct tl_agg *a, uint32_t h)
 {
-	__builtin_prefetch(&a->hash[h & a->hmask]);
+	tl_prefetch(&a->hash[h & a->hmask]);
 }
 
 /* Guesses from the first probe only: a wrong guess costs nothing but a load. */
@@ -94,9 +96,9 @@ static inline void tl_agg_prefetch_row(const struct tl_agg *a, uint32_t h)
 	if (id) {
 		const char *r = (const char *)&a->rows[id - 1];
 
-		__builtin_prefetch(r);
-		__builtin_prefetch(r + 64);
-		__builtin_prefetch(r + sizeof(struct tl_agg_row) - 1);
+		tl_prefetch(r);
+		tl_prefetch(r + 64);
+		tl_prefetch(r + 128);
 	}
 }
 
@@ -109,9 +111,9 @@ static inline void tl_agg_prefetch_data(const struct tl_agg *a, uint32_t h, int 
 		return;
 	r = &a->rows[id - 1];
 	if (idx >= r->sk.lo && idx < r->sk.lo + (int32_t)r->sk.cap)
-		__builtin_prefetch(&r->sk.counts[idx - r->sk.lo], 1);
+		tl_prefetch(&r->sk.counts[idx - r->sk.lo]);
 	if (r->win.n)
-		__builtin_prefetch(tl_win_ring_at(&r->win, r->win.n - 1u), 1);
+		tl_prefetch(tl_win_ring_at(&r->win, r->win.n - 1u));
 }
 
 /* Sort order of keys: known owners first, family, address, port, pid, comm. */

@@ -20,6 +20,7 @@
  * so only rows that are displayed pay for it.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,11 +36,13 @@
 /* sort entries: is_other, 8-byte value, 4-byte key rank; then the row id */
 #define DV_KEYLEN 13
 #define DV_STRIDE 20
+#define DV_LIVE 1		/* the row has connects: it is shown */
+#define DV_OTHER 2
+#define DV_DIRTY 4		/* in the dirty list */
 
 struct dv_row {
 	struct tl_agg_key key;
 	uint8_t is_other;
-	uint8_t dirty;
 	uint8_t hist_ok;
 	uint32_t first;		/* first member (DV_MEM), chained through next[] */
 	uint32_t nmem;
@@ -81,6 +84,16 @@ struct tl_dest_view {
 	struct tl_dest_row *out;
 	uint32_t *dirty;
 	uint32_t *keyorder, *keyrank, *order;
+	/*
+	 * Each row's sort value and flags (DV_LIVE, DV_OTHER) as of sval_sort
+	 * and sval_desc, so a sort reads two small arrays, not every row; the
+	 * flags also hold DV_DIRTY, which the logs set for thousands of rows
+	 * per refresh: a byte each keeps that in the cache.
+	 */
+	uint64_t *sval;
+	uint8_t *sflag;
+	enum tl_dcol sval_sort;
+	bool sval_desc, sval_ok;
 	uint8_t *sbuf, *stmp;
 	size_t nrows, rcap, ndirty, nkeyed, n;
 	uint32_t nreal;		/* rows other than "other" */
@@ -119,6 +132,8 @@ void tl_dest_view_free(struct tl_dest_view *v)
 	free(v->keyorder);
 	free(v->keyrank);
 	free(v->order);
+	free(v->sval);
+	free(v->sflag);
 	free(v->sbuf);
 	free(v->stmp);
 	free(v->khash);
@@ -136,6 +151,7 @@ static void reset_rows(struct tl_dest_view *v)
 		memset(v->khash, 0, ((size_t)v->kmask + 1) * sizeof(*v->khash));
 	v->fresh = true;
 	v->need_sort = true;
+	v->sval_ok = false;
 }
 
 static int grow(void **p, size_t n, size_t sz)
@@ -164,6 +180,8 @@ static int reserve_rows(struct tl_dest_view *v, size_t n)
 	    grow((void **)&v->keyorder, ncap, sizeof(*v->keyorder)) ||
 	    grow((void **)&v->keyrank, ncap, sizeof(*v->keyrank)) ||
 	    grow((void **)&v->order, ncap, sizeof(*v->order)) ||
+	    grow((void **)&v->sval, ncap, sizeof(*v->sval)) ||
+	    grow((void **)&v->sflag, ncap, sizeof(*v->sflag)) ||
 	    grow((void **)&v->sbuf, ncap, DV_STRIDE) ||
 	    grow((void **)&v->stmp, ncap, DV_STRIDE))
 		return -ENOMEM;
@@ -189,8 +207,8 @@ static int reserve_members(struct tl_dest_view *v, int t, size_t n)
 
 static void mark_dirty(struct tl_dest_view *v, uint32_t vr)
 {
-	if (!v->rows[vr].dirty) {
-		v->rows[vr].dirty = 1;
+	if (!(v->sflag[vr] & DV_DIRTY)) {
+		v->sflag[vr] |= DV_DIRTY;
 		v->dirty[v->ndirty++] = vr;
 	}
 }
@@ -208,6 +226,8 @@ static int64_t new_row(struct tl_dest_view *v, const struct tl_agg_key *k, uint8
 	r->first = DV_NONE;
 	v->wexp[v->nrows].wmin = v->wexp[v->nrows].wnext = INT64_MAX;
 	memset(&v->out[v->nrows], 0, sizeof(v->out[0]));
+	v->sflag[v->nrows] = 0;
+	v->sval[v->nrows] = 0;
 	if (is_other)
 		v->other = (uint32_t)v->nrows;
 	else
@@ -444,9 +464,19 @@ static const struct tl_sketch *row_data(const struct tl_dest_view *v, struct tl_
 	return scratch;
 }
 
+static uint64_t sort_value(const struct tl_dest_view *v, uint32_t vr);
+
+static void set_sval(struct tl_dest_view *v, uint32_t vr)
+{
+	v->sflag[vr] = (uint8_t)((v->sflag[vr] & DV_DIRTY) | (v->out[vr].connects ? DV_LIVE : 0) |
+				 (v->rows[vr].is_other ? DV_OTHER : 0));
+	/* the key column's value is the key rank, which may not be known yet */
+	if (v->sort != TL_DCOL_KEY)
+		v->sval[vr] = sort_value(v, vr);
+}
+
 static void compute_row(struct tl_dest_view *v, uint32_t vr)
 {
-	static const double qs[3] = { 0.50, 0.90, 0.99 };
 	const struct dv_row *r = &v->rows[vr];
 	struct tl_dest_row *d = &v->out[vr];
 	const struct tl_sketch *sk;
@@ -467,7 +497,11 @@ static void compute_row(struct tl_dest_view *v, uint32_t vr)
 	d->timeouts = st.timeouts;
 	d->errors = st.errors;
 	d->ok = sk->count;
-	tl_sketch_quantiles(sk, qs, 3, q);
+	/*
+	 * The cursors are a cache in the table's sketch: tables are never
+	 * const where they are made (see tl_model_flush).
+	 */
+	tl_sketch_p50_p90_p99((struct tl_sketch *)sk, q);
 	d->p50_ns = q[0];
 	d->p90_ns = q[1];
 	d->p99_ns = q[2];
@@ -478,6 +512,58 @@ static void compute_row(struct tl_dest_view *v, uint32_t vr)
 	d->hist_lo_ns = d->min_ns;
 	d->hist_hi_ns = d->max_ns;
 	v->rows[vr].hist_ok = 0;
+	set_sval(v, vr);
+}
+
+/*
+ * Many dirty rows: visit them in row order, so that the view's arrays and
+ * the table's rows (made in the same order) are read front to back, which
+ * the hardware prefetches and which keeps page-table walks few.
+ */
+static void order_dirty(struct tl_dest_view *v)
+{
+	size_t i, n = 0;
+
+	if (v->ndirty < 64 || v->ndirty < v->nrows / 16)
+		return;
+	for (i = 0; i < v->nrows; i++)
+		if (v->sflag[i] & DV_DIRTY)
+			v->dirty[n++] = (uint32_t)i;
+	v->ndirty = n;
+}
+
+/*
+ * The dirty rows are scattered over memory: start the loads of rows a few
+ * steps ahead, each stage needing what the stage before it loaded (view
+ * row, then table row, then the buckets at the sketch's cursors).
+ */
+#define DV_AHEAD 16
+
+static void prefetch_ahead(const struct tl_dest_view *v, size_t i)
+{
+	const struct dv_row *r;
+
+	if (i + 2 * DV_AHEAD < v->ndirty) {
+		tl_prefetch(&v->rows[v->dirty[i + 2 * DV_AHEAD]]);
+		tl_prefetch(&v->out[v->dirty[i + 2 * DV_AHEAD]]);
+	}
+	if (v->src_windowed)
+		return;
+	if (i + DV_AHEAD < v->ndirty) {
+		r = &v->rows[v->dirty[i + DV_AHEAD]];
+		if (r->nmem == 1) {
+			const char *ar = (const char *)member(v, r->first);
+
+			tl_prefetch(ar + offsetof(struct tl_agg_row, st));
+			tl_prefetch(ar + offsetof(struct tl_agg_row, sk));
+			tl_prefetch(ar + sizeof(struct tl_agg_row) - 1);
+		}
+	}
+	if (i + DV_AHEAD / 2 < v->ndirty) {
+		r = &v->rows[v->dirty[i + DV_AHEAD / 2]];
+		if (r->nmem == 1)
+			tl_sketch_prefetch_cursors(&member(v, r->first)->sk);
+	}
 }
 
 static int feed(struct tl_agg *a, const struct tl_conn *c, const struct tl_filter *f)
@@ -630,14 +716,21 @@ static void sort_rows(struct tl_dest_view *v)
 	uint8_t *e = v->sbuf, *sorted;
 	size_t i, n = 0;
 
+	if (!v->sval_ok || v->sval_sort != v->sort || v->sval_desc != v->desc) {
+		for (i = 0; i < v->nrows; i++)
+			set_sval(v, (uint32_t)i);
+		v->sval_sort = v->sort;
+		v->sval_desc = v->desc;
+		v->sval_ok = true;
+	}
 	for (i = 0; i < v->nrows; i++) {
 		uint32_t vr = (uint32_t)i;
 
-		if (!v->out[vr].connects)
+		if (!(v->sflag[vr] & DV_LIVE))
 			continue;
 		e = v->sbuf + n++ * DV_STRIDE;
-		e[0] = v->rows[vr].is_other;
-		put_be(e + 1, sort_value(v, vr), 8);
+		e[0] = !!(v->sflag[vr] & DV_OTHER);
+		put_be(e + 1, v->sort == TL_DCOL_KEY ? sort_value(v, vr) : v->sval[vr], 8);
 		put_be(e + 9, v->keyrank[vr], 4);
 		memset(e + DV_KEYLEN, 0, DV_STRIDE - 4 - DV_KEYLEN);
 		memcpy(e + DV_STRIDE - 4, &vr, 4);
@@ -722,9 +815,11 @@ void tl_dest_view_update(struct tl_dest_view *v, const struct tl_model *m,
 	}
 	v->last_wstart = v->wstart;
 	v->last_wend = v->wend;
+	order_dirty(v);
 	for (i = 0; i < v->ndirty; i++) {
+		prefetch_ahead(v, i);
 		compute_row(v, v->dirty[i]);
-		v->rows[v->dirty[i]].dirty = 0;
+		v->sflag[v->dirty[i]] &= (uint8_t)~DV_DIRTY;
 	}
 	if (v->ndirty)
 		v->need_sort = true;
@@ -737,7 +832,7 @@ fail:
 	/* out of memory: show nothing rather than something wrong, retry next time */
 	v->built = false;
 	for (i = 0; i < v->nrows; i++)
-		v->rows[i].dirty = 0;
+		v->sflag[i] &= (uint8_t)~DV_DIRTY;
 	reset_rows(v);
 }
 

@@ -3,6 +3,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__)
+#include <emmintrin.h>
+#endif
 
 #include "model_int.h"
 
@@ -100,10 +103,31 @@ void tl_model_flush(const struct tl_model *cm)
 	m->npend = 0;
 }
 
+/*
+ * Sessions and connects are written once into their rings and read
+ * rarely (a screen reads the newest few): store them around the cache, so
+ * that writing one does not first read its lines from memory nor push
+ * table rows out of the cache.
+ */
+static void copy_stream(void *dst, const void *src, size_t n)
+{
+#if defined(__x86_64__)
+	if (!((uintptr_t)dst & 15) && !(n & 15)) {
+		size_t i;
+
+		for (i = 0; i < n; i += 16)
+			_mm_stream_si128((__m128i *)((char *)dst + i),
+					 _mm_loadu_si128((const __m128i *)((const char *)src + i)));
+		return;
+	}
+#endif
+	memcpy(dst, src, n);
+}
+
 static void add_connect(struct tl_model *m, const struct tl_record *r)
 {
-	struct tl_conn *c = tl_history_push(&m->connects);
 	struct tl_pending *p = &m->pend[m->npend++];
+	struct tl_conn *c = &p->c;
 
 	tl_conn_pack(c, r);
 	/* an unknown result is still a failure, never a latency sample */
@@ -112,7 +136,7 @@ static void add_connect(struct tl_model *m, const struct tl_record *r)
 	m->totals.connects++;
 	if (c->result != TL_REC_OK)
 		m->totals.connects_failed++;
-	p->c = *c;
+	copy_stream(tl_history_push(&m->connects), c, sizeof(*c));
 	p->idx = tl_sketch_index(c->lat_ns);
 	tl_agg_key_of(TL_GROUP_DEST, c, &p->kd);
 	tl_agg_key_of(TL_GROUP_PROCESS, c, &p->kp);
@@ -137,7 +161,7 @@ uint64_t tl_model_alloc_failures(const struct tl_model *m)
 void tl_model_add(struct tl_model *m, const struct tl_record *r)
 {
 	if (r->kind == TL_REC_SESSION) {
-		memcpy(tl_history_push(&m->sessions), r, sizeof(*r));
+		copy_stream(tl_history_push(&m->sessions), r, sizeof(*r));
 		m->totals.sessions++;
 	} else if (r->kind == TL_REC_CONNECT) {
 		add_connect(m, r);

@@ -24,10 +24,10 @@
  * and agg[TL_GROUP_PORT], so those groupings stay exact past max_dests.
  */
 /*
- * Connects are aggregated in batches: each table's hash slot, row and data
- * loads for the whole batch are started before any is used, so the cache
- * misses of different connects overlap instead of queueing. Views flush
- * the batch before they read the tables.
+ * Connects are aggregated in batches: the hash slots are prefetched as
+ * connects arrive, and the flush runs rows, data and counting as a short
+ * pipeline, so the cache misses of different connects overlap instead of
+ * queueing. Views flush the batch before they read the tables.
  */
 #define TL_MODEL_BATCH 16
 

@@ -8,15 +8,32 @@
 
 #define GAMMA ((1.0 + TL_SKETCH_ALPHA) / (1.0 - TL_SKETCH_ALPHA))
 
+/* Indices of every uint64_t value: ceil(ln(2^64 - 1) / ln(gamma)) is 2335. */
+#define SKETCH_NIDX 2336
+
 static double ln_gamma_inv;	/* 1 / ln(gamma), set on first use */
 static double ln_gamma;
+/* each bucket's value: a refresh reads three per changed row */
+static double bucket_value[SKETCH_NIDX];
 
 static void sketch_consts(void)
 {
+	int i;
+
 	if (ln_gamma == 0.0) {
-		ln_gamma = log(GAMMA);
-		ln_gamma_inv = 1.0 / ln_gamma;
+		double lg = log(GAMMA);
+
+		for (i = 0; i < SKETCH_NIDX; i++)
+			bucket_value[i] = 2.0 * exp(i * lg) / (GAMMA + 1.0);
+		ln_gamma_inv = 1.0 / lg;
+		ln_gamma = lg;
 	}
+}
+
+static void cursors_restart(struct tl_sketch *s)
+{
+	memset(s->cur_pos, 0, sizeof(s->cur_pos));
+	memset(s->cur_below, 0, sizeof(s->cur_below));
 }
 
 void tl_sketch_init(struct tl_sketch *s)
@@ -37,6 +54,7 @@ void tl_sketch_reset(struct tl_sketch *s)
 		       (size_t)(s->imax - s->imin + 1) * sizeof(*s->counts));
 	s->count = 0;
 	s->min = s->max = 0;
+	cursors_restart(s);
 }
 
 int tl_sketch_index(uint64_t v)
@@ -51,6 +69,8 @@ int tl_sketch_index(uint64_t v)
 double tl_sketch_bucket_value(int idx)
 {
 	sketch_consts();
+	if (idx >= 0 && idx < SKETCH_NIDX)
+		return bucket_value[idx];
 	return 2.0 * exp(idx * ln_gamma) / (GAMMA + 1.0);
 }
 
@@ -91,11 +111,16 @@ static int sketch_reserve(struct tl_sketch *s, int idx)
 
 int tl_sketch_add_bucket(struct tl_sketch *s, int idx, uint64_t n, uint64_t min, uint64_t max)
 {
+	int k;
+
 	if (!n)
 		return 0;
 	if (sketch_reserve(s, idx))
 		return -ENOMEM;
 	s->counts[idx - s->lo] += n;
+	/* wraps only past 32 bits of count, where the cursors are not used */
+	for (k = 0; k < TL_SKETCH_NCUR; k++)
+		s->cur_below[k] += idx < s->cur_pos[k] ? (uint32_t)n : 0;
 	if (!s->count) {
 		s->imin = s->imax = idx;
 		s->min = min;
@@ -145,6 +170,7 @@ int tl_sketch_merge(struct tl_sketch *dst, const struct tl_sketch *src)
 			dst->max = src->max;
 	}
 	dst->count += src->count;
+	cursors_restart(dst);
 	return 0;
 }
 
@@ -165,32 +191,37 @@ static uint64_t sketch_estimate(const struct tl_sketch *s, int idx)
  * q <= 0 the exact min and q >= 1 the exact max. Ranks in the upper half
  * are found walking down from the top, so p90/p99 touch few buckets.
  */
-static int sketch_rank_bucket(const struct tl_sketch *s, uint64_t rank)
+static int sketch_rank_bucket(const struct tl_sketch *s, uint64_t rank, uint64_t *below)
 {
 	uint64_t cum = 0;
 	int32_t i;
 
 	if (rank <= s->count / 2) {
 		for (i = s->imin; i < s->imax; i++) {
-			cum += s->counts[i - s->lo];
-			if (cum >= rank)
-				return i;
+			uint64_t c = s->counts[i - s->lo];
+
+			if (cum + c >= rank)
+				break;
+			cum += c;
 		}
-		return s->imax;
+		*below = cum;
+		return i;
 	}
 	/* cum counts the values above bucket i */
 	for (i = s->imax; i > s->imin; i--) {
 		uint64_t c = s->counts[i - s->lo];
 
 		if (s->count - cum - c < rank)
-			return i;
+			break;
 		cum += c;
 	}
-	return s->imin;
+	*below = s->count - cum - s->counts[i - s->lo];
+	return i;
 }
 
 void tl_sketch_quantiles(const struct tl_sketch *s, const double *qs, int n, uint64_t *out)
 {
+	uint64_t below;
 	int k;
 
 	for (k = 0; k < n; k++) {
@@ -208,7 +239,46 @@ void tl_sketch_quantiles(const struct tl_sketch *s, const double *qs, int n, uin
 			out[k] = s->max;
 			continue;
 		}
-		out[k] = sketch_estimate(s, sketch_rank_bucket(s, tl_sketch_rank(q, s->count)));
+		out[k] = sketch_estimate(s, sketch_rank_bucket(s, tl_sketch_rank(q, s->count), &below));
+	}
+}
+
+void tl_sketch_p50_p90_p99(struct tl_sketch *s, uint64_t out[TL_SKETCH_NCUR])
+{
+	static const double qs[TL_SKETCH_NCUR] = { 0.50, 0.90, 0.99 };
+	int k;
+
+	if (!s->count || s->count > UINT32_MAX) {
+		tl_sketch_quantiles(s, qs, TL_SKETCH_NCUR, out);
+		return;
+	}
+	for (k = 0; k < TL_SKETCH_NCUR; k++) {
+		uint64_t rank = tl_sketch_rank(qs[k], s->count), below = s->cur_below[k];
+		int32_t pos = s->cur_pos[k];
+
+		if (!pos && !below) {
+			/* restarted: the walk from the nearer end */
+			pos = sketch_rank_bucket(s, rank, &below);
+		} else {
+			/* values below the lowest bucket or above the highest: none, all */
+			if (pos < s->imin)
+				pos = s->imin;
+			if (pos > s->imax) {
+				pos = s->imax;
+				below = s->count - s->counts[pos - s->lo];
+			}
+			while (below >= rank) {
+				pos--;
+				below -= s->counts[pos - s->lo];
+			}
+			while (below + s->counts[pos - s->lo] < rank) {
+				below += s->counts[pos - s->lo];
+				pos++;
+			}
+		}
+		s->cur_pos[k] = (int16_t)pos;
+		s->cur_below[k] = (uint32_t)below;
+		out[k] = sketch_estimate(s, pos);
 	}
 }
 

@@ -12,11 +12,26 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "prefetch.h"
+
 /*
  * Under 1% so that returning whole nanoseconds keeps the bound for every
  * value >= 1 us (rounding adds at most 0.5 ns).
  */
 #define TL_SKETCH_ALPHA 0.0095
+
+/*
+ * Cursors for p50, p90 and p99 (the latency panel's columns): each names a
+ * bucket and counts the values below it. A new value moves the rank of a
+ * quantile by at most one, so a cursor kept this way needs a step or two
+ * from where the last query left it instead of a walk over every bucket:
+ * a refresh after new samples touches a few cache lines per row. Kept up
+ * to date by tl_sketch_add_bucket (one compare each). Bucket 0 with none
+ * below is true of every sketch, so zeroing restarts them (merge, reset);
+ * from there the next query walks the whole way once. Counts past 32 bits
+ * always walk.
+ */
+#define TL_SKETCH_NCUR 3
 
 struct tl_sketch {
 	uint64_t *counts;	/* counts[i - lo] for index i in [lo, lo + cap) */
@@ -25,6 +40,8 @@ struct tl_sketch {
 	int32_t imin, imax;	/* buckets in use; meaningful when count > 0 */
 	uint64_t count;
 	uint64_t min, max;
+	int16_t cur_pos[TL_SKETCH_NCUR];	/* bucket (indices reach 2335) */
+	uint32_t cur_below[TL_SKETCH_NCUR];	/* values in buckets below cur_pos */
 };
 
 /*
@@ -63,6 +80,20 @@ int tl_sketch_merge(struct tl_sketch *dst, const struct tl_sketch *src);
 uint64_t tl_sketch_quantile(const struct tl_sketch *s, double q);
 /* Several quantiles at once. */
 void tl_sketch_quantiles(const struct tl_sketch *s, const double *qs, int n, uint64_t *out);
+/*
+ * p50, p90 and p99 as tl_sketch_quantiles gives them, from the cursors
+ * (which it moves, hence not const).
+ */
+void tl_sketch_p50_p90_p99(struct tl_sketch *s, uint64_t out[TL_SKETCH_NCUR]);
+/* Start loading what tl_sketch_p50_p90_p99 will read. */
+static inline void tl_sketch_prefetch_cursors(const struct tl_sketch *s)
+{
+	int k;
+
+	for (k = 0; k < TL_SKETCH_NCUR; k++)
+		if (s->cur_pos[k] >= s->lo && s->cur_pos[k] < s->lo + (int32_t)s->cap)
+			tl_prefetch(&s->counts[s->cur_pos[k] - s->lo]);
+}
 /* Count per log-spaced bin between lo and hi (both > 0 after clamping). */
 void tl_sketch_histogram(const struct tl_sketch *s, uint64_t lo, uint64_t hi,
 			 uint32_t *bins, int nbins);

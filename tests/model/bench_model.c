@@ -11,10 +11,17 @@
  * nothing. The last lines are a summary against the issue's goals.
  *
  *   bench_model [SESSIONS [DESTS]]
+ *   bench_model --accuracy [--latencies FILE]
+ *
+ * --accuracy prints instead the worst relative error of p50, p90, p99 and
+ * p99.9 from the latency sketch against exact nearest-rank quantiles, over
+ * synthetic distributions and, with --latencies, over a file of captured
+ * connect latencies (one value in milliseconds per line).
  *
  * BENCH_CASES=0,3 in the environment runs only those refresh cases (for a
  * profiler); the summary then shows 0 for the others.
  */
+#include <errno.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +29,7 @@
 #include <time.h>
 
 #include "model/model.h"
+#include "model/sketch.h"
 #include "mrec.h"
 
 #define NS 1000000000ULL
@@ -195,6 +203,190 @@ static void run(struct tl_model *m, const struct refresh *r, size_t *next, struc
 	(void)sink;
 }
 
+/* ---- accuracy mode ---- */
+
+#define ACC_N 1000000
+#define ACC_NQ 4
+
+static const double acc_qs[ACC_NQ] = { 0.50, 0.90, 0.99, 0.999 };
+static const char *const acc_qname[ACC_NQ] = { "p50", "p90", "p99", "p99.9" };
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest rank, computed here on sorted values: rank ceil(q * n), 1-based. */
+static uint64_t exact_rank(const uint64_t *sorted, size_t n, double q)
+{
+	double r = ceil(q * (double)n - 1e-9);
+
+	if (r < 1)
+		r = 1;
+	if (r > (double)n)
+		r = (double)n;
+	return sorted[(size_t)r - 1];
+}
+
+static double rel_err(uint64_t got, uint64_t want)
+{
+	double d = got > want ? (double)(got - want) : (double)(want - got);
+
+	return d / (want ? (double)want : 1.0);
+}
+
+/*
+ * Feed v (as a live table would, asking p50/p90/p99 from the cursors now
+ * and then), then compare every quantile with the exact one. Returns the
+ * worst relative error; *agree is cleared if the cursors and the full walk
+ * ever disagree. v is sorted on return.
+ */
+static double acc_one(const char *name, uint64_t *v, size_t n, bool show_ms, bool *agree)
+{
+	struct tl_sketch s;
+	uint64_t got[ACC_NQ], cur[3], want;
+	double err[ACC_NQ], worst = 0;
+	size_t i;
+	int k;
+
+	tl_sketch_init(&s);
+	for (i = 0; i < n; i++) {
+		if (tl_sketch_add(&s, v[i])) {
+			perror("tl_sketch_add");
+			exit(1);
+		}
+		if (i % 997 == 0)
+			tl_sketch_p50_p90_p99(&s, cur);
+	}
+	tl_sketch_quantiles(&s, acc_qs, ACC_NQ, got);
+	tl_sketch_p50_p90_p99(&s, cur);
+	if (memcmp(cur, got, sizeof(cur)))
+		*agree = false;
+	qsort(v, n, sizeof(*v), cmp_u64);
+	for (k = 0; k < ACC_NQ; k++) {
+		want = exact_rank(v, n, acc_qs[k]);
+		err[k] = rel_err(got[k], want);
+		if (err[k] > worst)
+			worst = err[k];
+		if (show_ms)
+			printf("  %-6s exact %12.6f ms, sketch %12.6f ms\n", acc_qname[k],
+			       want / 1e6, got[k] / 1e6);
+	}
+	printf("%-28s %9zu %8.3f%% %8.3f%% %8.3f%% %8.3f%% %8.3f%%\n", name, n, err[0] * 100,
+	       err[1] * 100, err[2] * 100, err[3] * 100, worst * 100);
+	tl_sketch_free(&s);
+	return worst;
+}
+
+/* One latency in ms per line; blank lines and lines that are no number are skipped. */
+static uint64_t *read_latencies(const char *path, size_t *n, size_t *skipped)
+{
+	FILE *f = fopen(path, "r");
+	uint64_t *v = NULL;
+	size_t cap = 0;
+	char line[256];
+
+	*n = *skipped = 0;
+	if (!f)
+		return NULL;
+	while (fgets(line, sizeof(line), f)) {
+		char *end;
+		double ms;
+
+		errno = 0;
+		ms = strtod(line, &end);
+		if (end == line || errno || !(ms >= 0) || ms > 1.8e13) {
+			if (strspn(line, " \t\r\n") != strlen(line))
+				(*skipped)++;
+			continue;
+		}
+		if (*n == cap) {
+			uint64_t *nv;
+
+			cap = cap ? cap * 2 : 4096;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				free(v);
+				fclose(f);
+				errno = ENOMEM;
+				return NULL;
+			}
+			v = nv;
+		}
+		v[(*n)++] = (uint64_t)llround(ms * 1e6);
+	}
+	fclose(f);
+	if (!*n) {
+		free(v);
+		errno = ENODATA;
+		return NULL;
+	}
+	return v;
+}
+
+static int accuracy(const char *latencies)
+{
+	uint64_t *v, *cap = NULL;
+	double worst = 0, w;
+	bool agree = true;
+	size_t i, n = 0, skipped = 0;
+
+	/* a bad file is reported before a second of synthetic work */
+	if (latencies) {
+		cap = read_latencies(latencies, &n, &skipped);
+		if (!cap) {
+			fprintf(stderr, "bench_model: %s: %s\n", latencies, strerror(errno));
+			return 1;
+		}
+	}
+	v = malloc(ACC_N * sizeof(*v));
+	if (!v) {
+		perror("malloc");
+		free(cap);
+		return 1;
+	}
+	printf("percentile accuracy: sketch (alpha %.4f, nearest rank) vs exact nearest rank;"
+	       " relative error |sketch - exact| / exact\n", TL_SKETCH_ALPHA);
+	printf("%-28s %9s %9s %9s %9s %9s %9s\n", "distribution", "values", "p50", "p90", "p99",
+	       "p99.9", "worst");
+	for (i = 0; i < ACC_N; i++)	/* 1 us .. 1 s */
+		v[i] = 1000 + rng_next() % 1000000000ULL;
+	w = acc_one("uniform 1us..1s", v, ACC_N, false, &agree);
+	worst = fmax(worst, w);
+	for (i = 0; i < ACC_N; i++)	/* median 1 ms, sigma 1.5 */
+		v[i] = (uint64_t)fmax(1000.0, 1e6 * exp(1.5 * rng_normal()));
+	w = acc_one("lognormal med 1ms s=1.5", v, ACC_N, false, &agree);
+	worst = fmax(worst, w);
+	for (i = 0; i < ACC_N; i++)	/* 98% near 50 us, 2% near 1 s (SYN retransmits) */
+		v[i] = i % 50 ? 50000 + rng_next() % 5000 : 1000000000 + rng_next() % 20000000;
+	w = acc_one("two clusters 50us + 1s", v, ACC_N, false, &agree);
+	worst = fmax(worst, w);
+	for (i = 0; i < ACC_N; i++)	/* Pareto alpha 1.1 from 20 us, capped at 3 h */
+		v[i] = (uint64_t)fmin(20000.0 / pow(rng_unit(), 1 / 1.1), 3 * 3600e9);
+	w = acc_one("pareto a=1.1 from 20us", v, ACC_N, false, &agree);
+	worst = fmax(worst, w);
+	for (i = 0; i < ACC_N; i++)
+		v[i] = 123457;
+	w = acc_one("constant 123.457us", v, ACC_N, false, &agree);
+	worst = fmax(worst, w);
+	printf("synthetic worst: %.3f%% (bound 1%%)\n", worst * 100);
+	free(v);
+	if (cap) {
+		printf("\ncaptured latencies from %s: %zu values (lines not a number: %zu)\n",
+		       latencies, n, skipped);
+		w = acc_one("captured", cap, n, true, &agree);
+		printf("captured worst: %.3f%% (bound 1%%)\n", w * 100);
+		worst = fmax(worst, w);
+		free(cap);
+	}
+	printf("cursor p50/p90/p99 (the latency panel's path) equal the full walk: %s\n",
+	       agree ? "yes" : "NO");
+	printf("summary: worst relative error %.3f%% (goal <= 1%%)\n", worst * 100);
+	return worst <= 0.01 && agree ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct refresh cases[] = {
@@ -227,10 +419,18 @@ int main(int argc, char **argv)
 	double t0, t1, c0, c1, wall_rate, cpu_rate, per_sess;
 
 	_Static_assert(sizeof(cases) / sizeof(cases[0]) == C_N, "one result per case");
+	if (argc > 1 && !strcmp(argv[1], "--accuracy")) {
+		if (argc == 2)
+			return accuracy(NULL);
+		if (argc == 4 && !strcmp(argv[2], "--latencies"))
+			return accuracy(argv[3]);
+		fprintf(stderr, "usage: bench_model --accuracy [--latencies FILE]\n");
+		return 2;
+	}
 	nsess = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000000;
 	ndest = argc > 2 ? strtoul(argv[2], NULL, 10) : 10000;
 	if (!nsess || !ndest) {
-		fprintf(stderr, "usage: bench_model [SESSIONS [DESTS]]\n");
+		fprintf(stderr, "usage: bench_model [SESSIONS [DESTS]] | --accuracy [--latencies FILE]\n");
 		return 2;
 	}
 	cfg.history = nsess;

@@ -2,6 +2,7 @@
 /* The sketch against exact quantiles: the 1% bound, exact count/min/max, exact merges. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../unit/tap.h"
 #include "model/sketch.h"
@@ -102,6 +103,58 @@ static int same_sketch(const struct tl_sketch *a, const struct tl_sketch *b)
 	return 1;
 }
 
+/*
+ * The p50/p90/p99 cursors against the full walk, queried after every few
+ * adds while the distribution drifts (so cursors move far both ways),
+ * with bulk adds, merges and resets in between.
+ */
+static void check_cursors(void)
+{
+	static const double qs[3] = { 0.50, 0.90, 0.99 };
+	struct tl_sketch s, o;
+	int bad = 0, queries = 0, phase;
+	size_t i;
+
+	tl_sketch_init(&s);
+	tl_sketch_init(&o);
+	for (phase = 0; phase < 6; phase++) {
+		size_t n = phase == 3 ? 5 : 20000;
+
+		for (i = 0; i < n; i++) {
+			double drift = phase == 1 ? 1e6 - 45.0 * (double)i : 1e3 + 50.0 * (double)i;
+			uint64_t x, got[3], want[3];
+
+			if (phase == 2)		/* two clusters */
+				x = i % 7 ? 40000 + rng_next() % 1000 : 900000000 + rng_next() % 1000;
+			else
+				x = (uint64_t)(drift * exp(0.4 * rng_normal())) + 1;
+			if (phase == 4 && i % 100 == 0)	/* a bulk add, as window merges do */
+				tl_sketch_add_bucket(&s, tl_sketch_index(x), 1 + i % 37, x, x);
+			else
+				tl_sketch_add(&s, x);
+			if (phase == 5 && i % 500 == 0) {
+				tl_sketch_add(&o, x / 3 + 1);
+				tl_sketch_merge(&s, &o);
+			}
+			if (rng_next() % (1 + i % 13))
+				continue;
+			tl_sketch_p50_p90_p99(&s, got);
+			tl_sketch_quantiles(&s, qs, 3, want);
+			queries++;
+			if (memcmp(got, want, sizeof(got)) && bad++ < 3)
+				printf("# phase %d after %zu: cursors %" PRIu64 "/%" PRIu64 "/%" PRIu64
+				       ", walk %" PRIu64 "/%" PRIu64 "/%" PRIu64 "\n", phase, i,
+				       got[0], got[1], got[2], want[0], want[1], want[2]);
+		}
+		if (phase == 2)
+			tl_sketch_reset(&s);
+	}
+	ok(!bad && queries > 10000, "p50/p90/p99 cursors == full walk over %d queries (%d differ)",
+	   queries, bad);
+	tl_sketch_free(&s);
+	tl_sketch_free(&o);
+}
+
 int main(void)
 {
 	uint64_t *v = malloc(N * sizeof(*v));
@@ -133,6 +186,7 @@ int main(void)
 		v[i] = (uint64_t)(1000.0 * pow(3.6e9, rng_unit()));
 	check_sweep("log-uniform 1us..1h", v, N);
 	printf("# worst relative error seen: %.4f%%\n", worst * 100);
+	check_cursors();
 
 	/* nearest rank on tiny samples, where the definitions differ most */
 	{
