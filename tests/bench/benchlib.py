@@ -199,13 +199,31 @@ class Tracer:
 				self.err.append(raw)
 				self.cond.notify_all()
 
+	def _holds_bpf_links(self):
+		"""Tools whose stdout is block-buffered in a file say nothing until much
+		later: take "holds attached BPF links" as the sign that they trace."""
+		try:
+			fds = os.listdir("/proc/%d/fdinfo" % self.proc.pid)
+		except OSError:
+			return False
+		for fd in fds:
+			try:
+				with open("/proc/%d/fdinfo/%s" % (self.proc.pid, fd)) as f:
+					if "link_type:" in f.read():
+						return True
+			except OSError:
+				continue
+		return False
+
 	def _ready(self):
 		if self.ready_on_stdout:
 			try:
 				with open(self.out_path, "rb") as f:
-					return self.ready_word in f.read(4096)
+					if self.ready_word in f.read(4096):
+						return True
 			except OSError:
-				return False
+				pass
+			return self._holds_bpf_links()
 		return any(self.ready_word in l for l in self.err)
 
 	def start(self, timeout=30.0):
