@@ -473,6 +473,30 @@ def run_all(tap, tmux, binary, servers):
 	ok2, scr2 = wait_screen(tmux, lambda s: "sort TIME desc" in status(s), 3)
 	tap.ok(ok1 and ok2, "Shift-Tab moves the focus too", status(scr) + "\n" + status(scr2))
 
+	# ---- mouse: a click on a header sorts by it, a second click inverts ----
+	def click_header(name):
+		scr = tmux.screen().splitlines()
+		rows = [i for i, l in enumerate(scr) if l.startswith("TIME")]
+		if not rows or name not in scr[rows[0]]:
+			return False
+		y, x = rows[0], scr[rows[0]].index(name)
+		# an X10 mouse report (button 1 press, then release), as a terminal sends it
+		tmux.literal("\x1b[M" + chr(32) + chr(33 + x) + chr(33 + y) +
+			     "\x1b[M" + chr(35) + chr(33 + x) + chr(33 + y))
+		return True
+	clicked = click_header("PID")
+	ok1, scr = wait_screen(tmux, lambda s: "sort PID desc" in status(s), 3)
+	click_header("PID")
+	ok2, scr2 = wait_screen(tmux, lambda s: "sort PID asc" in status(s), 3)
+	_, srows = session_rows(scr2)
+	pids = [int(l.split()[1]) for l in srows if l.split()[1].isdigit()]
+	tap.ok(clicked and ok1 and ok2 and pids == sorted(pids) and pids,
+	       "clicking the PID header sorts by PID, clicking again inverts",
+	       status(scr) + "\n" + "\n".join(scr2.splitlines()[:8]))
+	click_header("TIME")
+	ok, scr = wait_screen(tmux, lambda s: "sort TIME desc" in status(s), 3)
+	tap.ok(ok, "clicking the TIME header goes back to TIME descending", status(scr))
+
 	# ---- filters ----
 	tmux.keys("\\")
 	ok, scr = wait_screen(tmux, lambda s: "Filter:" in s, 2)
