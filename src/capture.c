@@ -186,9 +186,11 @@ static const char *load_error(int err)
 {
 	switch (-err) {
 	case EPERM:
-	case EACCES:
 		return "the kernel refused to load the BPF programs (permission denied; lockdown or a "
 		       "security module may forbid BPF)";
+	case EACCES:
+		/* what the verifier answers when it rejects a program */
+		return "the kernel's BPF verifier rejected the programs (run with -v to see why)";
 	case E2BIG:
 	case ENOMEM:
 		return "the kernel could not allocate the BPF maps (try a smaller --ringbuf-kib or "
