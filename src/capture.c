@@ -53,12 +53,16 @@ static bool libbpf_verbose;
 
 static int capture_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	char line[256];
+	char *text = NULL, *line, *save = NULL;
 
 	if (!libbpf_verbose)
 		return 0;
-	vsnprintf(line, sizeof(line), fmt, ap);
-	tl_log("libbpf: %s", line);
+	/* a verifier log is one message of many lines: keep every line */
+	if (vasprintf(&text, fmt, ap) < 0)
+		return 0;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		tl_log("%s", line);
+	free(text);
 	return 0;
 }
 
