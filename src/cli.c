@@ -29,17 +29,21 @@ enum {
 	{ "ringbuf-kib", required_argument, NULL, OPT_RINGBUF_KIB },           \
 	{ "max-sockets", required_argument, NULL, OPT_MAX_SOCKETS }
 
+/* -p -L -D -4 -6, as tcplife spells them (connlat's -L differs) */
+#define FILTER_LONGOPTS                                                        \
+	{ "pid", required_argument, NULL, 'p' },                               \
+	{ "localport", required_argument, NULL, 'L' },                         \
+	{ "remoteport", required_argument, NULL, 'D' },                        \
+	{ "ipv4", no_argument, NULL, '4' },                                    \
+	{ "ipv6", no_argument, NULL, '6' }
+
 static const struct option life_longopts[] = {
 	GLOBAL_LONGOPTS,
 	{ "time", no_argument, NULL, 'T' },
 	{ "timestamp", no_argument, NULL, 't' },
 	{ "wide", no_argument, NULL, 'w' },
 	{ "csv", no_argument, NULL, 's' },
-	{ "pid", required_argument, NULL, 'p' },
-	{ "localport", required_argument, NULL, 'L' },
-	{ "remoteport", required_argument, NULL, 'D' },
-	{ "ipv4", no_argument, NULL, '4' },
-	{ "ipv6", no_argument, NULL, '6' },
+	FILTER_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -56,11 +60,7 @@ static const struct option connlat_longopts[] = {
 
 static const struct option json_longopts[] = {
 	GLOBAL_LONGOPTS,
-	{ "pid", required_argument, NULL, 'p' },
-	{ "localport", required_argument, NULL, 'L' },
-	{ "remoteport", required_argument, NULL, 'D' },
-	{ "ipv4", no_argument, NULL, '4' },
-	{ "ipv6", no_argument, NULL, '6' },
+	FILTER_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -70,11 +70,7 @@ static const struct option monitor_longopts[] = {
 	{ "batch", no_argument, NULL, 'b' },
 	{ "iterations", required_argument, NULL, 'n' },
 	{ "filter", required_argument, NULL, 'f' },
-	{ "pid", required_argument, NULL, 'p' },
-	{ "localport", required_argument, NULL, 'L' },
-	{ "remoteport", required_argument, NULL, 'D' },
-	{ "ipv4", no_argument, NULL, '4' },
-	{ "ipv6", no_argument, NULL, '6' },
+	FILTER_LONGOPTS,
 	{ "history", required_argument, NULL, OPT_HISTORY },
 	{ "max-dests", required_argument, NULL, OPT_MAX_DESTS },
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
