@@ -413,3 +413,10 @@ const char *tl_capture_probe_kind(const struct tl_capture *c)
 {
 	return c->kind;
 }
+
+int tl_capture_snapshot(struct tl_capture *c, struct tl_snapshot *snap)
+{
+	(void)c;
+	snap->n = 0;
+	return -ENOSYS;
+}

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "drops.h"
 #include "record.h"
+#include "sock.h"
 
 struct tl_capture;
 
@@ -30,6 +31,14 @@ int tl_capture_fd(const struct tl_capture *c);
 int tl_capture_drain(struct tl_capture *c, tl_record_cb cb, void *ctx);
 /* Totals of events lost in the kernel since the start. */
 void tl_capture_drops(const struct tl_capture *c, struct tl_drops *d);
+/*
+ * Walks every open TCP socket now (the iter/tcp program) into *snap, which
+ * it empties first and grows as needed (free it with tl_snapshot_free).
+ * Listeners are included; TIME_WAIT and request sockets are not. Owners
+ * the kernel does not know are left unknown here: see src/adopt.h.
+ * Returns the number of sockets or -errno.
+ */
+int tl_capture_snapshot(struct tl_capture *c, struct tl_snapshot *snap);
 /* "tp_btf" or "tracepoint" */
 const char *tl_capture_probe_kind(const struct tl_capture *c);
 /* How often the owner should drain when there is no wake-up. */

@@ -12,6 +12,7 @@ enum tl_mode {
 	TL_MODE_LIFE,		/* tcplife-compatible lines */
 	TL_MODE_CONNLAT,	/* tcpconnlat-compatible lines */
 	TL_MODE_JSON,		/* NDJSON */
+	TL_MODE_OPEN,		/* snapshots of open connections */
 };
 
 enum tl_probe_mode {
@@ -39,6 +40,7 @@ struct tl_options {
 	uint8_t family;			/* -4 / -6; 0: any */
 	struct tl_port_set lports;	/* -L PORTS (life, json, monitor) */
 	struct tl_port_set rports;	/* -D PORTS (life, json, monitor) */
+	const char *cgroup;		/* -c/--cgroup PATH: that cgroup v2 and below; NULL: any */
 
 	/* life */
 	bool time_hms;			/* -T: HH:MM:SS column */
@@ -50,6 +52,11 @@ struct tl_options {
 	bool show_lport;		/* -L */
 	bool extended;			/* -x: RESULT and SYN_RTX columns */
 	double min_ms;			/* positional MIN_MS; 0: all */
+
+	/* open */
+	bool listeners;			/* -l: listening sockets too */
+	bool json;			/* --json: NDJSON instead of columns */
+	/* open also uses interval_s (-i SECONDS; 0: one snapshot) and count (-n) */
 
 	/* monitor */
 	bool batch;			/* -b */

@@ -341,6 +341,8 @@ const char *tl_fmt_result(uint8_t result)
 		return "refused";
 	case TL_REC_TIMEOUT:
 		return "timeout";
+	case TL_REC_ABORTED:
+		return "aborted";
 	default:
 		return "error";
 	}

@@ -38,7 +38,7 @@ size_t tl_fmt_duration(char *buf, size_t len, uint64_t ns);
 /* A JSON string literal with quotes; every control character escaped,
  * invalid UTF-8 bytes as \u00XX. Reads at most n bytes, stops at NUL. */
 size_t tl_fmt_json_string(char *buf, size_t len, const char *s, size_t n);
-/* "ok", "refused", "timeout", "error" */
+/* "ok", "refused", "timeout", "aborted", "error" */
 const char *tl_fmt_result(uint8_t result);
 /* "active" / "passive" (JSON, life); tl_fmt_dir_short: "out" / "in" (monitor) */
 const char *tl_fmt_dir(uint8_t dir);

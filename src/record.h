@@ -25,6 +25,8 @@ enum tl_rec_result {
 	TL_REC_REFUSED = 1,
 	TL_REC_TIMEOUT = 2,
 	TL_REC_ERROR = 3,
+	TL_REC_ABORTED = 4,	/* ended in SYN_SENT with no answer and no error: closed by the
+				 * application, or failed locally before the SYN went out */
 };
 
 struct tl_record {
@@ -43,10 +45,14 @@ struct tl_record {
 	uint8_t dir;		/* enum tl_rec_dir */
 	uint8_t result;		/* connect: enum tl_rec_result */
 	uint8_t owner_known;	/* 0: pid and comm are unknown, print them as such */
-	uint8_t pad[3];
+	uint8_t reset;		/* session: ended by a RST, sent (abortive close) or received */
+	uint8_t adopted;	/* session: opened before tracing started; span_ns counts from then */
+	uint8_t pad;
 	uint8_t laddr[16];	/* network byte order; IPv4 in the first 4 bytes */
 	uint8_t raddr[16];	/* for a connect: the destination */
 	char comm[TL_REC_COMM_LEN]; /* NUL-terminated; raw kernel bytes, escape before display */
+	uint64_t cgroup_id;	/* cgroup v2 id of the owner; 0: unknown */
+	uint64_t cookie;	/* the kernel's socket cookie; 0: unknown (classic tracepoints) */
 };
 
 #endif
