@@ -507,6 +507,8 @@ static int mi_find(const char *text, size_t len, char *out, size_t outlen, char 
 	}
 	if (!found)
 		return -ENOENT;
+	if (!out || !outlen || (root && !rootlen))
+		return -ENAMETOOLONG;
 	r = mi_unescape(win_mnt, out, outlen);
 	if (r >= 0 && root)
 		r = mi_unescape(win_root, root, rootlen);
