@@ -6,8 +6,13 @@
  * an id back into a path, and a user's -c argument into an id.
  *
  * Paths are relative to the cgroup v2 root: "/" for the root,
- * "/system.slice/ssh.service" for a service. They are raw bytes from the
+ * "/system.slice/ssh.service" for a service, also when only a subtree is
+ * mounted (a bind mount whose mountinfo root is not "/": its root is put in
+ * front). "The v2 root" is the one this process sees: inside a cgroup
+ * namespace that is the namespace's root. Paths are raw bytes from the
  * filesystem (untrusted text): escape them before display.
+ *
+ * Not thread-safe: one tl_cgroups per thread, or a lock around it.
  */
 #ifndef TCPLENS_CGROUP_H
 #define TCPLENS_CGROUP_H

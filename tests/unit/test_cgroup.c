@@ -8,9 +8,12 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <stdio.h>
+#include <sched.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -240,6 +243,85 @@ static void remove_dirs(void)
 		rmdir(dir);
 }
 
+/*
+ * In a mount namespace of its own, a child process sees only a bind mount of
+ * the test cgroup (mountinfo root "/tl-test-<pid>"): paths must still be
+ * relative to the v2 root, like the kernel's ids. One byte per check comes
+ * back through a pipe; the child never returns (no atexit cleanup there).
+ */
+static const char *const subtree_checks[] = {
+	"subtree: tl_cgroups_open finds the bind mount",
+	"subtree: the bound cgroup's path is its path from the v2 root",
+	"subtree: a nested cgroup's full path",
+	"subtree: resolve a path relative to the v2 root",
+	"subtree: resolve the fs path below the bind mount",
+	"subtree: the root is outside the bound part: ENOENT",
+};
+#define N_SUBTREE (sizeof(subtree_checks) / sizeof(subtree_checks[0]))
+
+static void subtree_child(int fd, const char *mnt, const char *tmp, const char *name, uint64_t id,
+			  uint64_t child_id)
+{
+	char res[N_SUBTREE], fs[4096], rel[4096], want[4096], arg[4096];
+	struct tl_cgroups *cg;
+	uint64_t got = 0;
+
+	memset(res, 0, sizeof(res));
+	/* Private first: nothing done here may reach the host's mounts. */
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount(dir, tmp, NULL, MS_BIND, NULL) || umount2(mnt, MNT_DETACH))
+		goto out;
+	cg = tl_cgroups_open();
+	if (!cg)
+		goto out;
+	res[0] = strcmp(tl_cgroups_mount(cg), tmp) == 0;
+	res[1] = tl_cgroups_path(cg, id) && strcmp(tl_cgroups_path(cg, id), name) == 0;
+	snprintf(want, sizeof(want), "%s/child x", name);
+	res[2] = tl_cgroups_path(cg, child_id) && strcmp(tl_cgroups_path(cg, child_id), want) == 0;
+	res[3] = tl_cgroups_resolve_arg(cg, want, fs, sizeof(fs), rel, sizeof(rel), &got, NULL, 0) == 0 &&
+		 got == child_id && strcmp(rel, want) == 0;
+	snprintf(arg, sizeof(arg), "%s/child x", tmp);
+	got = 0;
+	res[4] = tl_cgroups_resolve_arg(cg, arg, fs, sizeof(fs), rel, sizeof(rel), &got, NULL, 0) == 0 &&
+		 got == child_id && strcmp(rel, want) == 0 && strcmp(fs, arg) == 0;
+	res[5] = tl_cgroups_resolve_arg(cg, "/", fs, sizeof(fs), rel, sizeof(rel), &got, NULL, 0) == -ENOENT;
+	tl_cgroups_free(cg);
+out:
+	if (write(fd, res, sizeof(res)) != (ssize_t)sizeof(res))
+		_exit(1);
+	_exit(0);
+}
+
+static void test_subtree(const char *mnt, const char *name, uint64_t id, uint64_t child_id)
+{
+	char tmp[] = "/tmp/tl-cgmnt-XXXXXX", res[N_SUBTREE];
+	int fds[2], status = -1;
+	pid_t pid;
+	ssize_t got = 0;
+
+	if (!mkdtemp(tmp) || pipe(fds)) {
+		skip("no temporary directory or pipe");
+		return;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		subtree_child(fds[1], mnt, tmp, name, id, child_id);
+	}
+	close(fds[1]);
+	if (pid > 0) {
+		got = read(fds[0], res, sizeof(res));
+		waitpid(pid, &status, 0);
+	}
+	close(fds[0]);
+	rmdir(tmp);
+	if (!ok(got == (ssize_t)sizeof(res) && status == 0, "subtree: the child ran"))
+		return;
+	for (size_t i = 0; i < N_SUBTREE; i++)
+		ok(res[i], "%s", subtree_checks[i]);
+}
+
 static void test_real(void)
 {
 	char want[1024], fs[4096], rel[4096], err[256], name[64], small[8];
@@ -361,6 +443,8 @@ static void test_real(void)
 	       "below a file: ENOENT");
 	is_int(tl_cgroups_resolve_arg(cg, name, small, sizeof(small), rel, sizeof(rel), &got, err, sizeof(err)),
 	       -ENAMETOOLONG, "a small buffer: ENAMETOOLONG");
+
+	test_subtree(tl_cgroups_mount(cg), name, id, child_id);
 
 	/* Removed since seen: its last path, true when its events happened. */
 	if (ok(rmdir(child) == 0, "rmdir the nested cgroup"))
