@@ -43,6 +43,15 @@
 int tl_adopt_snapshot(struct tl_snapshot *snap, const struct tl_procfd *pf,
 			 const char **cgroups);
 
+/*
+ * Before tl_adopt_snapshot on a later snapshot: sockets whose direction the
+ * kernel does not know take the one decided for the same cookie in prev
+ * (an adopted snapshot), so a direction, and with it the SYN correction,
+ * stays put when the listener that decided it closes. Returns how many
+ * were carried over, or -ENOMEM (then cur is unchanged).
+ */
+int tl_adopt_keep_dirs(struct tl_snapshot *cur, const struct tl_snapshot *prev);
+
 /* Would a connection with local end (family, addr, port) have come from this
  * listener? The rule described above; exposed for the tests. */
 bool tl_adopt_listener_matches(const struct tl_sock *listener, uint8_t family,

@@ -76,6 +76,12 @@ static int open_flush(void)
 	return STEP_FAIL;
 }
 
+static int open_nomem(void)
+{
+	tl_log("out of memory");
+	return STEP_FAIL;
+}
+
 static int open_step(struct openmode *om)
 {
 	struct tl_snapshot *cur = &om->snap[om->cur];
@@ -91,8 +97,15 @@ static int open_step(struct openmode *om)
 		tl_log("cannot walk the open sockets: %s", strerror(-n));
 		return STEP_FAIL;
 	}
-	pf = tl_procfd_scan();
-	if (!pf) {
+	if (tl_adopt_keep_dirs(cur, prev) < 0)
+		return open_nomem();
+	/* /proc is only worth a walk when some socket lacks its owner */
+	for (i = 0; i < cur->n; i++) {
+		if (!cur->socks[i].owner_known && cur->socks[i].inode)
+			break;
+	}
+	pf = i < cur->n ? tl_procfd_scan() : NULL;
+	if (i < cur->n && !pf) {
 		if (errno == ENOMEM)
 			goto nomem;
 		/* owners the kernel knows still show; the others stay unknown */
@@ -126,8 +139,7 @@ static int open_step(struct openmode *om)
 		ret = STEP_DONE;
 	goto cleanup;
 nomem:
-	tl_log("out of memory");
-	ret = STEP_FAIL;
+	ret = open_nomem();
 cleanup:
 	tl_procfd_free(pf);
 	return ret;

@@ -297,6 +297,38 @@ static void test_big(void)
 	tl_adopt_table_free(t);
 }
 
+static void test_keep_dirs(void)
+{
+	struct tl_sock prev_socks[3], *srv;
+	struct tl_snapshot prev = { .socks = prev_socks, .n = 0, .cap = 3 };
+
+	/* first snapshot: the listener decides */
+	snap.n = 0;
+	listener(4, "0.0.0.0", 80);
+	est(4, "10.0.0.1", 80, "10.0.0.9", 50000);
+	est(4, "10.0.0.1", 50001, "10.0.0.9", 443);
+	tl_adopt_snapshot(&snap, NULL, NULL);
+	memcpy(prev_socks, socks, 3 * sizeof(socks[0]));
+	prev.n = 3;
+	is_int(prev_socks[1].dir, TL_SOCK_DIR_PASSIVE, "first snapshot: passive under the listener");
+
+	/* second snapshot: the listener is gone; the same cookies come back
+	 * with the kernel's view (unknown, SYN maybe counted) */
+	snap.n = 0;
+	srv = est(4, "10.0.0.1", 80, "10.0.0.9", 50000);
+	srv->cookie = 2;
+	est(4, "10.0.0.1", 50001, "10.0.0.9", 443)->cookie = 3;
+	est(4, "10.0.0.1", 80, "10.0.0.9", 50009)->cookie = 99;	/* new, no listener */
+	is_int(tl_adopt_keep_dirs(&snap, &prev), 2, "two directions carried over by cookie");
+	tl_adopt_snapshot(&snap, NULL, NULL);
+	is_int(srv->dir, TL_SOCK_DIR_PASSIVE, "still passive without its listener");
+	is_int(srv->tx_bytes, 101, "so tx is not corrected");
+	is_int(socks[1].dir, TL_SOCK_DIR_ACTIVE, "active stays active");
+	is_int(socks[1].tx_bytes, 100, "and gets its SYN off again (the kernel counts it each walk)");
+	is_int(socks[2].dir, TL_SOCK_DIR_ACTIVE, "a new cookie is decided afresh");
+	is_int(tl_adopt_keep_dirs(&snap, NULL), 0, "no previous snapshot: nothing");
+}
+
 int main(void)
 {
 	test_matches();
@@ -304,5 +336,6 @@ int main(void)
 	test_owners();
 	test_table();
 	test_big();
+	test_keep_dirs();
 	return tap_done();
 }
