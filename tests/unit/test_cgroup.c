@@ -338,6 +338,30 @@ static void loop_body(const struct ns_case *c, char *res)
 	tl_cgroups_free(cg);
 }
 
+/* No cgroup v2 at all. */
+static const char *const none_checks[] = {
+	"none: tl_cgroups_open without a cgroup2 mount: NULL, ENOENT",
+	NULL,
+};
+
+static void none_body(const struct ns_case *c, char *res)
+{
+	struct tl_cgroups *cg;
+
+	/* Every cgroup2 mount there is, not only the one the test uses. */
+	for (int i = 0; i < 16 && (cg = tl_cgroups_open()); i++) {
+		int err = umount2(tl_cgroups_mount(cg), MNT_DETACH);
+
+		tl_cgroups_free(cg);
+		if (err)
+			return;
+	}
+	errno = 0;
+	cg = tl_cgroups_open();
+	res[0] = !cg && errno == ENOENT;
+	tl_cgroups_free(cg);
+}
+
 static void test_in_namespace(struct ns_case *c, const char *what, const char *const *checks,
 			      void (*body)(const struct ns_case *c, char *res))
 {
@@ -503,6 +527,7 @@ static void test_real(void)
 
 		test_in_namespace(&c, "subtree", subtree_checks, subtree_body);
 		test_in_namespace(&c, "loop", loop_checks, loop_body);
+		test_in_namespace(&c, "none", none_checks, none_body);
 	}
 
 	/* Removed since seen: its last path, true when its events happened. */
