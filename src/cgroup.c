@@ -233,13 +233,12 @@ static int walk_dir(struct cg_walk *w, int fd, size_t len, unsigned int depth)
 	struct cg_stat st;
 	struct dirent *de;
 	DIR *d = NULL;
-	int err;
+	int err = 0;
 
-	err = cg_stat_at(fd, "", AT_EMPTY_PATH, &st);
-	if (err)
-		goto cleanup;
-	/* Something mounted over a cgroup directory is not that cgroup. */
-	if (!cg_ours(w->cg, &st))
+	/* Only running out of memory ends the walk: a directory that cannot
+	 * be looked at is skipped. Something mounted over a cgroup directory
+	 * is not that cgroup. */
+	if (cg_stat_at(fd, "", AT_EMPTY_PATH, &st) || !cg_ours(w->cg, &st))
 		goto cleanup;
 	if (w->entries >= TL_CGROUPS_MAX_ENTRIES)
 		goto cleanup;
@@ -250,7 +249,7 @@ static int walk_dir(struct cg_walk *w, int fd, size_t len, unsigned int depth)
 
 	d = fdopendir(fd);
 	if (!d) {
-		err = -errno;
+		err = errno == ENOMEM ? -ENOMEM : 0;
 		goto cleanup;
 	}
 	fd = -1;
