@@ -267,6 +267,21 @@ def start_all(instances, timeout=START_TIMEOUT):
 	return instances
 
 
+def start_each(instances, timeout=START_TIMEOUT):
+	"""Spawn several at once and wait for each; one that fails to start
+	does not stop the others. Returns {instance: StartError text}."""
+	for t in instances:
+		t.spawn()
+	errors = {}
+	for t in instances:
+		try:
+			t.wait_tracing(timeout)
+		except StartError as e:
+			errors[t] = str(e)
+			t.kill()
+	return errors
+
+
 def stop_all(instances):
 	for t in instances:
 		if t.proc is not None and t.proc.poll() is None:

@@ -72,15 +72,8 @@ def run_ready(ctx, probes):
 	point and does not hold up the others."""
 	tls = [ctx.tcplens(args + ["--probes=" + probes], "ready %s --probes=%s" % (label, probes))
 	       for label, args, _ in MODES]
-	start_err = {}
 	try:
-		for tl in tls:
-			tl.spawn()
-		for tl in tls:
-			try:
-				tl.wait_tracing()
-			except harness.StartError as e:
-				start_err[tl] = str(e)
+		start_err = harness.start_each(tls)
 		time.sleep(0.3)	# a second ready line, if any, would come now
 		for (label, args, ends), tl in zip(MODES, tls):
 			if ends:
