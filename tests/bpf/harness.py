@@ -15,7 +15,7 @@ STATS_KEYS = ["type", "sessions", "connects", "dropped", "dropped_ringbuf", "dro
 	      "dropped_sessions_ringbuf", "dropped_connects_ringbuf", "dropped_sessions_storage",
 	      "dropped_connects_storage", "dropped_sessions_storage_max", "missed_state_changes"]
 # `tcplens open --json`: one object per socket, then one snapshot_end per walk
-OPEN_SOCKET_TYPE = "socket"
+OPEN_SOCKET_TYPE = "open"
 OPEN_KEYS = ["type", "ts", "pid", "comm", "cgroup", "family", "laddr", "lport", "raddr", "rport",
 	     "dir", "state", "cookie", "inode", "tx_bytes", "rx_bytes", "srtt_us", "retrans",
 	     "age_ms", "tx_bps", "rx_bps"]
@@ -146,8 +146,10 @@ class Tcplens:
 		with open(base + ".err", "wb") as f:
 			f.write(b"".join(self.err))
 
-	def _prog_fdinfo(self):
-		"""The fdinfo text of every BPF program this process holds."""
+	def _fdinfo(self, marker):
+		"""The fdinfo text of every fd of this process whose fdinfo has
+		a line starting with marker ("prog_id:" for BPF programs,
+		"link_type:" for BPF links)."""
 		try:
 			fds = os.listdir("/proc/%d/fdinfo" % self.proc.pid)
 		except OSError:
@@ -159,22 +161,58 @@ class Tcplens:
 					info = f.read()
 			except OSError:
 				continue
-			if "prog_id:" in info:
+			if any(l.startswith(marker) for l in info.splitlines()):
 				infos.append(info)
 		return infos
+
+	def _prog_fdinfo(self):
+		infos = self._fdinfo("prog_id:")
+		if infos is None:
+			return None
+		return [i for i in infos if not any(l.startswith("link_type:") for l in i.splitlines())]
 
 	@staticmethod
 	def _field(info, name):
 		for line in info.splitlines():
 			if line.startswith(name + ":"):
-				return int(line.split()[1])
+				try:
+					return int(line.split()[1])
+				except (IndexError, ValueError):
+					return None
 		return None
 
+	@staticmethod
+	def _text_field(info, name):
+		for line in info.splitlines():
+			if line.startswith(name + ":"):
+				return line.split(None, 1)[1].strip() if len(line.split(None, 1)) > 1 else ""
+		return None
+
+	def iter_prog_ids(self):
+		"""ids of the programs behind this process's BPF iterator links
+		(iter/tcp): they are of type TRACING whatever the probe kind."""
+		links = self._fdinfo("link_type:") or []
+		return {self._field(i, "prog_id") for i in links if self._text_field(i, "link_type") == "iter"}
+
+	def tp_links(self):
+		"""[(link_type, tp_name)] of this process's BPF links on
+		tracepoints: "raw_tracepoint" is a tp_btf attachment, "perf" (with
+		event_type tracepoint) a classic one, whose id comes from tracefs."""
+		out = []
+		for i in self._fdinfo("link_type:") or []:
+			name = self._text_field(i, "tp_name")
+			if name is not None:
+				out.append((self._text_field(i, "link_type"), name))
+		return sorted(out)
+
 	def prog_types(self):
-		"""prog_type of every BPF program this process holds (from fdinfo):
-		26 is BPF_PROG_TYPE_TRACING (tp_btf), 5 BPF_PROG_TYPE_TRACEPOINT."""
+		"""prog_type of every BPF program this process holds (from fdinfo),
+		iterator programs left out: 26 is BPF_PROG_TYPE_TRACING (tp_btf),
+		5 BPF_PROG_TYPE_TRACEPOINT."""
 		infos = self._prog_fdinfo() or []
-		return sorted(t for t in (self._field(i, "prog_type") for i in infos) if t is not None)
+		iters = self.iter_prog_ids()
+		return sorted(t for t in (self._field(i, "prog_type") for i in infos
+					  if self._field(i, "prog_id") not in iters) if t is not None)
 
 	def recursion_misses(self):
 		"""Sum of recursion_misses over the BPF programs this process holds:
