@@ -510,6 +510,12 @@ void tl_capture_drops(const struct tl_capture *c, struct tl_drops *d)
 	d->missed = misses > covered ? misses - covered : 0;
 }
 
+void tl_capture_announce(const struct tl_capture *c, const char *what)
+{
+	fprintf(stderr, "tcplens: tracing %s with %s probes\n", what, c->kind);
+	fflush(stderr);
+}
+
 const char *tl_capture_probe_kind(const struct tl_capture *c)
 {
 	return c->kind;
