@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <string.h>
+
+#include "open_filter.h"
+
+/* "/sys/fs/cgroup/a/b/" and "/a/b" name the same cgroup: compare the latter. */
+static size_t cgroup_norm(const char *p, const char **start)
+{
+	static const char mount[] = "/sys/fs/cgroup";
+	size_t n;
+
+	if (!strncmp(p, mount, sizeof(mount) - 1) &&
+	    (p[sizeof(mount) - 1] == '/' || !p[sizeof(mount) - 1]))
+		p += sizeof(mount) - 1;
+	n = strlen(p);
+	while (n && p[n - 1] == '/')
+		n--;
+	*start = p;
+	return n;
+}
+
+bool tl_open_cgroup_within(const char *filter, const char *path)
+{
+	const char *f, *c;
+	size_t fn = cgroup_norm(filter, &f), cn = cgroup_norm(path, &c);
+
+	/* the root ("/", "/sys/fs/cgroup") holds every process */
+	if (!fn)
+		return true;
+	return cn >= fn && !memcmp(c, f, fn) && (cn == fn || c[fn] == '/');
+}
+
+bool tl_open_match(const struct tl_options *opt, const struct tl_sock *s, const char *cgroup,
+		   bool cgroup_id_only)
+{
+	bool listen = s->state == TL_TCP_LISTEN;
+
+	if (listen && !opt->listeners)
+		return false;
+	if (opt->family && s->family != opt->family)
+		return false;
+	/* an unknown owner is not the one asked for */
+	if (opt->pid && (!s->owner_known || s->pid != opt->pid))
+		return false;
+	if (opt->lports.count && !tl_port_set_has(&opt->lports, s->lport))
+		return false;
+	/* a listener has no remote port */
+	if (opt->rports.count && (listen || !tl_port_set_has(&opt->rports, s->rport)))
+		return false;
+	if (opt->cgroup) {
+		/* an id the kernel matched against -c already, its path unknown here */
+		if (cgroup_id_only)
+			return true;
+		if (!cgroup || !tl_open_cgroup_within(opt->cgroup, cgroup))
+			return false;
+	}
+	return true;
+}
