@@ -26,6 +26,7 @@ import test_filters  # noqa: E402
 import test_burst  # noqa: E402
 import test_linemodes  # noqa: E402
 import test_errors  # noqa: E402
+import test_states  # noqa: E402
 
 GROUPS = [
 	("ipv4", test_ipv4),
@@ -36,6 +37,7 @@ GROUPS = [
 	("burst", test_burst),
 	("linemodes", test_linemodes),
 	("errors", test_errors),
+	("states", test_states),
 ]
 
 
