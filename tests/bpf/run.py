@@ -27,6 +27,7 @@ import test_burst  # noqa: E402
 import test_linemodes  # noqa: E402
 import test_errors  # noqa: E402
 import test_states  # noqa: E402
+import test_counts  # noqa: E402
 
 GROUPS = [
 	("ipv4", test_ipv4),
@@ -38,6 +39,7 @@ GROUPS = [
 	("linemodes", test_linemodes),
 	("errors", test_errors),
 	("states", test_states),
+	("counts", test_counts),
 ]
 
 
