@@ -373,7 +373,9 @@ def role_rst_client(a):
 def raise_nofile(n):
 	soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 	if soft < n:
-		resource.setrlimit(resource.RLIMIT_NOFILE, (min(max(n, soft), hard) if hard != resource.RLIM_INFINITY else n, hard))
+		if hard != resource.RLIM_INFINITY and hard < n:
+			hard = n	# root may raise the hard limit too
+		resource.setrlimit(resource.RLIMIT_NOFILE, (n, hard))
 
 
 def role_hold_client(a):

@@ -66,7 +66,13 @@ class Scenario:
 		pass
 
 	def cleanup(self):
+		"""Kill the peers, then remove every namespace this scenario made
+		(its nft rules and qdiscs go with it)."""
 		kill_all(self.peers)
+		for attr in ("ns", "pair"):
+			res = getattr(self, attr, None)
+			if res is not None:
+				res.cleanup()
 
 	def check(self, tls):
 		pass
@@ -137,10 +143,6 @@ class SimultaneousOpen(Scenario):
 		self.da = self.a.expect("done", 20)
 		self.db = self.b.expect("done", 20)
 
-	def cleanup(self):
-		kill_all(self.peers)
-		self.pair.cleanup()
-
 	def check(self, tls):
 		pa = self.pair
 		sides = ((self.a, self.ca, self.da, pa.addr_a, self.pa, pa.addr_b, self.pb, 1111, 2222),
@@ -173,7 +175,8 @@ class FastOpen(Scenario):
 	C, S = 1000, 3000
 
 	def setup(self):
-		self.ns = t2.Netns("tfo", [("net.ipv4.tcp_fastopen", "3")]).setup()
+		self.ns = t2.Netns("tfo", [("net.ipv4.tcp_fastopen", "3")])
+		self.ns.setup()
 		self.port = self.ctx.ports.take()
 		self.srv = self.peer(Peer2("tfo-server", "tl-tfo-srv", netns=self.ns.name, port=self.port,
 					   conns=2, recv=self.C, send=self.S))
@@ -185,10 +188,6 @@ class FastOpen(Scenario):
 		self.done = self.cli.expect("done")
 		self.sconns = [self.srv.expect("conn"), self.srv.expect("conn")]
 		self.srv.expect("done")
-
-	def cleanup(self):
-		kill_all(self.peers)
-		self.ns.cleanup()
 
 	def check(self, tls):
 		d = self.done
@@ -311,7 +310,8 @@ class LocalFailures(Scenario):
 	ONE_PORT = 40000
 
 	def setup(self):
-		self.ns = t2.Netns("one", [("net.ipv4.ip_local_port_range", "%d %d" % (self.ONE_PORT, self.ONE_PORT))]).setup()
+		self.ns = t2.Netns("one", [("net.ipv4.ip_local_port_range", "%d %d" % (self.ONE_PORT, self.ONE_PORT))])
+		self.ns.setup()
 		self.eport = self.ctx.ports.take()
 		self.esrv = self.peer(t2.with_cgroup(Peer("server", "tl-ena-srv", netns=self.ns.name, port=self.eport,
 					   closer="client")))
@@ -343,11 +343,6 @@ class LocalFailures(Scenario):
 		self.tdone = self.tcli.expect("done", 15)
 		# the client namespace's only retransmissions are the timed-out SYN's
 		self.retrans = t2.snmp(self.pair.ns_a, "TcpRetransSegs") - self.retrans0
-
-	def cleanup(self):
-		kill_all(self.peers)
-		self.ns.cleanup()
-		self.pair.cleanup()
 
 	def check(self, tls):
 		pa = self.pair
