@@ -41,9 +41,8 @@ bool tl_open_match(const struct tl_options *opt, const struct tl_sock *s, const 
 	if (opt->rports.count && (listen || !tl_port_set_has(&opt->rports, s->rport)))
 		return false;
 	if (opt->cgroup) {
-		/* an id the kernel matched against -c already, its path unknown here */
-		if (cgroup_id_only)
-			return true;
+		/* the walk does not filter by cgroup: a path not known is not the one asked for */
+		(void)cgroup_id_only;
 		if (!cgroup || !opt->cgroup_relpath || !tl_open_cgroup_within(opt->cgroup_relpath, cgroup))
 			return false;
 	}

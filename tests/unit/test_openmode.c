@@ -317,7 +317,7 @@ static void test_filters(void)
 	ok(!tl_open_match(&o, &s, "/system.slice/web.service2", false), "-c: not a sibling prefix");
 	ok(!tl_open_match(&o, &s, "/system.slice", false), "-c: not the parent");
 	ok(!tl_open_match(&o, &s, NULL, false), "-c: no path, no match");
-	ok(tl_open_match(&o, &s, NULL, true), "-c: a kernel id the kernel filtered is kept");
+	ok(!tl_open_match(&o, &s, NULL, true), "-c: a kernel id whose path is not known does not match");
 	ok(tl_open_cgroup_within("/system.slice/", "/system.slice/a.service"), "-c with a trailing slash");
 	ok(tl_open_cgroup_within("/", "/anything"), "the root holds everything");
 	ok(!tl_open_cgroup_within("/system.slice/a", "/system.slice"), "a parent is not within its child");
