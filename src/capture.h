@@ -39,6 +39,15 @@ void tl_capture_drops(const struct tl_capture *c, struct tl_drops *d);
  * Returns the number of sockets or -errno.
  */
 int tl_capture_snapshot(struct tl_capture *c, struct tl_snapshot *snap);
+/* The walk made at start, after attaching: the sockets open then, which the
+ * kernel side adopted (their sessions are reported when they close). */
+const struct tl_snapshot *tl_capture_start_snapshot(const struct tl_capture *c);
+/*
+ * The ready line: "tcplens: tracing <what> with <kind> probes" on stderr,
+ * once every probe is attached. Tests wait for its prefix, so every mode
+ * prints it exactly once and no other line starts that way.
+ */
+void tl_capture_announce(const struct tl_capture *c, const char *what);
 /* "tp_btf" or "tracepoint" */
 const char *tl_capture_probe_kind(const struct tl_capture *c);
 /* How often the owner should drain when there is no wake-up. */
