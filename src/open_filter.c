@@ -30,8 +30,7 @@ bool tl_open_cgroup_within(const char *filter, const char *path)
 	return cn >= fn && !memcmp(c, f, fn) && (cn == fn || c[fn] == '/');
 }
 
-bool tl_open_match(const struct tl_options *opt, const struct tl_sock *s, const char *cgroup,
-		   bool cgroup_id_only)
+bool tl_open_match(const struct tl_options *opt, const struct tl_sock *s, const char *cgroup)
 {
 	bool listen = s->state == TL_TCP_LISTEN;
 
@@ -47,12 +46,10 @@ bool tl_open_match(const struct tl_options *opt, const struct tl_sock *s, const 
 	/* a listener has no remote port */
 	if (opt->rports.count && (listen || !tl_port_set_has(&opt->rports, s->rport)))
 		return false;
-	if (opt->cgroup) {
-		/* an id the kernel matched against -c already, its path unknown here */
-		if (cgroup_id_only)
-			return true;
-		if (!cgroup || !tl_open_cgroup_within(opt->cgroup, cgroup))
-			return false;
-	}
+	/* the walk does not filter by cgroup: a path unknown here does not match */
+	if (opt->cgroup && (!cgroup || !tl_open_cgroup_within(opt->cgroup_relpath ?
+							       opt->cgroup_relpath : opt->cgroup,
+							       cgroup)))
+		return false;
 	return true;
 }

@@ -10,12 +10,11 @@
 
 /*
  * The user-space filters of the open mode (-p -L -D -4 -6 -c -l) for one
- * completed socket; cgroup is the owner's path (NULL: unknown), and
- * cgroup_id_only says the socket has a kernel cgroup id whose path nobody
- * could resolve.
+ * completed socket. cgroup is the owner's cgroup path (NULL: unknown, which
+ * -c never matches), compared with opt->cgroup_relpath, or with
+ * opt->cgroup when that is not set.
  */
-bool tl_open_match(const struct tl_options *opt, const struct tl_sock *s, const char *cgroup,
-		   bool cgroup_id_only);
+bool tl_open_match(const struct tl_options *opt, const struct tl_sock *s, const char *cgroup);
 /* Does path lie in the cgroup `filter` (as -c takes it) or below it? */
 bool tl_open_cgroup_within(const char *filter, const char *path);
 

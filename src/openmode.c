@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "adopt.h"
+#include "cgroup.h"
 #include "log.h"
 #include "loop.h"
 #include "open_filter.h"
@@ -26,8 +27,13 @@
 #define STEP_DONE 3		/* -n snapshots taken */
 #define STEP_FAIL 4		/* said on stderr already */
 
+#define EXIT_USAGE 2
+
 struct openmode {
 	const struct tl_options *opt;
+	struct tl_options resolved;	/* a copy of the options with cgroup_relpath set */
+	char cgroup_rel[4096];
+	struct tl_cgroups *cg;		/* NULL: no cgroup v2 here, ids stay unnamed */
 	struct tl_capture *cap;
 	struct tl_open_printer *pr;
 	struct tl_snapshot snap[2];	/* the current one and the previous one, in turn */
@@ -40,10 +46,10 @@ struct openmode {
 	bool warned_procfd;
 };
 
-/* No resolver of cgroup ids yet (src/cgroup.c will provide one): NULL. */
+/* ctx: the tl_cgroups, or NULL */
 static const char *open_cgroup_path(void *ctx, uint64_t id)
 {
-	return NULL;
+	return ctx ? tl_cgroups_path(ctx, id) : NULL;
 }
 
 static int open_room(struct openmode *om, size_t n)
@@ -122,8 +128,8 @@ static int open_step(struct openmode *om)
 	tl_open_printer_begin(om->pr, cur->ts_ns);
 	for (i = 0; i < cur->n; i++) {
 		s = &cur->socks[i];
-		path = s->cgroup_id ? open_cgroup_path(NULL, s->cgroup_id) : om->cgroups[i];
-		if (!tl_open_match(om->opt, s, path, s->cgroup_id && !path))
+		path = s->cgroup_id ? open_cgroup_path(om->cg, s->cgroup_id) : om->cgroups[i];
+		if (!tl_open_match(om->opt, s, path))
 			continue;
 		tl_open_printer_sock(om->pr, s, om->cgroups[i],
 				     om->opt->interval_s > 0 ? &om->rates[i] : NULL);
@@ -171,16 +177,52 @@ static int open_on_quit(void *ctx)
 	return 1;
 }
 
+/*
+ * -c as a path from the v2 root, to compare with the owners' paths: the
+ * walk does not filter by cgroup. 0, or EXIT_USAGE after one line.
+ */
+static int open_resolve_cgroup(struct openmode *om, const struct tl_options *opt)
+{
+	char err[512];
+	int ret;
+
+	if (!opt->cgroup || opt->cgroup_relpath)
+		return 0;
+	if (!om->cg) {
+		tl_log("--cgroup: no cgroup v2 hierarchy is mounted here");
+		return EXIT_USAGE;
+	}
+	ret = tl_cgroups_resolve_arg(om->cg, opt->cgroup, NULL, 0, om->cgroup_rel,
+				     sizeof(om->cgroup_rel), NULL, err, sizeof(err));
+	if (ret) {
+		tl_log("--cgroup: %s", err);
+		return EXIT_USAGE;
+	}
+	om->resolved = *opt;
+	om->resolved.cgroup_relpath = om->cgroup_rel;
+	om->opt = &om->resolved;
+	return 0;
+}
+
 int tl_open_run(const struct tl_options *opt, struct tl_capture *cap)
 {
-	struct openmode om = { .opt = opt, .cap = cap };
+	static struct openmode om;	/* static: the options copy is large */
 	struct tl_loop *loop = NULL;
 	uint64_t period_ns;
 	int ret, status = 1;
 
+	memset(&om, 0, sizeof(om));
+	om.opt = opt;
+	om.cap = cap;
 	/* a closed pipe should end us with EPIPE from fflush, not kill us mid-line */
 	signal(SIGPIPE, SIG_IGN);
-	om.pr = tl_open_printer_new(opt, stdout, open_cgroup_path, NULL);
+	om.cg = tl_cgroups_open();
+	ret = open_resolve_cgroup(&om, opt);
+	if (ret) {
+		status = ret;
+		goto cleanup;
+	}
+	om.pr = tl_open_printer_new(opt, stdout, open_cgroup_path, om.cg);
 	if (!om.pr) {
 		tl_log("out of memory");
 		goto cleanup;
@@ -219,6 +261,7 @@ int tl_open_run(const struct tl_options *opt, struct tl_capture *cap)
 cleanup:
 	tl_loop_free(loop);
 	tl_open_printer_free(om.pr);
+	tl_cgroups_free(om.cg);
 	tl_snapshot_free(&om.snap[0]);
 	tl_snapshot_free(&om.snap[1]);
 	free(om.cgroups);
