@@ -113,17 +113,18 @@ static int open_step(struct openmode *om)
 	pf = i < cur->n ? tl_procfd_scan() : NULL;
 	if (i < cur->n && !pf) {
 		if (errno == ENOMEM)
-			goto nomem;
+			return open_nomem();
 		/* owners the kernel knows still show; the others stay unknown */
 		if (!om->warned_procfd)
 			tl_log("warning: cannot read /proc (%s): owners of sockets opened before "
 			       "start stay unknown", strerror(errno));
 		om->warned_procfd = true;
 	}
-	if (open_room(om, cur->n) || tl_adopt_snapshot(cur, pf, om->cgroups) < 0)
-		goto nomem;
-	if (om->opt->interval_s > 0 && tl_open_rates(prev, cur, om->rates) < 0)
-		goto nomem;
+	if (open_room(om, cur->n) || tl_adopt_snapshot(cur, pf, om->cgroups) < 0 ||
+	    (om->opt->interval_s > 0 && tl_open_rates(prev, cur, om->rates) < 0)) {
+		ret = open_nomem();
+		goto cleanup;
+	}
 
 	tl_open_printer_begin(om->pr, cur->ts_ns);
 	for (i = 0; i < cur->n; i++) {
@@ -143,9 +144,6 @@ static int open_step(struct openmode *om)
 	om->have_prev = true;
 	if (++om->taken == om->opt->count)
 		ret = STEP_DONE;
-	goto cleanup;
-nomem:
-	ret = open_nomem();
 cleanup:
 	tl_procfd_free(pf);
 	return ret;
