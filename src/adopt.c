@@ -285,6 +285,37 @@ cleanup:
 	return NULL;
 }
 
+struct tl_adopt_table *tl_adopt_table_from(struct tl_snapshot *snap)
+{
+	struct tl_adopt_table *t = NULL;
+	struct tl_procfd *pf = NULL;
+	const char **cgroups;
+	int err = 0;
+
+	cgroups = calloc(snap->n ? snap->n : 1, sizeof(*cgroups));
+	if (!cgroups) {
+		err = ENOMEM;
+		goto cleanup;
+	}
+	pf = tl_procfd_scan();
+	if (!pf && errno == ENOMEM) {
+		err = ENOMEM;
+		goto cleanup;
+	}
+	if (tl_adopt_snapshot(snap, pf, cgroups) < 0) {
+		err = ENOMEM;
+		goto cleanup;
+	}
+	t = tl_adopt_table_new(snap, cgroups);
+	if (!t)
+		err = errno;
+cleanup:
+	tl_procfd_free(pf);
+	free(cgroups);
+	errno = err;
+	return t;
+}
+
 void tl_adopt_table_free(struct tl_adopt_table *t)
 {
 	size_t i;

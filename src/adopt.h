@@ -77,6 +77,15 @@ struct tl_adopt_table;
  */
 struct tl_adopt_table *tl_adopt_table_new(const struct tl_snapshot *snap,
 					  const char *const *cgroups);
+/*
+ * All of it for a line mode at start: owners from /proc (a fresh scan; if
+ * /proc cannot be read the owners the kernel knows still count), then
+ * tl_adopt_snapshot on snap (which it changes), then the table. Usage:
+ * tl_capture_snapshot(cap, &snap); t = tl_adopt_table_from(&snap);
+ * tl_snapshot_free(&snap); ... tl_adopt_record(t, &record) per session.
+ * NULL + errno (ENOMEM).
+ */
+struct tl_adopt_table *tl_adopt_table_from(struct tl_snapshot *snap);
 void tl_adopt_table_free(struct tl_adopt_table *t);
 size_t tl_adopt_table_count(const struct tl_adopt_table *t);
 const struct tl_adopt_entry *tl_adopt_table_find(const struct tl_adopt_table *t, uint8_t family,

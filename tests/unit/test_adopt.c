@@ -2,6 +2,9 @@
 /* Adoption on synthetic snapshots: owners, listener matching, the SYN, lookups. */
 #include <arpa/inet.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "adopt.h"
 #include "tests/unit/tap.h"
@@ -329,6 +332,43 @@ static void test_keep_dirs(void)
 	is_int(tl_adopt_keep_dirs(&snap, NULL), 0, "no previous snapshot: nothing");
 }
 
+/* With the real /proc: a socket of ours, unknown to the "kernel", gets us. */
+static void test_table_from(void)
+{
+	struct tl_snapshot s = { 0 };
+	const struct tl_adopt_entry *e;
+	struct tl_adopt_table *t;
+	struct stat st;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	s.socks = calloc(2, sizeof(*s.socks));
+	s.n = s.cap = 2;
+	ok(fd >= 0 && !fstat(fd, &st) && s.socks, "a socket of our own");
+	if (fd < 0 || !s.socks)
+		return;
+	s.socks[0].family = 4;
+	s.socks[0].state = TL_TCP_ESTABLISHED;
+	s.socks[0].lport = 1234;
+	s.socks[0].rport = 80;
+	s.socks[0].inode = (uint64_t)st.st_ino;
+	s.socks[0].syn_in_acked = 1;
+	s.socks[0].tx_bytes = 10;
+	s.socks[1] = s.socks[0];
+	s.socks[1].lport = 1235;
+	s.socks[1].inode = 0;
+	t = tl_adopt_table_from(&s);
+	ok(t && tl_adopt_table_count(t) == 2, "table from a snapshot");
+	e = t ? tl_adopt_table_find(t, 4, s.socks[0].laddr, 1234, s.socks[0].raddr, 80) : NULL;
+	ok(e && e->owner_known && e->pid == (uint32_t)getpid() && e->dir == TL_SOCK_DIR_ACTIVE,
+	   "our socket: our pid, active");
+	ok(s.socks[0].tx_bytes == 9, "the snapshot was adopted too");
+	e = t ? tl_adopt_table_find(t, 4, s.socks[1].laddr, 1235, s.socks[1].raddr, 80) : NULL;
+	ok(e && !e->owner_known, "no inode: no owner");
+	tl_adopt_table_free(t);
+	tl_snapshot_free(&s);
+	close(fd);
+}
+
 int main(void)
 {
 	test_matches();
@@ -337,5 +377,6 @@ int main(void)
 	test_table();
 	test_big();
 	test_keep_dirs();
+	test_table_from();
 	return tap_done();
 }
