@@ -241,12 +241,8 @@ int tl_open_run(const struct tl_options *opt, struct tl_capture *cap)
 			tl_log("cannot set up the event loop: %s", strerror(-ret));
 			goto cleanup;
 		}
-		fprintf(stderr, "tcplens: tracing open TCP sockets with %s probes, a snapshot every %g s "
-			"(Ctrl-C to end)\n", tl_capture_probe_kind(cap), opt->interval_s);
-	} else {
-		fprintf(stderr, "tcplens: tracing open TCP sockets with %s probes, one snapshot\n",
-			tl_capture_probe_kind(cap));
 	}
+	tl_capture_announce(cap, "open TCP sockets");
 
 	ret = open_step(&om);
 	if (ret == 0 && loop)

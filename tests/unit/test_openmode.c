@@ -52,6 +52,11 @@ const char *tl_capture_probe_kind(const struct tl_capture *c)
 	return "fake";
 }
 
+void tl_capture_announce(const struct tl_capture *c, const char *what)
+{
+	fprintf(stderr, "tcplens: tracing %s with fake probes\n", what);
+}
+
 static void fill(struct tl_sock *s, uint64_t cookie, uint16_t lport, uint8_t state)
 {
 	memset(s, 0, sizeof(*s));
