@@ -540,7 +540,7 @@ static __always_inline void on_passive(const struct sock *sk, __u64 now, bool bt
 		      filter_rports_on ? TL_CNT_STORE_MAYBE : TL_CNT_STORE_PASSIVE);
 }
 
-static __always_inline void on_established(const struct sock *sk, int old, __u64 now, bool btf)
+static __always_inline void on_established(const struct sock *sk, int old, bool btf)
 {
 	struct sock_state *st = state_get(sk, btf);
 	const struct tcp_sock *tp;
@@ -556,7 +556,7 @@ static __always_inline void on_established(const struct sock *sk, int old, __u64
 		}
 	} else if (!st->adopted) {
 		/* from SYN_SENT, or SYN_RECV after a simultaneous open or a self-connect */
-		emit_connect(sk, st, TL_RES_OK, 0, now, btf);
+		emit_connect(sk, st, TL_RES_OK, 0, bpf_ktime_get_boot_ns(), btf);
 	}
 	st->established = 1;
 }
@@ -608,7 +608,8 @@ static __always_inline int handle_state(const struct sock *sk, int old, int new,
 			on_passive(sk, bpf_ktime_get_boot_ns(), btf);
 		break;
 	case TCP_ESTABLISHED:
-		on_established(sk, old, bpf_ktime_get_boot_ns(), btf);
+		/* the clock only where a connect is emitted */
+		on_established(sk, old, btf);
 		break;
 	case TCP_FIN_WAIT1:
 	case TCP_LAST_ACK:
