@@ -1,9 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * tcplens probes: TCP sessions and outgoing connects from stable
- * tracepoints only. Every program exists twice, as tp_btf (typed, needs no
- * tracefs) and as a classic tracepoint (the fallback); user space keeps one
- * set with bpf_program__set_autoload(). Both sets share the handlers below.
+ * tracepoints only, and open sockets on demand from a TCP iterator.
+ *
+ * Two program sets share the handlers below, chosen at run time with
+ * bpf_program__set_autoload():
+ *  - tp_btf: typed arguments read directly, per-socket state in socket
+ *    storage (it lives and dies with the socket: no cap, no cleanup);
+ *  - classic tracepoints: probe reads, per-socket state in a hash map keyed
+ *    by the socket's address, cleaned up at tcp_destroy_sock.
+ * The handlers take `btf` as a compile-time constant, so each program keeps
+ * only its own path.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -26,23 +33,28 @@ const volatile __u32 filter_pid = 0;
 const volatile __u8 filter_family = 0;		/* 0, 4 or 6 */
 const volatile __u8 filter_lports_on = 0;
 const volatile __u8 filter_rports_on = 0;
+const volatile __u8 filter_cgroup_on = 0;	/* cgroup_filter[0] holds the cgroup */
 const volatile __u64 lport_bits[1024] = {};
 const volatile __u64 rport_bits[1024] = {};
 /* 0: wake the reader on every event; else only once this much is queued. */
 const volatile __u32 wakeup_bytes = 0;
 
+/* Set by user space for the one walk at start that adopts open sockets. */
+__u32 adopt_now = 0;
+
 /* What we keep per socket between its transitions. */
 struct sock_state {
-	__u64 start_ns;		/* handshake start */
-	__u64 base_acked;	/* bytes_acked at ESTABLISHED (SYN, TFO data) */
-	__u64 base_received;	/* bytes_received at ESTABLISHED */
+	__u64 start_ns;		/* handshake start, or adoption */
+	__u64 cgroup_id;
 	__u32 pid;
-	__u8 dir;
+	__u8 dir;		/* enum tl_dir */
 	__u8 owner_known;
 	__u8 established;
 	__u8 fin_sent;
-	__u8 rst_rcvd;
-	__u8 pad[7];
+	__u8 rst;		/* a RST was received or sent */
+	__u8 adopted;
+	__u8 in_cgroup;		/* with filter_cgroup_on: the owner is in it */
+	__u8 live;		/* 0 once the socket's last event went out */
 	char comm[TL_COMM_LEN];
 };
 
@@ -52,11 +64,48 @@ struct {
 } events SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sock_state);
+} sk_state SEC(".maps");
+
+/* The fallback: classic tracepoints cannot use socket storage. */
+struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u64);
 	__type(value, struct sock_state);
 } socks SEC(".maps");
+
+/*
+ * Owners taken at the exit of accept(), in the acceptor's context, for
+ * the sockets whose later transitions all run in softirq context. Keyed
+ * by the socket's address; `ts` tells an entry of an earlier socket at the
+ * same address from one of this socket. LRU: nothing to clean up.
+ */
+struct accept_owner {
+	__u64 ts;
+	__u64 cgroup_id;
+	__u32 pid;
+	__u8 in_cgroup;
+	__u8 pad[3];
+	char comm[TL_COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct accept_owner);
+} accepted SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroup_filter SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -65,20 +114,13 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
-/* The state changes tl_state_btf handled last on this CPU; see tl_state_btf_nested. */
-#define DONE_SLOTS 8
-struct done_ring {
-	__u64 sk[DONE_SLOTS];
-	__u32 trans[DONE_SLOTS];
-	__u32 head;
-};
-
+/* Nonzero while tl_state_btf runs on this CPU; see tl_state_btf_nested. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct done_ring);
-} state_done SEC(".maps");
+	__type(value, __u32);
+} state_busy SEC(".maps");
 
 static __always_inline void count(__u32 idx)
 {
@@ -92,6 +134,61 @@ static __always_inline void count(__u32 idx)
 static __always_inline bool port_in(const volatile __u64 *bits, __u16 port)
 {
 	return (bits[port >> 6] >> (port & 63)) & 1;
+}
+
+/* ---- per-socket state: socket storage (tp_btf) or hash map (fallback) ---- */
+
+static __always_inline struct sock_state *state_get(const struct sock *sk, bool btf)
+{
+	__u64 key = (__u64)sk;
+
+	if (btf)
+		return bpf_sk_storage_get(&sk_state, (struct sock *)sk, 0, 0);
+	return bpf_map_lookup_elem(&socks, &key);
+}
+
+/* A fresh state for sk (a socket may connect() again after a failure). */
+static __always_inline struct sock_state *state_new(const struct sock *sk, bool btf,
+						     const struct sock_state *init)
+{
+	__u64 key = (__u64)sk;
+	struct sock_state *st;
+
+	if (btf) {
+		st = bpf_sk_storage_get(&sk_state, (struct sock *)sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (st)
+			*st = *init;
+		return st;
+	}
+	if (bpf_map_update_elem(&socks, &key, init, BPF_ANY))
+		return NULL;
+	return bpf_map_lookup_elem(&socks, &key);
+}
+
+static __always_inline void state_del(const struct sock *sk, bool btf)
+{
+	__u64 key = (__u64)sk;
+
+	if (btf)
+		bpf_sk_storage_delete(&sk_state, (struct sock *)sk);
+	else
+		bpf_map_delete_elem(&socks, &key);
+}
+
+/* ---- socket fields: direct typed loads on tp_btf, probe reads otherwise ---- */
+
+#define SK_READ(btf, ptr, field) ((btf) ? (ptr)->field : BPF_CORE_READ(ptr, field))
+
+/*
+ * The tcp_sock of a socket. On tp_btf the helper gives a typed pointer
+ * (a plain cast would not: the verifier knows the argument as a struct
+ * sock); classic tracepoints only have an address to probe-read from.
+ */
+static __always_inline const struct tcp_sock *tcp_of(const struct sock *sk, bool btf)
+{
+	if (btf)
+		return bpf_skc_to_tcp_sock((struct sock *)sk);
+	return (const struct tcp_sock *)sk;
 }
 
 /* Addresses and ports of a socket; IPv4-mapped IPv6 becomes IPv4. */
@@ -110,26 +207,35 @@ static __always_inline bool v4_mapped(const __u8 *a)
 	return w[0] == 0 && w[1] == 0 && w[2] == bpf_htonl(0x0000ffff);
 }
 
-static __always_inline int read_endpoints(const struct sock *sk, struct endpoints *ep)
+static __always_inline int read_endpoints(const struct sock *sk, const struct tcp_sock *tp,
+					  struct endpoints *ep, bool btf)
 {
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u16 family = SK_READ(btf, sk, __sk_common.skc_family);
 
 	/*
 	 * inet_sport, not skc_num: at ->CLOSE the bind bucket is already
 	 * released and skc_num is 0.
 	 */
-	ep->lport = bpf_ntohs(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
-	ep->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	ep->lport = bpf_ntohs(SK_READ(btf, tp, inet_conn.icsk_inet.inet_sport));
+	ep->rport = bpf_ntohs(SK_READ(btf, sk, __sk_common.skc_dport));
 	if (family == AF_INET) {
+		__u32 l = SK_READ(btf, sk, __sk_common.skc_rcv_saddr);
+		__u32 r = SK_READ(btf, sk, __sk_common.skc_daddr);
+
 		ep->family = 4;
-		bpf_core_read(ep->laddr, 4, &sk->__sk_common.skc_rcv_saddr);
-		bpf_core_read(ep->raddr, 4, &sk->__sk_common.skc_daddr);
+		__builtin_memcpy(ep->laddr, &l, 4);
+		__builtin_memcpy(ep->raddr, &r, 4);
 		return 0;
 	}
 	if (family != AF_INET6)
 		return -1;
-	bpf_core_read(ep->laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
-	bpf_core_read(ep->raddr, 16, &sk->__sk_common.skc_v6_daddr);
+	if (btf) {
+		__builtin_memcpy(ep->laddr, &sk->__sk_common.skc_v6_rcv_saddr, 16);
+		__builtin_memcpy(ep->raddr, &sk->__sk_common.skc_v6_daddr, 16);
+	} else {
+		bpf_core_read(ep->laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(ep->raddr, 16, &sk->__sk_common.skc_v6_daddr);
+	}
 	/*
 	 * A dual-stack socket talking IPv4 has mapped addresses on both
 	 * sides, except an unset local address (::) before the route is
@@ -147,18 +253,82 @@ static __always_inline int read_endpoints(const struct sock *sk, struct endpoint
 	return 0;
 }
 
-/* The calling task owns the socket only in process context of a user task. */
-static __always_inline bool take_owner(struct sock_state *st)
+/* ---- owners ---- */
+
+static __always_inline bool current_is_user_task(void)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 
-	if (BPF_CORE_READ(task, flags) & PF_KTHREAD)
+	return !(BPF_CORE_READ(task, flags) & PF_KTHREAD);
+}
+
+static __always_inline bool current_in_cgroup(void)
+{
+	return bpf_current_task_under_cgroup(&cgroup_filter, 0) == 1;
+}
+
+/* The calling task owns the socket only in process context of a user task. */
+static __always_inline bool take_owner(struct sock_state *st)
+{
+	if (!current_is_user_task())
 		return false;
 	st->pid = bpf_get_current_pid_tgid() >> 32;
+	st->cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(st->comm, sizeof(st->comm));
+	if (filter_cgroup_on)
+		st->in_cgroup = current_in_cgroup();
 	st->owner_known = 1;
 	return true;
 }
+
+/* A passive socket's owner from the exit of accept(), if that was this socket. */
+static __always_inline void owner_from_accept(const struct sock *sk, struct sock_state *st)
+{
+	__u64 key = (__u64)sk;
+	struct accept_owner *a;
+
+	if (st->owner_known || st->dir != TL_DIR_PASSIVE)
+		return;
+	a = bpf_map_lookup_elem(&accepted, &key);
+	if (!a || a->ts < st->start_ns)
+		return;
+	st->pid = a->pid;
+	st->cgroup_id = a->cgroup_id;
+	st->in_cgroup = a->in_cgroup;
+	__builtin_memcpy(st->comm, a->comm, sizeof(st->comm));
+	st->owner_known = 1;
+}
+
+/* ---- filters ---- */
+
+/* Filters on the owner: known at connect() (active) or later (passive). */
+static __always_inline bool owner_allowed(const struct sock_state *st)
+{
+	if (!filter_pid && !filter_cgroup_on)
+		return true;
+	/* an adopted socket's owner is found in user space, which filters it */
+	if (!st->owner_known)
+		return st->adopted;
+	if (filter_pid && st->pid != filter_pid)
+		return false;
+	if (filter_cgroup_on && !st->in_cgroup)
+		return false;
+	return true;
+}
+
+/* Filters on addresses, decided once they are final. */
+static __always_inline bool endpoints_allowed(const struct endpoints *ep, bool lport_final)
+{
+	if (filter_family && ep->family != filter_family)
+		return false;
+	if (filter_rports_on && !port_in(rport_bits, ep->rport))
+		return false;
+	if (lport_final && filter_lports_on && !port_in(lport_bits, ep->lport))
+		return false;
+	return true;
+}
+
+/* ---- events ---- */
 
 static __always_inline __u64 wake_flags(void)
 {
@@ -169,9 +339,9 @@ static __always_inline __u64 wake_flags(void)
 	return BPF_RB_NO_WAKEUP;
 }
 
-static __always_inline struct tl_event *event_start(struct sock_state *st,
-						     const struct endpoints *ep,
-						     __u8 kind, __u64 now)
+static __always_inline struct tl_event *event_start(const struct sock *sk, struct sock_state *st,
+						     const struct endpoints *ep, __u8 kind,
+						     __u64 now, bool btf)
 {
 	struct tl_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
@@ -183,6 +353,8 @@ static __always_inline struct tl_event *event_start(struct sock_state *st,
 	e->span_ns = now - st->start_ns;
 	e->tx_bytes = 0;
 	e->rx_bytes = 0;
+	e->cgroup_id = st->owner_known ? st->cgroup_id : 0;
+	e->cookie = btf ? bpf_get_socket_cookie((struct sock *)sk) : 0;
 	e->pid = st->owner_known ? st->pid : 0;
 	e->retrans = 0;
 	e->srtt_us = 0;
@@ -193,8 +365,9 @@ static __always_inline struct tl_event *event_start(struct sock_state *st,
 	e->family = ep->family;
 	e->dir = st->dir;
 	e->result = TL_RES_OK;
-	e->flags = st->owner_known ? TL_F_OWNER_KNOWN : 0;
+	e->flags = (st->owner_known ? TL_F_OWNER_KNOWN : 0) | (st->adopted ? TL_F_ADOPTED : 0);
 	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	__builtin_memset(e->pad2, 0, sizeof(e->pad2));
 	__builtin_memcpy(e->laddr, ep->laddr, sizeof(e->laddr));
 	__builtin_memcpy(e->raddr, ep->raddr, sizeof(e->raddr));
 	if (st->owner_known)
@@ -204,190 +377,227 @@ static __always_inline struct tl_event *event_start(struct sock_state *st,
 	return e;
 }
 
-/* Filters that need an owner or a local port can only run at emit time. */
-static __always_inline bool emit_allowed(const struct sock_state *st,
-					 const struct endpoints *ep)
-{
-	if (filter_pid && (!st->owner_known || st->pid != filter_pid))
-		return false;
-	if (filter_lports_on && !port_in(lport_bits, ep->lport))
-		return false;
-	return true;
-}
-
-static __always_inline bool start_allowed(const struct endpoints *ep)
-{
-	if (filter_family && ep->family != filter_family)
-		return false;
-	if (filter_rports_on && !port_in(rport_bits, ep->rport))
-		return false;
-	return true;
-}
-
-static __always_inline void on_connect(const struct sock *sk, __u64 key, __u64 now)
-{
-	struct sock_state st = {};
-	struct endpoints ep = {};
-
-	/*
-	 * A socket we do not track must not inherit the entry of an earlier
-	 * socket at the same address whose cleanup was missed.
-	 */
-	if ((filter_pid && (bpf_get_current_pid_tgid() >> 32) != filter_pid) ||
-	    read_endpoints(sk, &ep) || !start_allowed(&ep)) {
-		bpf_map_delete_elem(&socks, &key);
-		return;
-	}
-	st.start_ns = now;
-	st.dir = TL_DIR_ACTIVE;
-	take_owner(&st);
-	if (bpf_map_update_elem(&socks, &key, &st, BPF_ANY))
-		count(TL_CNT_MAP_FULL);
-}
-
-static __always_inline void on_passive(const struct sock *sk, __u64 key, __u64 now)
-{
-	struct sock_state st = {};
-	struct endpoints ep = {};
-
-	if (read_endpoints(sk, &ep) || !start_allowed(&ep) ||
-	    (filter_lports_on && !port_in(lport_bits, ep.lport))) {
-		bpf_map_delete_elem(&socks, &key);
-		return;
-	}
-	/* softirq context: the owner is learnt later, in process context */
-	st.start_ns = now;
-	st.dir = TL_DIR_PASSIVE;
-	if (bpf_map_update_elem(&socks, &key, &st, BPF_ANY))
-		count(TL_CNT_MAP_FULL);
-}
-
 static __always_inline void emit_connect(const struct sock *sk, struct sock_state *st,
-					 __u8 result, __s32 err, __u64 now)
+					 __u8 result, __s32 err, __u64 now, bool btf)
 {
-	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+	const struct tcp_sock *tp = tcp_of(sk, btf);
 	struct endpoints ep = {};
 	struct tl_event *e;
 
-	if (read_endpoints(sk, &ep) || !emit_allowed(st, &ep))
+	if (!tp || read_endpoints(sk, tp, &ep, btf) || !owner_allowed(st) ||
+	    !endpoints_allowed(&ep, true))
 		return;
-	e = event_start(st, &ep, TL_EV_CONNECT, now);
+	e = event_start(sk, st, &ep, TL_EV_CONNECT, now, btf);
 	if (!e)
 		return;
 	e->result = result;
 	e->err = err;
 	/* in SYN_SENT every retransmission is a SYN's */
-	e->retrans = BPF_CORE_READ(tp, total_retrans);
+	e->retrans = SK_READ(btf, tp, total_retrans);
 	bpf_ringbuf_submit(e, wake_flags());
 }
 
-static __always_inline void on_established(const struct sock *sk, __u64 key, int old,
-					   __u64 now)
+/*
+ * Payload bytes so far. bytes_acked and bytes_received count sequence
+ * space from the ISNs: an active socket's bytes_acked counts its SYN (its
+ * snd_una starts at the ISN), a passive child's does not (it starts past
+ * it); neither bytes_received counts the peer's SYN, and TCP Fast Open data
+ * in either SYN is payload. A FIN counts once acked (ours) or received.
+ */
+struct payload {
+	__u64 tx, rx;
+	bool syn_in_tx;
+};
+
+static __always_inline void read_payload(const struct sock *sk, const struct tcp_sock *tp,
+					 const struct sock_state *st, bool fin_sent,
+					 struct payload *p, bool btf)
 {
-	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
-	struct sock_state *st = bpf_map_lookup_elem(&socks, &key);
+	__u64 acked = SK_READ(btf, tp, bytes_acked);
+	__u64 received = SK_READ(btf, tp, bytes_received);
+	unsigned long sk_flags = SK_READ(btf, sk, __sk_common.skc_flags);
+	__u8 dir = st ? st->dir : TL_DIR_UNKNOWN;
 
-	if (!st)
-		return;
-	/* an entry left by an earlier socket at this address: not ours */
-	if ((st->dir == TL_DIR_ACTIVE) != (old == TCP_SYN_SENT)) {
-		bpf_map_delete_elem(&socks, &key);
-		return;
-	}
-	st->established = 1;
-	st->base_acked = BPF_CORE_READ(tp, bytes_acked);
-	st->base_received = BPF_CORE_READ(tp, bytes_received);
-	if (old == TCP_SYN_SENT)
-		emit_connect(sk, st, TL_RES_OK, 0, now);
-}
-
-static __always_inline void emit_session(const struct sock *sk, struct sock_state *st,
-					 __u64 now)
-{
-	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
-	struct endpoints ep = {};
-	struct tl_event *e;
-	__u64 acked, received;
-	unsigned long sk_flags;
-
-	if (read_endpoints(sk, &ep) || !emit_allowed(st, &ep))
-		return;
-	e = event_start(st, &ep, TL_EV_SESSION, now);
-	if (!e)
-		return;
-	/*
-	 * bytes_acked and bytes_received count sequence space: take off
-	 * what was there at ESTABLISHED (the SYN) and a FIN each way.
-	 */
-	acked = BPF_CORE_READ(tp, bytes_acked) - st->base_acked;
-	if (st->fin_sent && acked &&
-	    BPF_CORE_READ(tp, snd_una) == BPF_CORE_READ(tp, write_seq))
+	p->syn_in_tx = false;
+	if (dir == TL_DIR_ACTIVE && acked)
 		acked--;
-	received = BPF_CORE_READ(tp, bytes_received) - st->base_received;
-	sk_flags = BPF_CORE_READ(sk, __sk_common.skc_flags);
+	else if (dir == TL_DIR_UNKNOWN)
+		p->syn_in_tx = true;
+	if (fin_sent && acked && SK_READ(btf, tp, snd_una) == SK_READ(btf, tp, write_seq))
+		acked--;
 	if (received && (sk_flags & (1UL << bpf_core_enum_value(enum sock_flags, SOCK_DONE))))
 		received--;
-	e->tx_bytes = acked;
-	e->rx_bytes = received;
-	e->retrans = BPF_CORE_READ(tp, total_retrans);
-	e->srtt_us = BPF_CORE_READ(tp, srtt_us) >> 3;
+	p->tx = acked;
+	p->rx = received;
+}
+
+/*
+ * Whether the session ended with a RST. Received ones are flagged by
+ * tcp_receive_reset before the CLOSE; an abortive close (SO_LINGER 0,
+ * unread data, tcp_abort) sends its RST only after the CLOSE, but is the
+ * only way from these states straight to CLOSE apart from a timeout.
+ */
+static __always_inline bool ended_by_reset(const struct sock *sk, const struct sock_state *st,
+					   int old, bool btf)
+{
+	int err;
+
+	if (st->rst)
+		return true;
+	if (old != TCP_ESTABLISHED && old != TCP_CLOSE_WAIT && old != TCP_FIN_WAIT1)
+		return false;
+	err = SK_READ(btf, sk, sk_err);
+	return err != ETIMEDOUT;
+}
+
+static __always_inline void emit_session(const struct sock *sk, struct sock_state *st, int old,
+					 __u64 now, bool btf)
+{
+	const struct tcp_sock *tp = tcp_of(sk, btf);
+	struct endpoints ep = {};
+	struct payload p;
+	struct tl_event *e;
+
+	if (!tp || read_endpoints(sk, tp, &ep, btf) || !owner_allowed(st) ||
+	    !endpoints_allowed(&ep, true))
+		return;
+	e = event_start(sk, st, &ep, TL_EV_SESSION, now, btf);
+	if (!e)
+		return;
+	read_payload(sk, tp, st, st->fin_sent, &p, btf);
+	e->tx_bytes = p.tx;
+	e->rx_bytes = p.rx;
+	if (p.syn_in_tx)
+		e->flags |= TL_F_SYN_IN_TX;
+	if (ended_by_reset(sk, st, old, btf))
+		e->flags |= TL_F_RESET;
+	e->retrans = SK_READ(btf, tp, total_retrans);
+	e->srtt_us = SK_READ(btf, tp, srtt_us) >> 3;
 	bpf_ringbuf_submit(e, wake_flags());
 }
 
-static __always_inline void on_close(const struct sock *sk, __u64 key, int old, __u64 now)
+/* ---- the state machine ---- */
+
+static __always_inline void on_connect(const struct sock *sk, __u64 now, bool btf)
 {
-	struct sock_state *st = bpf_map_lookup_elem(&socks, &key);
+	const struct tcp_sock *tp = tcp_of(sk, btf);
+	struct sock_state init = {};
+	struct endpoints ep = {};
+
+	if (!tp)
+		return;
+	/* connect() runs in the caller's context: owner filters decide now */
+	if (filter_pid && (bpf_get_current_pid_tgid() >> 32) != filter_pid)
+		goto untracked;
+	if (filter_cgroup_on && !current_in_cgroup())
+		goto untracked;
+	/* the remote end is set before SYN_SENT; the local port not yet */
+	if (read_endpoints(sk, tp, &ep, btf) || !endpoints_allowed(&ep, false))
+		goto untracked;
+	init.start_ns = now;
+	init.dir = TL_DIR_ACTIVE;
+	init.live = 1;
+	take_owner(&init);
+	if (!state_new(sk, btf, &init))
+		count(TL_CNT_STORE_ACTIVE);
+	return;
+untracked:
+	/* a socket that connects again must not keep an earlier attempt's state */
+	if (state_get(sk, btf))
+		state_del(sk, btf);
+}
+
+static __always_inline void on_passive(const struct sock *sk, __u64 now, bool btf)
+{
+	struct sock_state init = {};
+
+	/*
+	 * The child of a listener, in softirq context. Its remote address
+	 * and port are set only after this transition: filters wait for
+	 * ESTABLISHED, and the owner for accept() or the application's I/O.
+	 */
+	init.start_ns = now;
+	init.dir = TL_DIR_PASSIVE;
+	init.live = 1;
+	if (!state_new(sk, btf, &init))
+		count(filter_pid || filter_cgroup_on || filter_family || filter_lports_on ||
+		      filter_rports_on ? TL_CNT_STORE_MAYBE : TL_CNT_STORE_PASSIVE);
+}
+
+static __always_inline void on_established(const struct sock *sk, int old, __u64 now, bool btf)
+{
+	struct sock_state *st = state_get(sk, btf);
+	const struct tcp_sock *tp;
+	struct endpoints ep = {};
+
+	if (!st || st->established || !st->live)
+		return;
+	if (st->dir == TL_DIR_PASSIVE) {
+		tp = tcp_of(sk, btf);
+		if (!tp || read_endpoints(sk, tp, &ep, btf) || !endpoints_allowed(&ep, true)) {
+			state_del(sk, btf);
+			return;
+		}
+	} else if (!st->adopted) {
+		/* from SYN_SENT, or SYN_RECV after a simultaneous open or a self-connect */
+		emit_connect(sk, st, TL_RES_OK, 0, now, btf);
+	}
+	st->established = 1;
+}
+
+static __always_inline void on_close(const struct sock *sk, int old, __u64 now, bool btf)
+{
+	struct sock_state *st = state_get(sk, btf);
 	__s32 err;
 	__u8 result;
 
-	if (!st)
+	if (!st || !st->live)
 		return;
-	if (old == TCP_SYN_SENT) {
-		err = BPF_CORE_READ(sk, sk_err);
-		if (st->rst_rcvd || err == ECONNREFUSED) {
+	if (st->established) {
+		owner_from_accept(sk, st);
+		emit_session(sk, st, old, now, btf);
+	} else if (st->dir == TL_DIR_ACTIVE && !st->adopted) {
+		err = SK_READ(btf, sk, sk_err);
+		if (st->rst || err == ECONNREFUSED) {
 			result = TL_RES_REFUSED;
 			err = ECONNREFUSED;
 		} else if (err == ETIMEDOUT) {
 			result = TL_RES_TIMEOUT;
-		} else {
+		} else if (err) {
 			result = TL_RES_ERROR;
+		} else {
+			result = TL_RES_ABORTED;
 		}
-		emit_connect(sk, st, result, err, now);
-	} else if (st->established) {
-		emit_session(sk, st, now);
+		emit_connect(sk, st, result, err, now, btf);
 	}
-	bpf_map_delete_elem(&socks, &key);
+	/* done: later transitions of this socket (if it connects again) start anew */
+	if (btf)
+		st->live = 0;
+	else
+		state_del(sk, btf);
 }
 
-static __always_inline int handle_state(const struct sock *sk, int protocol, int old, int new)
+static __always_inline int handle_state(const struct sock *sk, int old, int new, bool btf)
 {
-	__u64 key = (__u64)sk;
-	__u64 now;
 	struct sock_state *st;
+	__u64 now;
 
-	if (protocol != IPPROTO_TCP)
-		return 0;
-	/* FIN_WAIT2, CLOSE_WAIT, CLOSING, TIME_WAIT carry nothing we use */
-	if (new != TCP_SYN_SENT && new != TCP_SYN_RECV && new != TCP_ESTABLISHED &&
-	    new != TCP_FIN_WAIT1 && new != TCP_LAST_ACK && new != TCP_CLOSE)
-		return 0;
-	now = bpf_ktime_get_boot_ns();
 	switch (new) {
 	case TCP_SYN_SENT:
 		if (old == TCP_CLOSE)
-			on_connect(sk, key, now);
+			on_connect(sk, bpf_ktime_get_boot_ns(), btf);
 		break;
 	case TCP_SYN_RECV:
 		if (old == TCP_LISTEN)
-			on_passive(sk, key, now);
+			on_passive(sk, bpf_ktime_get_boot_ns(), btf);
 		break;
 	case TCP_ESTABLISHED:
-		on_established(sk, key, old, now);
+		on_established(sk, old, bpf_ktime_get_boot_ns(), btf);
 		break;
 	case TCP_FIN_WAIT1:
 	case TCP_LAST_ACK:
 		/* tcp_close()/shutdown(): the owning process is running */
-		st = bpf_map_lookup_elem(&socks, &key);
+		st = state_get(sk, btf);
 		if (!st)
 			break;
 		st->fin_sent = 1;
@@ -395,116 +605,104 @@ static __always_inline int handle_state(const struct sock *sk, int protocol, int
 			take_owner(st);
 		break;
 	case TCP_CLOSE:
-		on_close(sk, key, old, now);
+		now = bpf_ktime_get_boot_ns();
+		on_close(sk, old, now, btf);
 		break;
 	}
 	return 0;
 }
 
-/* Runs for every send and receive on the machine: keep it to one lookup. */
-static __always_inline int handle_io(const struct sock *sk, int protocol)
+/* FIN_WAIT2, CLOSE_WAIT, CLOSING, TIME_WAIT carry nothing we use. */
+static __always_inline bool transition_used(int new)
 {
-	__u64 key = (__u64)sk;
-	struct sock_state *st;
-
-	if (protocol != IPPROTO_TCP)
-		return 0;
-	st = bpf_map_lookup_elem(&socks, &key);
-	if (st && !st->owner_known)
-		take_owner(st);
-	return 0;
+	return new == TCP_SYN_SENT || new == TCP_SYN_RECV || new == TCP_ESTABLISHED ||
+	       new == TCP_FIN_WAIT1 || new == TCP_LAST_ACK || new == TCP_CLOSE;
 }
 
-static __always_inline int handle_reset(const struct sock *sk)
-{
-	__u64 key = (__u64)sk;
-	struct sock_state *st = bpf_map_lookup_elem(&socks, &key);
-
-	if (st)
-		st->rst_rcvd = 1;
-	return 0;
-}
-
-static __always_inline int handle_destroy(const struct sock *sk)
-{
-	__u64 key = (__u64)sk;
-
-	bpf_map_delete_elem(&socks, &key);
-	return 0;
-}
-
-/* ---- tp_btf: typed arguments, no tracefs ---- */
-
-static __always_inline __u32 transition(int oldstate, int newstate)
-{
-	return ((__u32)oldstate << 8) | (__u32)newstate;
-}
+/* ---- tp_btf ---- */
 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(tl_state_btf, const struct sock *sk, const int oldstate, const int newstate)
 {
-	__u32 zero = 0, slot;
-	struct done_ring *done;
+	__u32 zero = 0, *busy = bpf_map_lookup_elem(&state_busy, &zero);
 
+	/* busy from the first instruction: any run skipped meanwhile is covered */
+	if (busy)
+		*busy = 1;
 	/* typed tp_btf arguments: a direct load, no probe-read helper */
-	handle_state(sk, sk->sk_protocol, oldstate, newstate);
-	done = bpf_map_lookup_elem(&state_done, &zero);
-	if (done) {
-		slot = done->head++ % DONE_SLOTS;
-		done->sk[slot] = (__u64)sk;
-		done->trans[slot] = transition(oldstate, newstate);
-	}
+	if (sk->sk_protocol == IPPROTO_TCP && transition_used(newstate))
+		handle_state(sk, oldstate, newstate, true);
+	if (busy)
+		*busy = 0;
 	return 0;
 }
 
 /*
  * The kernel does not run a program inside itself on one CPU: a state
- * change made by a softirq that interrupts tl_state_btf (or the kernel's
- * own bookkeeping around it) is skipped, and only counted in the program's
- * recursion_misses. This second program on the same tracepoint runs after
- * it for every change and handles those it did not record as done. User
- * space counts the misses that neither program covered.
+ * change made by a softirq that interrupts tl_state_btf is skipped, and
+ * only counted in its recursion_misses. This second program on the same
+ * tracepoint runs after it; when it finds tl_state_btf busy on this CPU,
+ * that run was skipped, and it handles the change instead. User space
+ * counts the misses that neither program covered.
  */
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(tl_state_btf_nested, const struct sock *sk, const int oldstate, const int newstate)
 {
-	__u32 zero = 0, trans = transition(oldstate, newstate);
-	struct done_ring *done = bpf_map_lookup_elem(&state_done, &zero);
+	__u32 zero = 0, *busy = bpf_map_lookup_elem(&state_busy, &zero);
 
-	if (!done)
+	if (!busy || !*busy)
 		return 0;
-	for (int i = 0; i < DONE_SLOTS; i++) {
-		if (done->sk[i] == (__u64)sk && done->trans[i] == trans) {
-			done->sk[i] = 0;
-			return 0;
-		}
-	}
+	/* every skipped run counts as covered, used transition or not */
 	count(TL_CNT_NESTED);
-	return handle_state(sk, sk->sk_protocol, oldstate, newstate);
+	if (sk->sk_protocol != IPPROTO_TCP || !transition_used(newstate))
+		return 0;
+	return handle_state(sk, oldstate, newstate, true);
+}
+
+static __always_inline int mark_reset(const struct sock *sk, bool btf)
+{
+	struct sock_state *st;
+
+	if (!sk)
+		return 0;
+	st = state_get(sk, btf);
+	if (st)
+		st->rst = 1;
+	return 0;
 }
 
 SEC("tp_btf/tcp_receive_reset")
 int BPF_PROG(tl_reset_btf, struct sock *sk)
 {
-	return handle_reset(sk);
+	return mark_reset(sk, true);
 }
 
-SEC("tp_btf/tcp_destroy_sock")
-int BPF_PROG(tl_destroy_btf, struct sock *sk)
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(tl_send_reset_btf, const struct sock *sk)
 {
-	return handle_destroy(sk);
+	return mark_reset(sk, true);
+}
+
+/* Only without the accept() hooks: the owner at the application's first I/O. */
+static __always_inline int owner_from_io(const struct sock *sk, bool btf)
+{
+	struct sock_state *st = state_get(sk, btf);
+
+	if (st && !st->owner_known && st->live)
+		take_owner(st);
+	return 0;
 }
 
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(tl_send_btf, struct sock *sk, int ret, int flags)
 {
-	return handle_io(sk, sk->sk_protocol);
+	return owner_from_io(sk, true);
 }
 
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(tl_recv_btf, struct sock *sk, int ret, int flags)
 {
-	return handle_io(sk, sk->sk_protocol);
+	return owner_from_io(sk, true);
 }
 
 /* ---- classic tracepoints: the fallback ---- */
@@ -512,29 +710,206 @@ int BPF_PROG(tl_recv_btf, struct sock *sk, int ret, int flags)
 SEC("tracepoint/sock/inet_sock_set_state")
 int tl_state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 {
-	return handle_state(ctx->skaddr, ctx->protocol, ctx->oldstate, ctx->newstate);
+	if (ctx->protocol != IPPROTO_TCP || !transition_used(ctx->newstate))
+		return 0;
+	return handle_state(ctx->skaddr, ctx->oldstate, ctx->newstate, false);
 }
 
 SEC("tracepoint/tcp/tcp_receive_reset")
 int tl_reset_tp(struct trace_event_raw_tcp_event_sk *ctx)
 {
-	return handle_reset(ctx->skaddr);
+	return mark_reset(ctx->skaddr, false);
+}
+
+SEC("tracepoint/tcp/tcp_send_reset")
+int tl_send_reset_tp(struct trace_event_raw_tcp_send_reset *ctx)
+{
+	return mark_reset(ctx->skaddr, false);
 }
 
 SEC("tracepoint/tcp/tcp_destroy_sock")
 int tl_destroy_tp(struct trace_event_raw_tcp_event_sk *ctx)
 {
-	return handle_destroy(ctx->skaddr);
+	__u64 key = (__u64)ctx->skaddr;
+
+	bpf_map_delete_elem(&socks, &key);
+	return 0;
 }
 
 SEC("tracepoint/sock/sock_send_length")
 int tl_send_tp(struct trace_event_raw_sock_msg_length *ctx)
 {
-	return handle_io(ctx->sk, ctx->protocol);
+	if (ctx->protocol != IPPROTO_TCP)
+		return 0;
+	return owner_from_io(ctx->sk, false);
 }
 
 SEC("tracepoint/sock/sock_recv_length")
 int tl_recv_tp(struct trace_event_raw_sock_msg_length *ctx)
 {
-	return handle_io(ctx->sk, ctx->protocol);
+	if (ctx->protocol != IPPROTO_TCP)
+		return 0;
+	return owner_from_io(ctx->sk, false);
+}
+
+/* ---- accept(): the owner of a passive socket, in its context (both sets) ---- */
+
+/* The layout of syscalls:sys_exit_* (see its format file in tracefs). */
+struct syscall_exit {
+	__u64 common;
+	int nr;
+	long ret;
+};
+
+static __always_inline int on_accept_exit(struct syscall_exit *ctx)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct accept_owner a = {};
+	struct file **fds, *file;
+	struct socket *sock;
+	struct sock *sk;
+	long fd = ctx->ret;
+	__u64 key;
+
+	if (fd < 0 || fd >= BPF_CORE_READ(task, files, fdt, max_fds))
+		return 0;
+	fds = BPF_CORE_READ(task, files, fdt, fd);
+	if (!fds || bpf_core_read(&file, sizeof(file), &fds[fd]) || !file)
+		return 0;
+	sock = BPF_CORE_READ(file, private_data);
+	if (!sock)
+		return 0;
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	a.ts = bpf_ktime_get_boot_ns();
+	a.pid = bpf_get_current_pid_tgid() >> 32;
+	a.cgroup_id = bpf_get_current_cgroup_id();
+	if (filter_cgroup_on)
+		a.in_cgroup = current_in_cgroup();
+	bpf_get_current_comm(a.comm, sizeof(a.comm));
+	key = (__u64)sk;
+	bpf_map_update_elem(&accepted, &key, &a, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int tl_accept4_exit(struct syscall_exit *ctx)
+{
+	return on_accept_exit(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int tl_accept_exit(struct syscall_exit *ctx)
+{
+	return on_accept_exit(ctx);
+}
+
+/* ---- the socket iterator ---- */
+
+static __always_inline bool fin_sent_in(int state)
+{
+	return state == TCP_FIN_WAIT1 || state == TCP_FIN_WAIT2 || state == TCP_CLOSING ||
+	       state == TCP_LAST_ACK;
+}
+
+/* A socket open at start, first seen by the walk: from now on it is ours. */
+static __always_inline struct sock_state *adopt(const struct sock *sk, int state, bool btf)
+{
+	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+	struct sock_state init = {};
+	struct endpoints ep = {};
+
+	if (state == TCP_LISTEN || state == TCP_CLOSE || state == TCP_SYN_SENT)
+		return NULL;
+	if (read_endpoints(sk, tp, &ep, false) || !endpoints_allowed(&ep, true))
+		return NULL;
+	init.start_ns = bpf_ktime_get_boot_ns();
+	init.dir = TL_DIR_UNKNOWN;
+	init.live = 1;
+	init.adopted = 1;
+	init.established = state != TCP_SYN_RECV;
+	init.fin_sent = fin_sent_in(state);
+	return state_new(sk, btf, &init);
+}
+
+static __always_inline int iter_tcp(struct bpf_iter__tcp *ctx, bool btf)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct tl_iter_sock r = {};
+	struct sock_state *st;
+	struct endpoints ep = {};
+	struct payload p;
+	struct tcp_sock *tp;
+	struct socket *so;
+	struct sock *sk;
+	int state;
+
+	if (!skc)
+		return 0;
+	/* NULL for TIME_WAIT and request sockets: not connections yet or any more */
+	tp = bpf_skc_to_tcp_sock(skc);
+	if (!tp)
+		return 0;
+	sk = (struct sock *)tp;
+	state = tp->inet_conn.icsk_inet.sk.__sk_common.skc_state;
+	st = state_get(sk, btf);
+	/* a session that closes must be counted as ours once only */
+	if (st && !st->live)
+		st = NULL;
+	if (!st && adopt_now)
+		st = adopt(sk, state, btf);
+	/* the iterator's pointer is typed in both variants: direct reads */
+	if (read_endpoints(sk, tp, &ep, true))
+		return 0;
+	if (st)
+		owner_from_accept(sk, st);
+
+	r.cookie = bpf_get_socket_cookie(sk);
+	read_payload(sk, tp, st, st ? st->fin_sent : fin_sent_in(state), &p, true);
+	r.tx_bytes = p.tx;
+	r.rx_bytes = p.rx;
+	if (p.syn_in_tx && state != TCP_LISTEN)
+		r.flags |= TL_F_SYN_IN_TX;
+	so = tp->inet_conn.icsk_inet.sk.sk_socket;
+	if (so)
+		r.inode = BPF_CORE_READ(so, file, f_inode, i_ino);
+	r.srtt_us = tp->srtt_us >> 3;
+	r.retrans = tp->total_retrans;
+	r.ack_backlog = tp->inet_conn.icsk_inet.sk.sk_ack_backlog;
+	r.max_ack_backlog = tp->inet_conn.icsk_inet.sk.sk_max_ack_backlog;
+	r.lport = ep.lport;
+	r.rport = ep.rport;
+	r.family = ep.family;
+	r.state = state;
+	__builtin_memcpy(r.laddr, ep.laddr, sizeof(r.laddr));
+	__builtin_memcpy(r.raddr, ep.raddr, sizeof(r.raddr));
+	if (st) {
+		r.start_ns = st->start_ns;
+		r.dir = st->dir;
+		if (st->adopted)
+			r.flags |= TL_F_ADOPTED;
+		else
+			r.flags |= TL_F_AGE_KNOWN;
+		if (st->owner_known) {
+			r.flags |= TL_F_OWNER_KNOWN;
+			r.pid = st->pid;
+			r.cgroup_id = st->cgroup_id;
+			__builtin_memcpy(r.comm, st->comm, sizeof(r.comm));
+		}
+	}
+	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
+	return 0;
+}
+
+SEC("iter/tcp")
+int tl_iter_btf(struct bpf_iter__tcp *ctx)
+{
+	return iter_tcp(ctx, true);
+}
+
+SEC("iter/tcp")
+int tl_iter_hash(struct bpf_iter__tcp *ctx)
+{
+	return iter_tcp(ctx, false);
 }

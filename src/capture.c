@@ -9,10 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mount.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -40,16 +43,21 @@
 struct tl_capture {
 	struct tcplens_bpf *skel;
 	struct ring_buffer *rb;
+	struct bpf_link *iter;	/* the iter/tcp program's link */
 	int64_t boot_to_wall;
 	int ncpus;
 	const char *kind;
 	bool btf;		/* tp_btf programs, else classic tracepoints */
+	bool umount_tracefs;	/* we mounted it in the host's namespace: undo at close */
 	tl_record_cb cb;
 	void *cb_ctx;
 	uint64_t bad_events;
+	struct tl_snapshot start;	/* the walk at start that adopted the open sockets */
 };
 
 static bool libbpf_verbose;
+
+static int capture_adopt(struct tl_capture *c, char *err, size_t errlen);
 
 static int capture_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -96,19 +104,38 @@ static const char *tracefs_root(void)
 	return TRACEFS;
 }
 
-/* Classic tracepoints need tracefs; mount it where it belongs if missing. */
-static int capture_need_tracefs(char *err, size_t errlen)
+static bool tracefs_mounted(void)
 {
 	struct stat st;
 
-	if (stat(DEBUGFS_TRACING "/events", &st) == 0 || stat(TRACEFS "/events", &st) == 0)
+	return stat(DEBUGFS_TRACING "/events", &st) == 0 || stat(TRACEFS "/events", &st) == 0;
+}
+
+/*
+ * Classic tracepoints are attached by their id, which only tracefs tells.
+ * If it is not mounted, mount it in a mount namespace of our own, a slave
+ * of the host's: the host never sees it, and it goes away with us. Only
+ * where that is refused is it mounted on the host, and unmounted at exit.
+ */
+static int capture_need_tracefs(struct tl_capture *c, char *err, size_t errlen)
+{
+	if (tracefs_mounted())
 		return 0;
-	if (mount("nodev", TRACEFS, "tracefs", 0, NULL)) {
+	if (unshare(CLONE_NEWNS) == 0) {
+		if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) == 0 &&
+		    mount("tracefs", TRACEFS, "tracefs", 0, NULL) == 0)
+			return 0;
 		snprintf(err, errlen, "classic tracepoints need tracefs, and mounting it on %s failed: %s",
 			 TRACEFS, strerror(errno));
 		return -errno;
 	}
-	tl_log("mounted tracefs on %s for the classic tracepoints", TRACEFS);
+	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL)) {
+		snprintf(err, errlen, "classic tracepoints need tracefs, and mounting it on %s failed: %s",
+			 TRACEFS, strerror(errno));
+		return -errno;
+	}
+	c->umount_tracefs = true;
+	tl_log("mounted tracefs on %s for the classic tracepoints; it is unmounted at exit", TRACEFS);
 	return 0;
 }
 
@@ -130,7 +157,7 @@ static uint32_t ringbuf_bytes(uint32_t kib)
 	return (uint32_t)size;
 }
 
-static void capture_configure(struct tcplens_bpf *skel, const struct tl_options *opt)
+static void capture_configure(struct tcplens_bpf *skel, const struct tl_options *opt, bool btf)
 {
 	uint32_t rb = ringbuf_bytes(opt->ringbuf_kib);
 
@@ -138,6 +165,7 @@ static void capture_configure(struct tcplens_bpf *skel, const struct tl_options 
 	skel->rodata->filter_family = opt->family;
 	skel->rodata->filter_lports_on = opt->lports.count > 0;
 	skel->rodata->filter_rports_on = opt->rports.count > 0;
+	skel->rodata->filter_cgroup_on = opt->cgroup != NULL;
 	memcpy((void *)skel->rodata->lport_bits, opt->lports.bits, sizeof(opt->lports.bits));
 	memcpy((void *)skel->rodata->rport_bits, opt->rports.bits, sizeof(opt->rports.bits));
 	/*
@@ -146,30 +174,53 @@ static void capture_configure(struct tcplens_bpf *skel, const struct tl_options 
 	 */
 	skel->rodata->wakeup_bytes = rb / 4;
 	bpf_map__set_max_entries(skel->maps.events, rb);
-	bpf_map__set_max_entries(skel->maps.socks, opt->max_sockets);
+	/* a hash map is allocated whole: only the fallback needs one */
+	bpf_map__set_max_entries(skel->maps.socks, btf ? 1 : opt->max_sockets);
 }
 
-/* Keep one set of programs; the I/O hooks only where the kernel has them. */
-static void capture_select(struct tcplens_bpf *skel, bool btf, bool have_io)
-{
-	/* same order in both; the I/O hooks last */
-	struct bpf_program *btf_set[] = { skel->progs.tl_state_btf, skel->progs.tl_reset_btf,
-					  skel->progs.tl_destroy_btf, skel->progs.tl_send_btf,
-					  skel->progs.tl_recv_btf };
-	struct bpf_program *tp_set[] = { skel->progs.tl_state_tp, skel->progs.tl_reset_tp,
-					 skel->progs.tl_destroy_tp, skel->progs.tl_send_tp,
-					 skel->progs.tl_recv_tp };
+/* What the kernel offers beyond the state tracepoint, for one probe set. */
+struct probe_caps {
+	bool send_reset;	/* tcp:tcp_send_reset */
+	bool accept;		/* syscalls:sys_exit_accept{,4} (needs tracefs) */
+	bool io;		/* sock:sock_{send,recv}_length */
+};
 
+static void autoload(struct bpf_program *prog, bool on)
+{
+	bpf_program__set_autoload(prog, on);
+}
+
+/*
+ * Keep one set of programs. The owner of an accepted socket is taken at
+ * the exit of accept(); only where those tracepoints are missing do the
+ * send/receive hooks, which run on every I/O, take their place.
+ */
+static void capture_select(struct tcplens_bpf *skel, bool btf, const struct probe_caps *caps)
+{
+	__typeof__(skel->progs) *p = &skel->progs;
+	bool io = !caps->accept && caps->io;
+
+	autoload(p->tl_state_btf, btf);
 	/* the standby for nested state changes exists for tp_btf only: classic
 	 * tracepoints share one per-CPU guard, so a second program would be
 	 * skipped together with the first */
-	bpf_program__set_autoload(skel->progs.tl_state_btf_nested, btf);
-	for (size_t i = 0; i < sizeof(btf_set) / sizeof(btf_set[0]); i++) {
-		bool io = i >= 3;
+	autoload(p->tl_state_btf_nested, btf);
+	autoload(p->tl_reset_btf, btf);
+	autoload(p->tl_send_reset_btf, btf && caps->send_reset);
+	autoload(p->tl_send_btf, btf && io);
+	autoload(p->tl_recv_btf, btf && io);
+	autoload(p->tl_iter_btf, btf);
 
-		bpf_program__set_autoload(btf_set[i], btf && (!io || have_io));
-		bpf_program__set_autoload(tp_set[i], !btf && (!io || have_io));
-	}
+	autoload(p->tl_state_tp, !btf);
+	autoload(p->tl_reset_tp, !btf);
+	autoload(p->tl_send_reset_tp, !btf && caps->send_reset);
+	autoload(p->tl_destroy_tp, !btf);
+	autoload(p->tl_send_tp, !btf && io);
+	autoload(p->tl_recv_tp, !btf && io);
+	autoload(p->tl_iter_hash, !btf);
+
+	autoload(p->tl_accept_exit, caps->accept);
+	autoload(p->tl_accept4_exit, caps->accept);
 }
 
 static int capture_on_event(void *ctx, void *data, size_t size)
@@ -204,12 +255,32 @@ static const char *load_error(int err)
 	}
 }
 
-/* One attempt with one probe set; on failure err says why. */
-static struct tcplens_bpf *capture_try(const struct tl_options *opt, bool btf, const struct btf *vmlinux,
-				       char *err, size_t errlen)
+/* The cgroup of -c, for the kernel-side filter: the map holds its fd. */
+static int capture_set_cgroup(struct tcplens_bpf *skel, const char *path, char *err, size_t errlen)
 {
+	__u32 zero = 0;
+	int fd, ret = 0;
+
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "--cgroup: cannot open %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.cgroup_filter), &zero, &fd, BPF_ANY)) {
+		ret = -errno;
+		snprintf(err, errlen, "--cgroup: the kernel refused %s as a cgroup filter: %s", path,
+			 strerror(errno));
+	}
+	close(fd);
+	return ret;
+}
+
+/* One attempt with one probe set; on failure err says why. */
+static struct tcplens_bpf *capture_try(struct tl_capture *c, const struct tl_options *opt, bool btf,
+				       const struct btf *vmlinux, char *err, size_t errlen)
+{
+	struct probe_caps caps = { 0 };
 	struct tcplens_bpf *skel;
-	bool have_io;
 	int ret;
 
 	if (btf) {
@@ -217,18 +288,27 @@ static struct tcplens_bpf *capture_try(const struct tl_options *opt, bool btf, c
 			snprintf(err, errlen, "kernel BTF has no inet_sock_set_state tracepoint for tp_btf");
 			return NULL;
 		}
-		have_io = btf_has_typedef(vmlinux, "btf_trace_sock_send_length") &&
+		caps.send_reset = btf_has_typedef(vmlinux, "btf_trace_tcp_send_reset");
+		caps.io = btf_has_typedef(vmlinux, "btf_trace_sock_send_length") &&
 			  btf_has_typedef(vmlinux, "btf_trace_sock_recv_length");
+		/* the accept() hooks are worth a tracefs mount of our own */
+		if (capture_need_tracefs(c, err, errlen) == 0)
+			caps.accept = tracepoint_exists("syscalls", "sys_exit_accept4") &&
+				      tracepoint_exists("syscalls", "sys_exit_accept");
+		err[0] = '\0';
 	} else {
-		if (capture_need_tracefs(err, errlen))
+		if (capture_need_tracefs(c, err, errlen))
 			return NULL;
 		if (!tracepoint_exists("sock", "inet_sock_set_state")) {
 			snprintf(err, errlen, "kernel too old: tracepoint sock:inet_sock_set_state (Linux 4.16) "
 				 "is missing");
 			return NULL;
 		}
-		have_io = tracepoint_exists("sock", "sock_send_length") &&
+		caps.send_reset = tracepoint_exists("tcp", "tcp_send_reset");
+		caps.io = tracepoint_exists("sock", "sock_send_length") &&
 			  tracepoint_exists("sock", "sock_recv_length");
+		caps.accept = tracepoint_exists("syscalls", "sys_exit_accept4") &&
+			      tracepoint_exists("syscalls", "sys_exit_accept");
 	}
 
 	skel = tcplens_bpf__open();
@@ -236,11 +316,11 @@ static struct tcplens_bpf *capture_try(const struct tl_options *opt, bool btf, c
 		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
 		return NULL;
 	}
-	capture_configure(skel, opt);
-	capture_select(skel, btf, have_io);
-	if (!have_io)
-		tl_log("kernel has no sock_send_length/sock_recv_length tracepoints: passive sessions are "
-		       "attributed at close only");
+	capture_configure(skel, opt, btf);
+	capture_select(skel, btf, &caps);
+	if (!caps.accept && !caps.io)
+		tl_log("kernel has neither the syscalls:sys_exit_accept nor the sock_send_length/"
+		       "sock_recv_length tracepoints: passive sessions are attributed at close only");
 
 	ret = tcplens_bpf__load(skel);
 	if (ret) {
@@ -253,6 +333,8 @@ static struct tcplens_bpf *capture_try(const struct tl_options *opt, bool btf, c
 				 btf ? "tp_btf" : "tracepoint", strerror(-ret));
 		goto fail;
 	}
+	if (opt->cgroup_fspath && capture_set_cgroup(skel, opt->cgroup_fspath, err, errlen))
+		goto fail;
 	ret = tcplens_bpf__attach(skel);
 	if (ret) {
 		snprintf(err, errlen, "attaching the %s programs failed: %s (run with -v for details)",
@@ -306,7 +388,7 @@ struct tl_capture *tl_capture_open(const struct tl_options *opt, char *err, size
 	vmlinux = btf__load_vmlinux_btf();
 
 	if (opt->probes != TL_PROBES_TRACEPOINT) {
-		c->skel = capture_try(opt, true, vmlinux, btf_err, sizeof(btf_err));
+		c->skel = capture_try(c, opt, true, vmlinux, btf_err, sizeof(btf_err));
 		c->kind = "tp_btf";
 		c->btf = true;
 		if (!c->skel && opt->probes == TL_PROBES_BTF) {
@@ -317,7 +399,7 @@ struct tl_capture *tl_capture_open(const struct tl_options *opt, char *err, size
 			tl_log("tp_btf probes unavailable (%s); using classic tracepoints", btf_err);
 	}
 	if (!c->skel) {
-		c->skel = capture_try(opt, false, vmlinux, err, errlen);
+		c->skel = capture_try(c, opt, false, vmlinux, err, errlen);
 		c->kind = "tracepoint";
 		c->btf = false;
 		if (!c->skel)
@@ -335,6 +417,9 @@ struct tl_capture *tl_capture_open(const struct tl_options *opt, char *err, size
 		goto fail;
 	}
 	c->boot_to_wall = tl_clock_boot_to_wall();
+	c->iter = c->btf ? c->skel->links.tl_iter_btf : c->skel->links.tl_iter_hash;
+	if (capture_adopt(c, err, errlen))
+		goto fail;
 	btf__free(vmlinux);
 	return c;
 fail:
@@ -349,6 +434,9 @@ void tl_capture_close(struct tl_capture *c)
 		return;
 	ring_buffer__free(c->rb);
 	tcplens_bpf__destroy(c->skel);
+	if (c->umount_tracefs && umount2(TRACEFS, MNT_DETACH))
+		tl_log("could not unmount the tracefs it mounted on %s: %s", TRACEFS, strerror(errno));
+	tl_snapshot_free(&c->start);
 	free(c);
 }
 
@@ -390,14 +478,27 @@ static uint64_t prog_misses(const struct bpf_program *prog)
 void tl_capture_drops(const struct tl_capture *c, struct tl_drops *d)
 {
 	const struct tcplens_bpf *skel = c->skel;
-	uint64_t misses, covered;
+	uint64_t misses, covered, maybe;
 
-	d->ringbuf = capture_counter(c, TL_CNT_RB_SESSION) + capture_counter(c, TL_CNT_RB_CONNECT);
-	d->map = capture_counter(c, TL_CNT_MAP_FULL);
+	memset(d, 0, sizeof(*d));
+	d->ringbuf_sessions = capture_counter(c, TL_CNT_RB_SESSION);
+	d->ringbuf_connects = capture_counter(c, TL_CNT_RB_CONNECT);
+	d->ringbuf = d->ringbuf_sessions + d->ringbuf_connects;
+	/*
+	 * An untracked active socket loses its connect for sure, and its
+	 * session only if it gets established, which nothing records: that
+	 * part is a worst case, kept apart. So is a passive socket that the
+	 * filters, decided later, might have rejected anyway.
+	 */
+	d->map_connects = capture_counter(c, TL_CNT_STORE_ACTIVE);
+	d->map_sessions = capture_counter(c, TL_CNT_STORE_PASSIVE);
+	maybe = capture_counter(c, TL_CNT_STORE_MAYBE);
+	d->map_sessions_max = d->map_connects + maybe;
+	d->map = d->map_connects + d->map_sessions;
 	/*
 	 * Every skipped run of the main state program is either taken by the
 	 * standby (counted as nested) or lost. Skipped runs of the other
-	 * programs lose no event: they only attribute or clean up.
+	 * programs lose no event: they only mark resets, owners, clean up.
 	 */
 	if (c->btf) {
 		misses = prog_misses(skel->progs.tl_state_btf);
@@ -414,9 +515,113 @@ const char *tl_capture_probe_kind(const struct tl_capture *c)
 	return c->kind;
 }
 
+static int snapshot_grow(struct tl_snapshot *snap)
+{
+	size_t cap = snap->cap ? snap->cap * 2 : 1024;
+	struct tl_sock *n = realloc(snap->socks, cap * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	snap->socks = n;
+	snap->cap = cap;
+	return 0;
+}
+
+static void sock_from_iter(struct tl_sock *s, const struct tl_iter_sock *r, uint64_t now_boot)
+{
+	memset(s, 0, sizeof(*s));
+	s->cookie = r->cookie;
+	s->tx_bytes = r->tx_bytes;
+	s->rx_bytes = r->rx_bytes;
+	s->inode = r->inode;
+	s->srtt_us = r->srtt_us;
+	s->retrans = r->retrans;
+	s->accept_queue = r->ack_backlog;
+	s->accept_queue_max = r->max_ack_backlog;
+	s->lport = r->lport;
+	s->rport = r->rport;
+	s->family = r->family;
+	s->state = r->state;
+	s->dir = r->dir <= TL_DIR_PASSIVE ? r->dir : TL_SOCK_DIR_UNKNOWN;
+	s->syn_in_acked = !!(r->flags & TL_F_SYN_IN_TX);
+	if (r->flags & TL_F_AGE_KNOWN) {
+		s->age_known = 1;
+		s->age_ns = now_boot > r->start_ns ? now_boot - r->start_ns : 0;
+	}
+	if (r->flags & TL_F_OWNER_KNOWN) {
+		s->owner_known = 1;
+		s->pid = r->pid;
+		s->cgroup_id = r->cgroup_id;
+		memcpy(s->comm, r->comm, sizeof(s->comm));
+		s->comm[sizeof(s->comm) - 1] = '\0';
+	}
+	memcpy(s->laddr, r->laddr, sizeof(s->laddr));
+	memcpy(s->raddr, r->raddr, sizeof(s->raddr));
+}
+
 int tl_capture_snapshot(struct tl_capture *c, struct tl_snapshot *snap)
 {
-	(void)c;
+	struct tl_iter_sock recs[256];
+	struct timespec ts;
+	uint64_t now_boot;
+	size_t have = 0;
+	ssize_t n;
+	int fd, ret = 0;
+
 	snap->n = 0;
-	return -ENOSYS;
+	if (!c->iter)
+		return -EOPNOTSUPP;
+	fd = bpf_iter_create(bpf_link__fd(c->iter));
+	if (fd < 0)
+		return -errno;
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	now_boot = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	snap->ts_ns = (uint64_t)((int64_t)now_boot + c->boot_to_wall);
+	/* records are whole, but read() may stop anywhere: keep the tail */
+	for (;;) {
+		n = read(fd, (char *)recs + have, sizeof(recs) - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		have += (size_t)n;
+		for (size_t i = 0; i < have / sizeof(recs[0]); i++) {
+			if (snap->n == snap->cap && (ret = snapshot_grow(snap)))
+				goto out;
+			sock_from_iter(&snap->socks[snap->n++], &recs[i], now_boot);
+		}
+		memmove(recs, (char *)recs + have / sizeof(recs[0]) * sizeof(recs[0]),
+			have % sizeof(recs[0]));
+		have %= sizeof(recs[0]);
+	}
+out:
+	close(fd);
+	return ret ? ret : (int)snap->n;
+}
+
+const struct tl_snapshot *tl_capture_start_snapshot(const struct tl_capture *c)
+{
+	return &c->start;
+}
+
+/*
+ * The one walk that adopts the sockets open at start, after the probes are
+ * attached: a socket opened since has state already and is left alone.
+ */
+static int capture_adopt(struct tl_capture *c, char *err, size_t errlen)
+{
+	int ret;
+
+	c->skel->bss->adopt_now = 1;
+	ret = tl_capture_snapshot(c, &c->start);
+	c->skel->bss->adopt_now = 0;
+	if (ret < 0) {
+		snprintf(err, errlen, "walking the open TCP sockets failed: %s", strerror(-ret));
+		return ret;
+	}
+	return 0;
 }

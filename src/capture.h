@@ -39,6 +39,9 @@ void tl_capture_drops(const struct tl_capture *c, struct tl_drops *d);
  * Returns the number of sockets or -errno.
  */
 int tl_capture_snapshot(struct tl_capture *c, struct tl_snapshot *snap);
+/* The walk made at start, after attaching: the sockets open then, which the
+ * kernel side adopted (their sessions are reported when they close). */
+const struct tl_snapshot *tl_capture_start_snapshot(const struct tl_capture *c);
 /* "tp_btf" or "tracepoint" */
 const char *tl_capture_probe_kind(const struct tl_capture *c);
 /* How often the owner should drain when there is no wake-up. */

@@ -42,12 +42,13 @@ struct tl_record {
 	uint16_t rport;		/* host byte order */
 	uint8_t kind;		/* enum tl_rec_kind */
 	uint8_t family;		/* 4 or 6 (IPv4-mapped IPv6 is 4) */
-	uint8_t dir;		/* enum tl_rec_dir */
+	uint8_t dir;		/* enum tl_rec_dir; 0 only while an adopted session's is not known */
 	uint8_t result;		/* connect: enum tl_rec_result */
 	uint8_t owner_known;	/* 0: pid and comm are unknown, print them as such */
 	uint8_t reset;		/* session: ended by a RST, sent (abortive close) or received */
 	uint8_t adopted;	/* session: opened before tracing started; span_ns counts from then */
-	uint8_t pad;
+	uint8_t syn_in_tx;	/* internal: tx_bytes still counts our SYN if the session turns out
+				 * active (adopted: the kernel did not know); cleared once known */
 	uint8_t laddr[16];	/* network byte order; IPv4 in the first 4 bytes */
 	uint8_t raddr[16];	/* for a connect: the destination */
 	char comm[TL_REC_COMM_LEN]; /* NUL-terminated; raw kernel bytes, escape before display */
