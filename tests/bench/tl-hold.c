@@ -139,7 +139,7 @@ static void connect_one(uint64_t j)
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		goto fail;
-	addr4(&src, 1 + j % cfg.nsrc, 0);
+	addr4(&src, j % cfg.nsrc, 0);
 	addr4(&dst, 0, listen_ports[(j / cfg.nsrc) % cfg.nports]);
 	/* connect() picks the port knowing the whole 4-tuple */
 	if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one)) ||
