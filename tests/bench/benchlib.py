@@ -202,6 +202,57 @@ class Tracefs:
 		return False
 
 
+class BpfStats:
+	"""kernel.bpf_stats_enabled=1 for the length of a with block (put back
+	after), plus a BPF_ENABLE_STATS fd held as long: the kernel counts run
+	time while either is on, so another process that sets the sysctl back
+	to 0 meanwhile (other engineers' tests do) cannot stop the count half
+	way. `changed` says whether the sysctl was not 1 at the end."""
+
+	SYS_BPF = {"x86_64": 321, "aarch64": 280}
+	BPF_ENABLE_STATS = 32
+	BPF_STATS_RUN_TIME = 0
+
+	def __init__(self):
+		self.sysctl = Sysctl("kernel.bpf_stats_enabled", 1)
+		self.fd = -1
+		self.fd_held = False
+		self.changed = False
+
+	def _enable_stats_fd(self):
+		import ctypes
+		import platform
+		nr = self.SYS_BPF.get(platform.machine())
+		if nr is None:
+			return -1
+		libc = ctypes.CDLL(None, use_errno=True)
+		libc.syscall.restype = ctypes.c_long
+		attr = ctypes.create_string_buffer(16)	# union bpf_attr: enable_stats.type
+		ctypes.memmove(attr, ctypes.byref(ctypes.c_uint32(self.BPF_STATS_RUN_TIME)), 4)
+		fd = libc.syscall(ctypes.c_long(nr), ctypes.c_long(self.BPF_ENABLE_STATS), attr,
+				  ctypes.c_uint(16))
+		return fd if fd >= 0 else -1
+
+	def __enter__(self):
+		self.sysctl.__enter__()
+		self.fd = self._enable_stats_fd()
+		self.fd_held = self.fd >= 0
+		if self.sysctl.old is None and self.fd < 0:
+			raise BenchError("cannot enable BPF run-time stats (kernel.bpf_stats_enabled)")
+		return self
+
+	def __exit__(self, *exc):
+		try:
+			with open(self.sysctl.path) as f:
+				self.changed = f.read().strip() != "1"
+		except OSError:
+			pass
+		if self.fd >= 0:
+			os.close(self.fd)
+			self.fd = -1
+		return self.sysctl.__exit__(*exc)
+
+
 # ---- the load generator ----
 
 class Loadgen:
