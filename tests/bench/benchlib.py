@@ -323,6 +323,7 @@ class Tracer:
 		self.proc = None
 		self.rc = None
 		self.cpu_at_ready = 0.0
+		self.sched_at_ready = None
 		self.recursion_misses = None
 
 	def _read_err(self):
@@ -377,6 +378,7 @@ class Tracer:
 					raise BenchError("%s: not tracing after %.0f s" % (self.argv[0], timeout))
 				self.cond.wait(0.1)
 		self.cpu_at_ready = cpu_seconds(self.proc.pid)
+		self.sched_at_ready = sched_seconds(self.proc.pid)
 		return self
 
 	@property
@@ -385,6 +387,14 @@ class Tracer:
 
 	def cpu_since_ready(self):
 		return cpu_seconds(self.proc.pid) - self.cpu_at_ready
+
+	def sched_since_ready(self):
+		"""The same as cpu_since_ready in ns resolution (schedstat), or
+		cpu_since_ready where schedstat is not available."""
+		now = sched_seconds(self.proc.pid)
+		if now is None or self.sched_at_ready is None:
+			return self.cpu_since_ready()
+		return now - self.sched_at_ready
 
 	def peak_rss_kib(self):
 		return status_kib(self.proc.pid, "VmHWM")
