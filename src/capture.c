@@ -192,6 +192,7 @@ struct probe_caps {
 	bool send_reset;	/* tcp:tcp_send_reset */
 	bool accept;		/* syscalls:sys_exit_accept{,4} (needs tracefs) */
 	bool io;		/* sock:sock_{send,recv}_length */
+	bool iter;		/* the iter/tcp iterator (Linux 5.9) */
 };
 
 static void autoload(struct bpf_program *prog, bool on)
@@ -218,7 +219,7 @@ static void capture_select(struct tcplens_bpf *skel, bool btf, const struct prob
 	autoload(p->tl_send_reset_btf, btf && caps->send_reset);
 	autoload(p->tl_send_btf, btf && io);
 	autoload(p->tl_recv_btf, btf && io);
-	autoload(p->tl_iter_btf, btf);
+	autoload(p->tl_iter_btf, btf && caps->iter);
 
 	autoload(p->tl_state_tp, !btf);
 	autoload(p->tl_reset_tp, !btf);
@@ -226,7 +227,7 @@ static void capture_select(struct tcplens_bpf *skel, bool btf, const struct prob
 	autoload(p->tl_destroy_tp, !btf);
 	autoload(p->tl_send_tp, !btf && io);
 	autoload(p->tl_recv_tp, !btf && io);
-	autoload(p->tl_iter_hash, !btf);
+	autoload(p->tl_iter_hash, !btf && caps->iter);
 
 	autoload(p->tl_accept_exit, caps->accept);
 	autoload(p->tl_accept4_exit, caps->accept);
@@ -283,8 +284,8 @@ static const char *load_error(int err)
 		return "the kernel's BPF verifier rejected the programs (run with -v to see why)";
 	case E2BIG:
 	case ENOMEM:
-		return "the kernel could not allocate the BPF maps (try a smaller --ringbuf-kib or "
-		       "--max-sockets)";
+		return "the kernel could not allocate the BPF maps (try a smaller --ringbuf-kib, or with "
+		       "--probes=tracepoint a smaller --max-sockets)";
 	default:
 		return NULL;
 	}
@@ -368,6 +369,10 @@ static struct tcplens_bpf *capture_try(struct tl_capture *c, const struct tl_opt
 			      tracepoint_exists("syscalls", "sys_exit_accept");
 	}
 
+	caps.iter = vmlinux && btf__find_by_name_kind(vmlinux, "bpf_iter__tcp", BTF_KIND_STRUCT) > 0;
+	if (!caps.iter)
+		tl_log("kernel has no TCP socket iterator (iter/tcp, Linux 5.9): sessions opened before "
+		       "start are not reported, and the open mode is not available");
 	skel = tcplens_bpf__open();
 	if (!skel) {
 		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
@@ -553,9 +558,10 @@ void tl_capture_drops(const struct tl_capture *c, struct tl_drops *d)
 	 * filters, decided later, might have rejected anyway.
 	 */
 	d->map_connects = capture_counter(c, TL_CNT_STORE_ACTIVE);
+	d->map_connects_max = capture_counter(c, TL_CNT_STORE_ACTIVE_MAYBE);
 	d->map_sessions = capture_counter(c, TL_CNT_STORE_PASSIVE);
 	maybe = capture_counter(c, TL_CNT_STORE_MAYBE);
-	d->map_sessions_max = d->map_connects + maybe;
+	d->map_sessions_max = d->map_connects + d->map_connects_max + maybe;
 	d->map = d->map_connects + d->map_sessions;
 	/*
 	 * Every skipped run of the main state program is either taken by the
@@ -687,6 +693,8 @@ static int capture_adopt(struct tl_capture *c, char *err, size_t errlen)
 	struct tl_procfd *pf = NULL;
 	const char **cgroups = NULL;
 
+	if (!c->iter)
+		return 0;
 	c->skel->bss->adopt_now = 1;
 	ret = tl_capture_snapshot(c, &c->start);
 	c->skel->bss->adopt_now = 0;
