@@ -8,7 +8,8 @@ Roles:
   simopen      bind --addr:--port, on "go" connect without blocking to
                --raddr:--rport while the peer does the same (simultaneous
                open); poll TCP_INFO to see the states the socket goes
-               through; send --send, receive --recv, close first if --closer.
+               through; on "data" send --send, receive --recv, close first
+               if --closer.
   tfo-server   listen with the TCP_FASTOPEN option, serve --conns
                connections: receive --recv bytes, send --send, wait for EOF.
   tfo-client   --count connections with sendto(MSG_FASTOPEN); reports
@@ -170,6 +171,7 @@ def role_simopen(a):
 	s.setblocking(True)
 	ep = endpoint(s)
 	report("connected", states=states, connect_rc=rc, t_connect=t0, t_connected=t1, **ep)
+	wait_cmd("data")	# the suite removes the delay first
 	s.sendall(payload(a.send))
 	got = recv_exact(s, a.recv)
 	extra = 0
@@ -231,12 +233,12 @@ def role_tfo_client(a):
 
 
 def role_client(a):
-	report("ready", pid=os.getpid())
-	wait_cmd("go")
 	s = socket.socket(fam(a.addr), socket.SOCK_STREAM)
 	if a.bind_port:
-		s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+		# bound before "ready": the port is ours while the suite sets up
 		s.bind((a.bind_addr or ("::" if fam(a.addr) == socket.AF_INET6 else "0.0.0.0"), a.bind_port))
+	report("ready", pid=os.getpid(), port=s.getsockname()[1] if a.bind_port else None)
+	wait_cmd("go")
 	t0 = time.time()
 	s.connect((a.addr, a.port))
 	t1 = time.time()

@@ -9,6 +9,7 @@ before the application closes it.
 
 All the traffic runs once, while every tcplens instance traces: one
 unfiltered per probe kind, and the filter instances of scenario 4."""
+import os
 import time
 
 import checks
@@ -135,21 +136,28 @@ class SimultaneousOpen(Scenario):
 
 	def traffic(self):
 		pa = self.pair
-		t2.tbf_delay(pa, [(pa.ns_a, pa.if_a, pa.addr_b), (pa.ns_b, pa.if_b, pa.addr_a)])
+		ifs = [(pa.ns_a, pa.if_a, pa.addr_b), (pa.ns_b, pa.if_b, pa.addr_a)]
+		t2.tbf_delay(pa, ifs)
+		self.rtx0 = [t2.snmp(ns, "TcpRetransSegs") for ns in (pa.ns_a, pa.ns_b)]
 		self.a.go()
 		self.b.go()
 		self.ca = self.a.expect("connected", 15)
 		self.cb = self.b.expect("connected", 15)
+		t2.tbf_remove(ifs)	# the data goes at full speed
+		self.a.send("data")
+		self.b.send("data")
 		self.da = self.a.expect("done", 20)
 		self.db = self.b.expect("done", 20)
+		# each namespace holds one TCP socket: its retransmissions are that socket's
+		self.rtx = [t2.snmp(ns, "TcpRetransSegs") - r0 for ns, r0 in zip((pa.ns_a, pa.ns_b), self.rtx0)]
 
 	def check(self, tls):
 		pa = self.pair
-		sides = ((self.a, self.ca, self.da, pa.addr_a, self.pa, pa.addr_b, self.pb, 1111, 2222),
-			 (self.b, self.cb, self.db, pa.addr_b, self.pb, pa.addr_a, self.pa, 2222, 1111))
+		sides = ((self.a, self.ca, self.da, pa.addr_a, self.pa, pa.addr_b, self.pb, 1111, 2222, self.rtx[0]),
+			 (self.b, self.cb, self.db, pa.addr_b, self.pb, pa.addr_a, self.pa, 2222, 1111, self.rtx[1]))
 		for probes, tl in tls.items():
 			evs = pair_events(tl.events(), self.pa, self.pb)
-			for peer, conn, done, la, lp, ra, rp, tx, rx in sides:
+			for peer, conn, done, la, lp, ra, rp, tx, rx, rtx in sides:
 				with self.ctx.check("states %s: simultaneous open, side %s: one connect ok, one active session, exact bytes"
 						    % (probes, peer.comm)) as c:
 					c.true(ST_SYN_RECV in conn["states"],
@@ -164,7 +172,8 @@ class SimultaneousOpen(Scenario):
 					ev = one(c, evs, "session", type="session", lport=lp, rport=rp)
 					check_session2(c, ev, dir="active", peer=peer, family=4, laddr=la, lport=lp,
 						       raddr=ra, rport=rp, tx=tx, rx=rx, t_lo=self.t_lo,
-						       t_hi=self.t_hi, loopback=False)
+						       t_hi=self.t_hi, loopback=False, retrans=rtx)
+					c.note("ground truth: TcpRetransSegs of %s's namespace went up by %d" % (peer.comm, rtx))
 					c.note("events on ports %d/%d:\n%s" % (self.pa, self.pb, dump_events(evs)))
 
 
@@ -231,11 +240,6 @@ class PassiveFilters(Scenario):
 	name = "passive filters"
 	C, S = 700, 900
 
-	def __init__(self, ctx):
-		Scenario.__init__(self, ctx)
-		self.cport = ctx.ports.take()
-		self.sport = ctx.ports.take()
-
 	def instances(self):
 		"""(label, args, what of ours it keeps) per filter instance."""
 		out = []
@@ -250,10 +254,23 @@ class PassiveFilters(Scenario):
 		return out
 
 	def setup(self):
+		self.sport = self.ctx.ports.take()
 		self.srv = self.peer(t2.with_cgroup(Peer("server", "tl-flt-srv", family="dual", addr="::", port=self.sport,
 					  recv=self.C, send=self.S, closer="client")))
-		self.cli = self.peer(Peer2("client", "tl-flt-cli", addr="127.0.0.1", port=self.sport,
-					   bind_port=self.cport, send=self.C, recv=self.S, end="close", hold=0.1))
+		# the client binds its fixed port at start; other suites on this
+		# host take ports from the same range, so try a few
+		for attempt in range(5):
+			self.cport = self.ctx.ports.take()
+			try:
+				self.cli = self.peer(Peer2("client", "tl-flt-cli", addr="127.0.0.1", port=self.sport,
+							   bind_port=self.cport, bind_addr="127.0.0.1", send=self.C,
+							   recv=self.S, end="close", hold=0.1))
+				break
+			except Exception:
+				if attempt == 4:
+					raise
+		self.filter_tls = [self.ctx.tcplens(args, "states filter " + label)
+				   for label, args, _k in self.instances()]
 
 	def traffic(self):
 		self.cli.go()
@@ -295,7 +312,7 @@ class PassiveFilters(Scenario):
 			with self.ctx.check("states %s: dual-stack listener, IPv4 client from fixed port: all three events, family 4"
 					    % probes) as c:
 				self.check_instance(c, tl, {"passive", "active", "connect"})
-		for (label, _args, keeps), tl in zip(self.instances(), self.filter_tls):
+		for (label, _args, keeps), tl in zip(self.instances(), getattr(self, "filter_tls", [])):
 			with self.ctx.check("states filter %s: keeps exactly %s of the dual-stack exchange"
 					    % (label, sorted(keeps) or "none")) as c:
 				self.check_instance(c, tl, keeps)
@@ -528,11 +545,11 @@ SCENARIOS = (SelfConnect, SimultaneousOpen, FastOpen, PassiveFilters, LocalFailu
 
 
 def run(ctx):
-	scens = [cls(ctx) for cls in SCENARIOS]
-	filt = next(s for s in scens if isinstance(s, PassiveFilters))
+	# TLBPF_STATES=SelfConnect,Resets runs only those (to chase one)
+	only = [n for n in os.environ.get("TLBPF_STATES", "").split(",") if n]
+	scens = [cls(ctx) for cls in SCENARIOS if not only or cls.__name__ in only]
 	tls = {p: ctx.tcplens(["json", "--probes=" + p], "states --probes=%s" % p) for p in PROBES}
-	filt.filter_tls = [ctx.tcplens(args, "states filter " + label) for label, args, _k in filt.instances()]
-	instances = list(tls.values()) + filt.filter_tls
+	instances = list(tls.values())
 	ran = []
 	try:
 		for s in scens:
@@ -540,6 +557,8 @@ def run(ctx):
 				s.setup()
 			except Exception as e:
 				s.error = "setup: %s: %s" % (type(e).__name__, e)
+			# filter instances whose arguments are known only now
+			instances += getattr(s, "filter_tls", [])
 		if not ctx.start("states", instances):
 			return
 		for s in scens:

@@ -144,6 +144,11 @@ def tbf_delay(pair, ns_ifs, backlog_s=0.4, rate_bps=2000):
 		_run(["ip", "netns", "exec", ns, sys.executable, "-c", code])
 
 
+def tbf_remove(ns_ifs):
+	for ns, ifname, _peer in ns_ifs:
+		_run(["ip", "netns", "exec", ns, "tc", "qdisc", "del", "dev", ifname, "root"], check=False)
+
+
 def udp_discard(ns, table="tlbpf3"):
 	nft(ns, "add", "table", "inet", table)
 	nft(ns, "add", "chain", "inet", table, "input",
