@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,7 +20,11 @@ enum {
 	OPT_HISTORY,
 	OPT_MAX_DESTS,
 	OPT_NO_COLOR,
+	OPT_JSON,
 };
+
+#define CGROUP_PATH_MAX 4096	/* PATH_MAX */
+#define DECIMAL_MAX_LEN 32	/* longer numbers are typos, not intervals */
 
 #define GLOBAL_LONGOPTS                                                        \
 	{ "help", no_argument, NULL, 'h' },                                    \
@@ -35,7 +40,8 @@ enum {
 	{ "localport", required_argument, NULL, 'L' },                         \
 	{ "remoteport", required_argument, NULL, 'D' },                        \
 	{ "ipv4", no_argument, NULL, '4' },                                    \
-	{ "ipv6", no_argument, NULL, '6' }
+	{ "ipv6", no_argument, NULL, '6' },                                    \
+	{ "cgroup", required_argument, NULL, 'c' }
 
 static const struct option life_longopts[] = {
 	GLOBAL_LONGOPTS,
@@ -55,6 +61,7 @@ static const struct option connlat_longopts[] = {
 	{ "extended", no_argument, NULL, 'x' },
 	{ "ipv4", no_argument, NULL, '4' },
 	{ "ipv6", no_argument, NULL, '6' },
+	{ "cgroup", required_argument, NULL, 'c' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -77,16 +84,27 @@ static const struct option monitor_longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+static const struct option open_longopts[] = {
+	GLOBAL_LONGOPTS,
+	FILTER_LONGOPTS,
+	{ "listening", no_argument, NULL, 'l' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "count", required_argument, NULL, 'n' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ NULL, 0, NULL, 0 },
+};
+
 /* A leading ':' makes getopt report a missing value apart from an unknown flag. */
 static const struct {
 	const char *name;
 	const char *shortopts;
 	const struct option *longopts;
 } modes[] = {
-	[TL_MODE_MONITOR] = { "", ":vhd:bn:f:p:L:D:46", monitor_longopts },
-	[TL_MODE_LIFE] = { "life", ":vhTtwsp:L:D:46", life_longopts },
-	[TL_MODE_CONNLAT] = { "connlat", ":vhtp:L46x", connlat_longopts },
-	[TL_MODE_JSON] = { "json", ":vhp:L:D:46", json_longopts },
+	[TL_MODE_MONITOR] = { "", ":vhd:bn:f:p:L:D:46c:", monitor_longopts },
+	[TL_MODE_LIFE] = { "life", ":vhTtwsp:L:D:46c:", life_longopts },
+	[TL_MODE_CONNLAT] = { "connlat", ":vhtp:L46xc:", connlat_longopts },
+	[TL_MODE_JSON] = { "json", ":vhp:L:D:46c:", json_longopts },
+	[TL_MODE_OPEN] = { "open", ":vhp:L:D:46c:li:n:", open_longopts },
 };
 
 struct parse_ctx {
@@ -149,11 +167,16 @@ static int parse_u64(const char *s, size_t n, unsigned long long *v)
 	return 0;
 }
 
-/* "12", "0.5", ".5", "3." in any locale; no signs, exponents, inf or nan. */
+/*
+ * "12", "0.5", ".5", "3." in any locale; no signs, exponents, inf or nan.
+ * Hundreds of digits would overflow to inf/inf = nan, which compares false
+ * to every bound: such numbers are refused as out of range (-ERANGE).
+ */
 static int parse_decimal(const char *s, double *v)
 {
 	double mant = 0, scale = 1;
 	int digits = 0, dot = 0;
+	size_t len = strlen(s);
 
 	for (; *s; s++) {
 		if (*s >= '0' && *s <= '9') {
@@ -169,6 +192,8 @@ static int parse_decimal(const char *s, double *v)
 	}
 	if (!digits)
 		return -EINVAL;
+	if (len > DECIMAL_MAX_LEN || !isfinite(mant / scale))
+		return -ERANGE;
 	*v = mant / scale;
 	return 0;
 }
@@ -249,7 +274,8 @@ static void set_defaults(struct tl_options *opt, enum tl_mode mode)
 {
 	memset(opt, 0, sizeof(*opt));
 	opt->mode = mode;
-	opt->interval_s = 1.0;
+	/* open: one snapshot unless -i asks for more */
+	opt->interval_s = mode == TL_MODE_OPEN ? 0 : 1.0;
 	opt->history = 200000;
 	opt->max_dests = 10000;
 	opt->probes = TL_PROBES_AUTO;
@@ -264,6 +290,7 @@ static enum tl_cli_status handle(struct parse_ctx *c, int ch, const char *arg)
 	enum tl_cli_status st = TL_CLI_RUN;
 	unsigned long long v = 0;
 	double d;
+	int r;
 
 	switch (ch) {
 	case 'h':
@@ -327,10 +354,12 @@ static enum tl_cli_status handle(struct parse_ctx *c, int ch, const char *arg)
 		opt->extended = true;
 		break;
 	case 'd':
-		if (parse_decimal(arg, &d))
+	case 'i':
+		r = parse_decimal(arg, &d);
+		if (r == -EINVAL)
 			st = fail(c, "%s: interval '%s' is not a number of seconds", c->name,
 				  quote(arg, strlen(arg)).s);
-		else if (d < 0.1 || d > 3600)
+		else if (r || d < 0.1 || d > 3600)
 			st = fail(c, "%s: interval '%s' is out of range 0.1-3600 seconds", c->name,
 				  quote(arg, strlen(arg)).s);
 		else
@@ -357,6 +386,23 @@ static enum tl_cli_status handle(struct parse_ctx *c, int ch, const char *arg)
 	case OPT_NO_COLOR:
 		opt->no_color = true;
 		break;
+	case 'c':
+		if (arg[0] != '/')
+			st = fail(c, "%s: cgroup '%s' is not an absolute path (e.g. /system.slice/foo.service "
+				  "or /sys/fs/cgroup/system.slice/foo.service)", c->name,
+				  quote(arg, strlen(arg)).s);
+		else if (strlen(arg) >= CGROUP_PATH_MAX)
+			st = fail(c, "%s: cgroup path '%s' is longer than %d bytes", c->name,
+				  quote(arg, strlen(arg)).s, CGROUP_PATH_MAX - 1);
+		else
+			opt->cgroup = arg;
+		break;
+	case 'l':
+		opt->listeners = true;
+		break;
+	case OPT_JSON:
+		opt->json = true;
+		break;
 	default:
 		st = fail(c, "internal error: option %d not handled", ch);
 		break;
@@ -368,7 +414,7 @@ static enum tl_mode mode_of(const char *word)
 {
 	enum tl_mode m;
 
-	for (m = TL_MODE_LIFE; m <= TL_MODE_JSON; m++) {
+	for (m = TL_MODE_LIFE; m <= TL_MODE_OPEN; m++) {
 		if (!strcmp(word, modes[m].name))
 			return m;
 	}
@@ -384,14 +430,16 @@ static enum tl_cli_status getopt_failure(struct parse_ctx *c, int ch, int argc, 
 	const char *mode = m == TL_MODE_MONITOR ? "tcplens" : modes[m].name;
 	const char *see = m == TL_MODE_MONITOR ? "tcplens --help" :
 			  m == TL_MODE_LIFE ? "tcplens life --help" :
-			  m == TL_MODE_CONNLAT ? "tcplens connlat --help" : "tcplens json --help";
+			  m == TL_MODE_CONNLAT ? "tcplens connlat --help" :
+			  m == TL_MODE_JSON ? "tcplens json --help" : "tcplens open --help";
 	int known_short = optopt > 0 && optopt < 256 && optopt != ':' &&
 			  strchr(modes[m].shortopts, optopt);
 
 	if (ch == ':') {
 		if (longindex >= 0)
 			return fail(c, "--%s: missing value", lopt[longindex].name);
-		if (optopt >= 256)	/* a long option; getopt leaves longindex unset */
+		/* a long option; getopt leaves longindex unset */
+		if (optopt >= 256 || !strncmp(word, "--", 2))
 			return fail(c, "%s: missing value", quote(word, strlen(word)).s);
 		return fail(c, "-%c: missing value", optopt);
 	}
@@ -422,7 +470,7 @@ enum tl_cli_status tl_cli_parse(int argc, char **argv, const char *env_no_color,
 		mode = mode_of(argv[1]);
 		if (mode == TL_MODE_MONITOR) {
 			set_defaults(opt, mode);
-			return fail(&c, "unknown mode '%s' (modes: life, connlat, json; none for the monitor)",
+			return fail(&c, "unknown mode '%s' (modes: life, connlat, json, open; none for the monitor)",
 				    quote(argv[1], strlen(argv[1])).s);
 		}
 	}
@@ -458,15 +506,20 @@ enum tl_cli_status tl_cli_parse(int argc, char **argv, const char *env_no_color,
 	npos = argc - optind;
 	if (mode == TL_MODE_CONNLAT && npos >= 1) {
 		const char *a = argv[optind];
+		int r = parse_decimal(a, &opt->min_ms);
 
 		c.name = "MIN_MS";
-		if (parse_decimal(a, &opt->min_ms))
+		if (r == -ERANGE)
+			return fail(&c, "MIN_MS '%s' is out of range", quote(a, strlen(a)).s);
+		if (r)
 			return fail(&c, "MIN_MS '%s' is not a number >= 0", quote(a, strlen(a)).s);
 		optind++;
 		npos--;
 	}
 	if (npos > 0 && mode == TL_MODE_MONITOR && mode_of(argv[optind]) != TL_MODE_MONITOR)
 		return fail(&c, "the mode must come first: 'tcplens %s [OPTIONS]'", argv[optind]);
+	if (mode == TL_MODE_OPEN && opt->count && !opt->interval_s)
+		return fail(&c, "open: -n COUNT needs -i SECONDS (without -i there is one snapshot)");
 	if (npos > 0)
 		return fail(&c, "%s: unexpected argument '%s'",
 			    mode == TL_MODE_MONITOR ? "tcplens" : modes[mode].name,
@@ -478,8 +531,8 @@ enum tl_cli_status tl_cli_parse(int argc, char **argv, const char *env_no_color,
 	"Common options:\n"                                                                  \
 	"  --probes=MODE      auto (default: tp_btf, else classic tracepoints), btf, tracepoint\n" \
 	"  --ringbuf-kib=N    ring buffer size in KiB, 64-1048576 (default 16384)\n"          \
-	"  --max-sockets=N    sockets tracked at once in the kernel, 1024-16777216\n"         \
-	"                     (default 65536)\n"                                              \
+	"  --max-sockets=N    with classic tracepoints, sockets tracked at once,\n"            \
+	"                     1024-16777216 (default 65536; tp_btf has no such cap)\n"         \
 	"  -v, --verbose      show libbpf's messages\n"                                       \
 	"  -h, --help         show this help\n"                                               \
 	"  --version          show the version\n"
@@ -488,7 +541,13 @@ enum tl_cli_status tl_cli_parse(int argc, char **argv, const char *env_no_color,
 	"  -p PID             only this process (1-4194304)\n"                                \
 	"  -L PORTS           only these local ports: 80,443,8000-8080\n"                     \
 	"  -D PORTS           only these remote ports\n"                                      \
-	"  -4, -6             only IPv4, or only IPv6\n"
+	"  -4, -6             only IPv4, or only IPv6\n"                                     \
+	CGROUP_USAGE
+
+#define CGROUP_USAGE                                                                         \
+	"  -c, --cgroup PATH  only processes in this cgroup v2 or below it, as in\n"           \
+	"                     /proc/PID/cgroup (/system.slice/foo.service) or under\n"        \
+	"                     /sys/fs/cgroup\n"
 
 static const char monitor_usage[] =
 	"Usage: tcplens [OPTIONS]                 live monitor of TCP sessions and connects\n"
@@ -496,6 +555,7 @@ static const char monitor_usage[] =
 	"       tcplens connlat [OPTIONS] [MIN_MS]\n"
 	"                                         one line per outgoing connect (like tcpconnlat)\n"
 	"       tcplens json [OPTIONS]            one JSON object per session and connect\n"
+	"       tcplens open [OPTIONS]            the TCP connections open now, with rates\n"
 	"\n"
 	"'tcplens MODE --help' lists a mode's options.\n"
 	"\n"
@@ -511,12 +571,13 @@ static const char monitor_usage[] =
 	"                     (default 10000; the rest are folded into \"other\")\n"
 	"  --no-color         no colours (also when NO_COLOR is set)\n"
 	"\n"
-	"Filters -p, -L, -D, -4 and -6 run in the kernel and apply in every mode.\n"
+	"Filters -p, -L, -D, -4, -6 and -c run in the kernel and apply in every mode.\n"
 	"\n"
 	COMMON_USAGE;
 
 static const char life_usage[] =
 	"Usage: tcplens life [-T] [-t] [-w] [-s] [-p PID] [-L PORTS] [-D PORTS] [-4|-6]\n"
+	"                    [-c PATH]\n"
 	"One line per TCP session that reached ESTABLISHED, when it closes (like tcplife).\n"
 	"\n"
 	"  -T, --time         add a TIME column (HH:MM:SS, local time)\n"
@@ -531,7 +592,7 @@ static const char life_usage[] =
 	COMMON_USAGE;
 
 static const char connlat_usage[] =
-	"Usage: tcplens connlat [-t] [-p PID] [-L] [-4|-6] [-x] [MIN_MS]\n"
+	"Usage: tcplens connlat [-t] [-p PID] [-L] [-4|-6] [-c PATH] [-x] [MIN_MS]\n"
 	"One line per outgoing TCP connect, when it is answered (like tcpconnlat).\n"
 	"\n"
 	"  MIN_MS             only connects at least this slow (ms, fractions allowed)\n"
@@ -539,17 +600,45 @@ static const char connlat_usage[] =
 	"  -p PID             only this process (1-4194304)\n"
 	"  -L, --lport        add an LPORT column\n"
 	"  -4, -6             only IPv4, or only IPv6\n"
+	CGROUP_USAGE
 	"  -x, --extended     add RESULT and SYN_RTX columns, and show failed connects\n"
 	"                     too (refused, timeout, error(errno))\n"
 	"\n"
 	COMMON_USAGE;
 
 static const char json_usage[] =
-	"Usage: tcplens json [-p PID] [-L PORTS] [-D PORTS] [-4|-6]\n"
+	"Usage: tcplens json [-p PID] [-L PORTS] [-D PORTS] [-4|-6] [-c PATH]\n"
 	"One JSON object per line for every closed session and finished connect, and a\n"
 	"\"stats\" object at exit.\n"
 	"\n"
 	FILTER_USAGE
+	"\n"
+	COMMON_USAGE;
+
+static const char open_usage[] =
+	"Usage: tcplens open [-p PID] [-L PORTS] [-D PORTS] [-4|-6] [-c PATH] [-l]\n"
+	"                    [-i SECONDS [-n COUNT]] [--json]\n"
+	"The TCP connections open now, one line each, including those opened before\n"
+	"tcplens started (their owner then comes from /proc, their direction from the\n"
+	"listeners). With -i, a new snapshot every interval, with per-socket rates.\n"
+	"\n"
+	"  -l, --listening    listening sockets too, with a QUEUE column: connections\n"
+	"                     waiting for accept() / the backlog (\"-\" for the others)\n"
+	"  -i, --interval SECONDS\n"
+	"                     a snapshot every SECONDS, 0.1-3600, fractions allowed, with\n"
+	"                     TX_KB/s and RX_KB/s over the interval (default: one\n"
+	"                     snapshot, then exit)\n"
+	"  -n, --count COUNT  with -i, stop after COUNT snapshots (default: until Ctrl-C)\n"
+	"  --json             one JSON object per socket, and {\"type\":\"snapshot_end\"}\n"
+	"                     after each snapshot\n"
+	FILTER_USAGE
+	"\n"
+	"Columns: PID COMM STATE LADDR LPORT RADDR RPORT TX_KB RX_KB AGE_S RTT_MS (payload\n"
+	"KiB sent and received, seconds since connect or accept, smoothed RTT). PID '-'\n"
+	"and COMM '[unknown]': the owner is not known; AGE_S '-': opened before tracing\n"
+	"started; a rate '-': the socket is new in this snapshot. A header starts each\n"
+	"snapshot. Filters apply to the owner (-p: unknown owners never match) and to\n"
+	"the local and remote ports; a listener has no remote port, so -D hides it.\n"
 	"\n"
 	COMMON_USAGE;
 
@@ -562,6 +651,8 @@ const char *tl_cli_usage(enum tl_mode mode)
 		return connlat_usage;
 	case TL_MODE_JSON:
 		return json_usage;
+	case TL_MODE_OPEN:
+		return open_usage;
 	default:
 		return monitor_usage;
 	}

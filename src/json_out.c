@@ -5,6 +5,9 @@
  * the locale nor float rounding can change them. Records are appended
  * piece by piece rather than printf'd: this runs once per event.
  */
+#include <stdbool.h>
+#include <string.h>
+
 #include "format.h"
 #include "printer_impl.h"
 
@@ -27,6 +30,27 @@ static void quoted_addr(struct tl_line *l, const struct tl_record *r, const uint
 	tl_line_char(l, '"');
 	tl_line_addr(l, r->family, addr);
 	tl_line_char(l, '"');
+}
+
+static void cgroup(struct tl_line *l, struct tl_printer *p, const struct tl_record *r)
+{
+	const char *path = NULL;
+
+	if (r->owner_known && r->cgroup_id && p->cgroup_path)
+		path = p->cgroup_path(p->cgroup_ctx, r->cgroup_id);
+	tl_line_lit(l, ",\"cgroup\":");
+	if (path)
+		tl_line_json_string(l, path, strlen(path));
+	else
+		tl_line_lit(l, "null");
+}
+
+static void boolean(struct tl_line *l, bool v)
+{
+	if (v)
+		tl_line_lit(l, "true");
+	else
+		tl_line_lit(l, "false");
 }
 
 void tl_json_record(struct tl_printer *p, const struct tl_record *r)
@@ -69,6 +93,11 @@ void tl_json_record(struct tl_printer *p, const struct tl_record *r)
 		tl_line_u64(&l, r->retrans);
 		tl_line_lit(&l, ",\"srtt_us\":");
 		tl_line_u64(&l, r->srtt_us);
+		cgroup(&l, p, r);
+		tl_line_lit(&l, ",\"reset\":");
+		boolean(&l, r->reset);
+		tl_line_lit(&l, ",\"opened_before_start\":");
+		boolean(&l, r->adopted);
 	} else {
 		tl_line_lit(&l, ",\"saddr\":");
 		quoted_addr(&l, r, r->laddr);
@@ -86,6 +115,7 @@ void tl_json_record(struct tl_printer *p, const struct tl_record *r)
 		tl_line_u64(&l, tl_err_abs(r->err));
 		tl_line_lit(&l, ",\"syn_retrans\":");
 		tl_line_u64(&l, r->retrans);
+		cgroup(&l, p, r);
 	}
 	tl_line_char(&l, '}');
 	tl_line_write(&l, p->out);
@@ -98,10 +128,19 @@ void tl_json_totals(struct tl_printer *p, const struct tl_totals *t)
 	tl_line_init(&l);
 	tl_line_printf(&l,
 		       "{\"type\":\"stats\",\"sessions\":%llu,\"connects\":%llu,\"dropped\":%llu,"
-		       "\"dropped_ringbuf\":%llu,\"dropped_map\":%llu,\"dropped_missed\":%llu}",
+		       "\"dropped_ringbuf\":%llu,\"dropped_map\":%llu,\"dropped_missed\":%llu,"
+		       "\"dropped_sessions_ringbuf\":%llu,\"dropped_connects_ringbuf\":%llu,"
+		       "\"dropped_sessions_storage\":%llu,\"dropped_connects_storage\":%llu,"
+		       "\"dropped_sessions_storage_max\":%llu,\"missed_state_changes\":%llu}",
 		       (unsigned long long)t->sessions, (unsigned long long)t->connects,
 		       (unsigned long long)tl_drops_total(&t->drops),
 		       (unsigned long long)t->drops.ringbuf, (unsigned long long)t->drops.map,
+		       (unsigned long long)t->drops.missed,
+		       (unsigned long long)t->drops.ringbuf_sessions,
+		       (unsigned long long)t->drops.ringbuf_connects,
+		       (unsigned long long)t->drops.map_sessions,
+		       (unsigned long long)t->drops.map_connects,
+		       (unsigned long long)t->drops.map_sessions_max,
 		       (unsigned long long)t->drops.missed);
 	tl_line_write(&l, p->out);
 }

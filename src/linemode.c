@@ -46,16 +46,40 @@ static int linemode_drain(struct linemode *lm)
 	return 0;
 }
 
+struct drops_text {
+	char s[400];
+};
+
+/* Every cause by kind, in events; the worst cases and the state changes apart. */
+static struct drops_text drops_text(const struct tl_drops *d)
+{
+	struct drops_text t;
+
+	snprintf(t.s, sizeof(t.s),
+		 "dropped %llu events (ring buffer full: %llu sessions, %llu connects; socket storage "
+		 "full: %llu sessions, %llu connects, and up to %llu more sessions); %llu state changes "
+		 "missed (up to 2 events each)",
+		 (unsigned long long)tl_drops_total(d), (unsigned long long)d->ringbuf_sessions,
+		 (unsigned long long)d->ringbuf_connects, (unsigned long long)d->map_sessions,
+		 (unsigned long long)d->map_connects, (unsigned long long)d->map_sessions_max,
+		 (unsigned long long)d->missed);
+	return t;
+}
+
+static void linemode_report(const struct tl_totals *t)
+{
+	fprintf(stderr, "tcplens: %llu sessions, %llu connects; %s\n", (unsigned long long)t->sessions,
+		(unsigned long long)t->connects, drops_text(&t->drops).s);
+}
+
 static void linemode_check_drops(struct linemode *lm)
 {
 	struct tl_drops d;
 
 	tl_capture_drops(lm->cap, &d);
-	if (tl_drops_total(&d) > lm->drops_warned) {
-		tl_log("warning: %llu events dropped so far (ring buffer full: %llu, socket map: %llu, "
-		       "probe runs missed: %llu)", (unsigned long long)tl_drops_total(&d),
-		       (unsigned long long)d.ringbuf, (unsigned long long)d.map, (unsigned long long)d.missed);
-		lm->drops_warned = tl_drops_total(&d);
+	if (tl_drops_total(&d) + d.missed + d.map_sessions_max > lm->drops_warned) {
+		tl_log("warning: %s", drops_text(&d).s);
+		lm->drops_warned = tl_drops_total(&d) + d.missed + d.map_sessions_max;
 	}
 }
 
@@ -85,6 +109,8 @@ int tl_linemode_run(const struct tl_options *opt, struct tl_capture *cap)
 	int ret, status = 1;
 
 	lm.printer = tl_printer_new(opt, stdout);
+	if (lm.printer)
+		tl_printer_set_cgroup_path(lm.printer, tl_capture_cgroup_path, cap);
 	loop = tl_loop_new();
 	if (!lm.printer || !loop) {
 		tl_log("out of memory");
@@ -98,8 +124,7 @@ int tl_linemode_run(const struct tl_options *opt, struct tl_capture *cap)
 	}
 	tl_printer_header(lm.printer);
 	fflush(stdout);
-	fprintf(stderr, "tcplens: tracing TCP sessions and connects with %s probes (Ctrl-C to end)\n",
-		tl_capture_probe_kind(cap));
+	tl_capture_announce(cap, "TCP sessions and connects");
 
 	ret = tl_loop_run(loop);
 	if (ret == 2) {		/* the reader went away: nothing more to say */
@@ -112,12 +137,7 @@ int tl_linemode_run(const struct tl_options *opt, struct tl_capture *cap)
 	tl_capture_drops(cap, &lm.totals.drops);
 	tl_printer_totals(lm.printer, &lm.totals);
 	fflush(stdout);
-	fprintf(stderr, "tcplens: %llu sessions, %llu connects; dropped %llu events (ring buffer full: %llu, "
-		"socket map: %llu, probe runs missed: %llu)\n",
-		(unsigned long long)lm.totals.sessions, (unsigned long long)lm.totals.connects,
-		(unsigned long long)tl_drops_total(&lm.totals.drops),
-		(unsigned long long)lm.totals.drops.ringbuf, (unsigned long long)lm.totals.drops.map,
-		(unsigned long long)lm.totals.drops.missed);
+	linemode_report(&lm.totals);
 	status = 0;
 cleanup:
 	tl_loop_free(loop);

@@ -11,6 +11,7 @@
 #include "linemode.h"
 #include "log.h"
 #include "model/model.h"
+#include "openmode.h"
 #include "ui/ui.h"
 
 #define EXIT_USAGE 2
@@ -60,8 +61,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tcplens: %s\n", err);
 		return EXIT_USAGE;
 	}
+	opt.cgroup_relpath = tl_capture_cgroup_filter(cap);
 	if (opt.mode == TL_MODE_MONITOR)
 		status = run_monitor(&opt, cap);
+	else if (opt.mode == TL_MODE_OPEN)
+		status = tl_open_run(&opt, cap);
 	else
 		status = tl_linemode_run(&opt, cap);
 	tl_capture_close(cap);

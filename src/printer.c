@@ -269,6 +269,12 @@ uint64_t tl_printer_rel_ns(struct tl_printer *p, uint64_t ts_ns)
 	return ts_ns > p->first_ts_ns ? ts_ns - p->first_ts_ns : 0;
 }
 
+void tl_printer_set_cgroup_path(struct tl_printer *p, tl_cgroup_path_fn fn, void *ctx)
+{
+	p->cgroup_path = fn;
+	p->cgroup_ctx = ctx;
+}
+
 struct tl_printer *tl_printer_new(const struct tl_options *opt, FILE *out)
 {
 	struct tl_printer *p;

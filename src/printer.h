@@ -21,8 +21,14 @@ struct tl_totals {
 
 struct tl_printer;
 
+/* The path of a cgroup v2 id for the json "cgroup" field, or NULL when
+ * unknown (printed as null). */
+typedef const char *(*tl_cgroup_path_fn)(void *ctx, uint64_t id);
+
 struct tl_printer *tl_printer_new(const struct tl_options *opt, FILE *out); /* NULL + errno */
 void tl_printer_free(struct tl_printer *p);
+/* Without one, every cgroup is null. */
+void tl_printer_set_cgroup_path(struct tl_printer *p, tl_cgroup_path_fn fn, void *ctx);
 /* The column header line (life, connlat); nothing for json. */
 void tl_printer_header(struct tl_printer *p);
 /* One record: life prints sessions, connlat connects (at or above MIN_MS,

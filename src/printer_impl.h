@@ -26,6 +26,8 @@ struct tl_printer {
 	bool have_hms;		/* -T: hms is the text of hms_secs */
 	int64_t hms_secs;	/* localtime_r once a second, not once a line */
 	char hms[16];
+	tl_cgroup_path_fn cgroup_path;
+	void *cgroup_ctx;
 };
 
 /*

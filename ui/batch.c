@@ -182,6 +182,7 @@ int tl_batch_run(const struct tl_options *opt, struct tl_capture *cap, struct tl
 		goto cleanup;
 	}
 	b.next_ns = tl_ui_mono_ns() + (uint64_t)(b.ui.interval_s * 1e9);
+	tl_capture_announce(cap, "TCP sessions and connects for batch snapshots");
 	err = tl_loop_run(loop);
 	if (err < 0 || b.error) {
 		fprintf(stderr, "tcplens: stopped: %s\n", strerror(-(b.error ? b.error : err)));

@@ -107,7 +107,8 @@ static void counters(const struct tl_ui *ui, struct line *l, int level)
 	add(l, t->connects_failed ? TL_ST_FAIL : TL_ST_STATUS_VALUE, "%" PRIu64, t->connects_failed);
 	add(l, TL_ST_STATUS, level >= 2 ? " drop " : compact ? " dropped " : "  dropped ");
 	/* every cause is named once anything is lost: they need different fixes */
-	if (!dropped)
+	/* missed counts state changes, not events: not in the total, but named */
+	if (!dropped && !t->drops.missed)
 		add(l, TL_ST_STATUS_VALUE, "0");
 	else if (level >= 3)
 		add(l, TL_ST_WARN, "%" PRIu64, dropped);

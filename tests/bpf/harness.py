@@ -7,10 +7,24 @@ import threading
 import time
 
 SESSION_KEYS = ["type", "ts", "pid", "comm", "family", "laddr", "lport", "raddr",
-		"rport", "dir", "tx_bytes", "rx_bytes", "duration_ms", "retrans", "srtt_us"]
+		"rport", "dir", "tx_bytes", "rx_bytes", "duration_ms", "retrans", "srtt_us",
+		"cgroup", "reset", "opened_before_start"]
 CONNECT_KEYS = ["type", "ts", "pid", "comm", "family", "saddr", "lport", "daddr",
-		"dport", "latency_ms", "result", "errno", "syn_retrans"]
-STATS_KEYS = ["type", "sessions", "connects", "dropped", "dropped_ringbuf", "dropped_map", "dropped_missed"]
+		"dport", "latency_ms", "result", "errno", "syn_retrans", "cgroup"]
+STATS_KEYS = ["type", "sessions", "connects", "dropped", "dropped_ringbuf", "dropped_map", "dropped_missed",
+	      "dropped_sessions_ringbuf", "dropped_connects_ringbuf", "dropped_sessions_storage",
+	      "dropped_connects_storage", "dropped_sessions_storage_max", "missed_state_changes"]
+# `tcplens open --json`: one object per socket, then one snapshot_end per walk
+OPEN_SOCKET_TYPE = "open"
+OPEN_KEYS = ["type", "ts", "pid", "comm", "cgroup", "family", "laddr", "lport", "raddr", "rport",
+	     "dir", "state", "cookie", "inode", "tx_bytes", "rx_bytes", "srtt_us", "retrans",
+	     "age_ms", "tx_bps", "rx_bps"]
+OPEN_LISTEN_KEYS = OPEN_KEYS + ["accept_queue", "accept_queue_max"]
+SNAPSHOT_END_KEYS = ["type", "ts", "sockets"]
+# the one stderr line that says the probes are attached (or the walk is ready)
+READY_PREFIX = b"tcplens: tracing "
+TCP_STATES = ("ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT",
+	      "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING", "NEW_SYN_RECV")
 
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 20.0
@@ -43,6 +57,7 @@ class Tcplens:
 		self.rc = None
 		self.killed = False
 		self.t_start = None
+		self.t_ready = None	# when wait_tracing saw the ready line (upper bound)
 		self.t_stop = None
 		self._parsed = []
 		self.misses = None	# recursion_misses of its BPF programs, just before stop
@@ -62,11 +77,14 @@ class Tcplens:
 		return self
 
 	def wait_tracing(self, timeout=START_TIMEOUT):
-		"""Wait for the stderr line that says probes are attached."""
+		"""Wait for the stderr line that says probes are attached: a line
+		that begins with "tcplens: tracing " (not any line containing
+		"tracing": "mounted tracefs on /sys/kernel/tracing" is not it)."""
 		deadline = time.monotonic() + timeout
 		with self.cond:
 			while True:
-				if any(b"tracing" in l for l in self.err):
+				if any(l.startswith(READY_PREFIX) for l in self.err):
+					self.t_ready = time.time() if self.t_ready is None else self.t_ready
 					return
 				if self.proc.poll() is not None and all(not t.is_alive() for t in self.threads):
 					raise StartError("%s exited with %s before tracing; stderr: %r; stdout: %r"
@@ -74,7 +92,7 @@ class Tcplens:
 							    b"".join(self.err)[:2000], b"".join(self.out)[:2000]))
 				left = deadline - time.monotonic()
 				if left <= 0:
-					raise StartError("%s: no 'tracing' line on stderr after %.0f s; stderr: %r"
+					raise StartError("%s: no 'tcplens: tracing ' line on stderr after %.0f s; stderr: %r"
 							 % (self.label, timeout, b"".join(self.err)[:2000]))
 				self.cond.wait(min(left, 0.2))
 
@@ -128,8 +146,10 @@ class Tcplens:
 		with open(base + ".err", "wb") as f:
 			f.write(b"".join(self.err))
 
-	def _prog_fdinfo(self):
-		"""The fdinfo text of every BPF program this process holds."""
+	def _fdinfo(self, marker):
+		"""The fdinfo text of every fd of this process whose fdinfo has
+		a line starting with marker ("prog_id:" for BPF programs,
+		"link_type:" for BPF links)."""
 		try:
 			fds = os.listdir("/proc/%d/fdinfo" % self.proc.pid)
 		except OSError:
@@ -141,22 +161,58 @@ class Tcplens:
 					info = f.read()
 			except OSError:
 				continue
-			if "prog_id:" in info:
+			if any(l.startswith(marker) for l in info.splitlines()):
 				infos.append(info)
 		return infos
+
+	def _prog_fdinfo(self):
+		infos = self._fdinfo("prog_id:")
+		if infos is None:
+			return None
+		return [i for i in infos if not any(l.startswith("link_type:") for l in i.splitlines())]
 
 	@staticmethod
 	def _field(info, name):
 		for line in info.splitlines():
 			if line.startswith(name + ":"):
-				return int(line.split()[1])
+				try:
+					return int(line.split()[1])
+				except (IndexError, ValueError):
+					return None
 		return None
 
+	@staticmethod
+	def _text_field(info, name):
+		for line in info.splitlines():
+			if line.startswith(name + ":"):
+				return line.split(None, 1)[1].strip() if len(line.split(None, 1)) > 1 else ""
+		return None
+
+	def iter_prog_ids(self):
+		"""ids of the programs behind this process's BPF iterator links
+		(iter/tcp): they are of type TRACING whatever the probe kind."""
+		links = self._fdinfo("link_type:") or []
+		return {self._field(i, "prog_id") for i in links if self._text_field(i, "link_type") == "iter"}
+
+	def tp_links(self):
+		"""[(link_type, tp_name)] of this process's BPF links on
+		tracepoints: "raw_tracepoint" is a tp_btf attachment, "perf" (with
+		event_type tracepoint) a classic one, whose id comes from tracefs."""
+		out = []
+		for i in self._fdinfo("link_type:") or []:
+			name = self._text_field(i, "tp_name")
+			if name is not None:
+				out.append((self._text_field(i, "link_type"), name))
+		return sorted(out)
+
 	def prog_types(self):
-		"""prog_type of every BPF program this process holds (from fdinfo):
-		26 is BPF_PROG_TYPE_TRACING (tp_btf), 5 BPF_PROG_TYPE_TRACEPOINT."""
+		"""prog_type of every BPF program this process holds (from fdinfo),
+		iterator programs left out: 26 is BPF_PROG_TYPE_TRACING (tp_btf),
+		5 BPF_PROG_TYPE_TRACEPOINT."""
 		infos = self._prog_fdinfo() or []
-		return sorted(t for t in (self._field(i, "prog_type") for i in infos) if t is not None)
+		iters = self.iter_prog_ids()
+		return sorted(t for t in (self._field(i, "prog_type") for i in infos
+					  if self._field(i, "prog_id") not in iters) if t is not None)
 
 	def recursion_misses(self):
 		"""Sum of recursion_misses over the BPF programs this process holds:
@@ -220,6 +276,11 @@ class Tcplens:
 	def connects(self):
 		return [e for e in self.events() if e.get("type") == "connect"]
 
+	def ready_lines(self):
+		"""stderr lines that begin like the ready line."""
+		with self.cond:
+			return [l for l in self.err if l.startswith(READY_PREFIX)]
+
 	def stats(self):
 		st = [e for e in self.events() if e.get("type") == "stats"]
 		return st[-1] if st else None
@@ -244,6 +305,21 @@ def start_all(instances, timeout=START_TIMEOUT):
 	return instances
 
 
+def start_each(instances, timeout=START_TIMEOUT):
+	"""Spawn several at once and wait for each; one that fails to start
+	does not stop the others. Returns {instance: StartError text}."""
+	for t in instances:
+		t.spawn()
+	errors = {}
+	for t in instances:
+		try:
+			t.wait_tracing(timeout)
+		except StartError as e:
+			errors[t] = str(e)
+			t.kill()
+	return errors
+
+
 def stop_all(instances):
 	for t in instances:
 		if t.proc is not None and t.proc.poll() is None:
@@ -255,21 +331,36 @@ def stop_all(instances):
 		t.stop()
 
 
+def _isint(v):
+	return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _isnum(v):
+	return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _cgroup_problems(v):
+	"""cgroup: a path relative to the cgroup v2 root ("/", "/a/b"), or null."""
+	if v is None:
+		return []
+	if not isinstance(v, str) or not v.startswith("/") or (len(v) > 1 and v.endswith("/")) \
+			or "//" in v:
+		return ["cgroup=%r is not a cgroup v2 path like /a/b or null" % (v,)]
+	return []
+
+
 def schema_problems(ev):
 	"""Why one NDJSON object does not follow the schema, or []."""
 	kind = ev.get("type")
+	if kind in (OPEN_SOCKET_TYPE, "snapshot_end"):
+		return open_schema_problems(ev)
 	keys = {"session": SESSION_KEYS, "connect": CONNECT_KEYS, "stats": STATS_KEYS}.get(kind)
 	if keys is None:
 		return ["unknown type %r in %s" % (kind, json.dumps(ev)[:500])]
 	probs = []
 	if list(ev.keys()) != keys:
 		probs.append("%s keys %s, wanted %s" % (kind, list(ev.keys()), keys))
-
-	def isint(v):
-		return isinstance(v, int) and not isinstance(v, bool)
-
-	def isnum(v):
-		return isinstance(v, (int, float)) and not isinstance(v, bool)
+	isint, isnum = _isint, _isnum
 
 	if kind == "stats":
 		for k in STATS_KEYS[1:]:
@@ -291,6 +382,7 @@ def schema_problems(ev):
 	for p in ports:
 		if not isint(ev.get(p)) or not 0 <= ev.get(p) <= 65535:
 			probs.append("%s=%r is not a port" % (p, ev.get(p)))
+	probs += _cgroup_problems(ev.get("cgroup"))
 	if kind == "session":
 		if ev.get("dir") not in ("active", "passive"):
 			probs.append("dir=%r" % (ev.get("dir"),))
@@ -299,12 +391,61 @@ def schema_problems(ev):
 				probs.append("%s=%r is not a count" % (k, ev.get(k)))
 		if not isnum(ev.get("duration_ms")) or ev.get("duration_ms") < 0:
 			probs.append("duration_ms=%r" % (ev.get("duration_ms"),))
+		for k in ("reset", "opened_before_start"):
+			if not isinstance(ev.get(k), bool):
+				probs.append("%s=%r is not a bool" % (k, ev.get(k)))
 	else:
-		if ev.get("result") not in ("ok", "refused", "timeout", "error"):
+		if ev.get("result") not in ("ok", "refused", "timeout", "aborted", "error"):
 			probs.append("result=%r" % (ev.get("result"),))
 		for k in ("errno", "syn_retrans"):
 			if not isint(ev.get(k)) or ev.get(k) < 0:
 				probs.append("%s=%r is not a count" % (k, ev.get(k)))
 		if not isnum(ev.get("latency_ms")) or ev.get("latency_ms") < 0:
 			probs.append("latency_ms=%r" % (ev.get("latency_ms"),))
+	return probs
+
+
+def open_schema_problems(ev):
+	"""The same for the objects of `tcplens open --json`."""
+	kind = ev.get("type")
+	probs = []
+	if kind == "snapshot_end":
+		if list(ev.keys()) != SNAPSHOT_END_KEYS:
+			probs.append("snapshot_end keys %s, wanted %s" % (list(ev.keys()), SNAPSHOT_END_KEYS))
+		if not isinstance(ev.get("ts"), float):
+			probs.append("ts=%r is not a float" % (ev.get("ts"),))
+		if not _isint(ev.get("sockets")) or ev.get("sockets") < 0:
+			probs.append("sockets=%r is not a count" % (ev.get("sockets"),))
+		return probs
+	keys = OPEN_LISTEN_KEYS if ev.get("state") == "LISTEN" else OPEN_KEYS
+	if list(ev.keys()) != keys:
+		probs.append("%s (state %s) keys %s, wanted %s" % (kind, ev.get("state"), list(ev.keys()), keys))
+	if not isinstance(ev.get("ts"), float):
+		probs.append("ts=%r is not a float" % (ev.get("ts"),))
+	pid, comm = ev.get("pid"), ev.get("comm")
+	if not ((_isint(pid) and pid > 0 and isinstance(comm, str)) or (pid is None and comm is None)):
+		probs.append("pid=%r comm=%r: want int+string or null+null" % (pid, comm))
+	probs += _cgroup_problems(ev.get("cgroup"))
+	if ev.get("family") not in (4, 6):
+		probs.append("family=%r" % (ev.get("family"),))
+	for a in ("laddr", "raddr"):
+		if not isinstance(ev.get(a), str):
+			probs.append("%s=%r is not a string" % (a, ev.get(a)))
+	for p in ("lport", "rport"):
+		if not _isint(ev.get(p)) or not 0 <= ev.get(p) <= 65535:
+			probs.append("%s=%r is not a port" % (p, ev.get(p)))
+	if ev.get("dir") not in ("active", "passive", None):
+		probs.append("dir=%r" % (ev.get("dir"),))
+	if ev.get("state") not in TCP_STATES:
+		probs.append("state=%r" % (ev.get("state"),))
+	for k in ("cookie", "inode", "tx_bytes", "rx_bytes", "srtt_us", "retrans"):
+		if not _isint(ev.get(k)) or ev.get(k) < 0:
+			probs.append("%s=%r is not a count" % (k, ev.get(k)))
+	for k in ("age_ms", "tx_bps", "rx_bps"):
+		if ev.get(k) is not None and (not _isnum(ev.get(k)) or ev.get(k) < 0):
+			probs.append("%s=%r is not a number >= 0 or null" % (k, ev.get(k)))
+	if ev.get("state") == "LISTEN":
+		for k in ("accept_queue", "accept_queue_max"):
+			if not _isint(ev.get(k)) or ev.get(k) < 0:
+				probs.append("%s=%r is not a count" % (k, ev.get(k)))
 	return probs

@@ -13,6 +13,14 @@ Roles:
                 first (--closer client, after --hold) or wait for the peer's.
   burst-server  accept and drain connections until --expect have closed.
   burst-client  --count connections, each sending --send bytes then closing.
+  listener      listen(--backlog) and never accept, until "end" on stdin.
+
+With --phased, server and client stop after the first exchange, report
+"phase1" (ports, the socket's inode, bytes so far) and wait for "go2" on
+stdin; then the client sends --send2 bytes (paced at --rate bytes/s if
+given), the server --send2 of its own, each receives --recv2, and the
+close follows as above. That gives connections opened before tcplens
+starts, and held open while it looks at them.
 """
 import argparse
 import ctypes
@@ -78,6 +86,31 @@ def payload(n):
 	return (b"tcplens-test-payload-" * (n // 21 + 1))[:n]
 
 
+def send_paced(sock, n, rate):
+	"""Send n bytes at rate bytes/s in 10 ms ticks, scheduled against the
+	start so that the average rate does not drift."""
+	if not rate:
+		sock.sendall(payload(n))
+		return
+	tick = 0.01
+	per = max(1, int(rate * tick))
+	data = payload(per)
+	t0 = time.monotonic()
+	sent = i = 0
+	while sent < n:
+		k = min(per, n - sent)
+		sock.sendall(data[:k])
+		sent += k
+		i += 1
+		delay = t0 + i * tick - time.monotonic()
+		if delay > 0:
+			time.sleep(delay)
+
+
+def inode_of(sock):
+	return os.fstat(sock.fileno()).st_ino
+
+
 def endpoint(sock):
 	addr = sock.getsockname()
 	peer = sock.getpeername()
@@ -96,6 +129,14 @@ def _serve_conn(args, conn, t_accept, name):
 	laddr, lport, raddr, rport = endpoint(conn)
 	received = recv_exact(conn, args.recv)
 	conn.sendall(payload(args.send))
+	sent = args.send
+	if args.phased:
+		report("phase1", laddr=laddr, lport=lport, raddr=raddr, rport=rport,
+		       inode=inode_of(conn), received=received, sent=sent, t_accept=t_accept)
+		wait_cmd("go2")
+		received += recv_exact(conn, args.recv2)
+		send_paced(conn, args.send2, args.rate)
+		sent += args.send2
 	extra = 0
 	if args.closer == "server":
 		time.sleep(args.hold)
@@ -103,7 +144,7 @@ def _serve_conn(args, conn, t_accept, name):
 		extra = wait_eof(conn)
 	conn.close()
 	report("conn", laddr=laddr, lport=lport, raddr=raddr, rport=rport, received=received,
-	       sent=args.send, extra=extra, t_accept=t_accept, t_close=time.time())
+	       sent=sent, extra=extra, t_accept=t_accept, t_close=time.time())
 
 
 def role_server(args, name):
@@ -150,15 +191,40 @@ def role_client(args, name):
 	       connect_s=t_connected - t_connect)
 	s.sendall(payload(args.send))
 	received = recv_exact(s, args.recv)
+	sent = args.send
+	if args.phased:
+		report("phase1", laddr=laddr, lport=lport, raddr=raddr, rport=rport,
+		       inode=inode_of(s), received=received, sent=sent, t_connect=t_connect,
+		       t_connected=t_connected)
+		wait_cmd("go2")
+		t_go2 = time.time()
+		send_paced(s, args.send2, args.rate)
+		sent += args.send2
+		t_sent2 = time.time()
+		received += recv_exact(s, args.recv2)
+		report("phase2", t_go2=t_go2, t_sent2=t_sent2)
 	extra = 0
 	if args.closer == "client":
 		time.sleep(args.hold)
 	else:
 		extra = wait_eof(s)
 	s.close()
-	report("done", errno=0, lport=lport, laddr=laddr, sent=args.send, received=received,
+	report("done", errno=0, lport=lport, laddr=laddr, sent=sent, received=received,
 	       extra=extra, t_connect=t_connect, t_connected=t_connected, t_close=time.time(),
 	       connect_s=t_connected - t_connect)
+
+
+def role_listener(args, name):
+	"""A listener that never accepts: its accept queue fills up."""
+	fam = family_of(args.family)
+	s = socket.socket(fam, socket.SOCK_STREAM)
+	s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+	s.bind((args.addr, args.port))
+	s.listen(args.backlog)
+	report("ready", pid=os.getpid(), port=s.getsockname()[1], inode=inode_of(s))
+	wait_cmd("end")
+	s.close()
+	report("done")
 
 
 def role_burst_server(args, name):
@@ -233,7 +299,7 @@ def role_burst_client(args, name):
 
 def main():
 	ap = argparse.ArgumentParser()
-	ap.add_argument("role", choices=["server", "client", "burst-server", "burst-client"])
+	ap.add_argument("role", choices=["server", "client", "burst-server", "burst-client", "listener"])
 	ap.add_argument("--name-hex", required=True)
 	ap.add_argument("--family", default="4", choices=["4", "6", "dual"])
 	ap.add_argument("--addr", default="127.0.0.1")
@@ -248,12 +314,16 @@ def main():
 	ap.add_argument("--wait-go", action="store_true")
 	ap.add_argument("--count", type=int, default=1)
 	ap.add_argument("--expect", type=int, default=1)
+	ap.add_argument("--phased", action="store_true")
+	ap.add_argument("--send2", type=int, default=0)
+	ap.add_argument("--recv2", type=int, default=0)
+	ap.add_argument("--rate", type=float, default=0.0)
 	args = ap.parse_args()
 	name = bytes.fromhex(args.name_hex)
 	set_comm(name)
 	try:
 		{"server": role_server, "client": role_client, "burst-server": role_burst_server,
-		 "burst-client": role_burst_client}[args.role](args, name)
+		 "burst-client": role_burst_client, "listener": role_listener}[args.role](args, name)
 	except Exception as e:	# the suite reads this instead of a bare exit status
 		report("error", error="%s: %s" % (type(e).__name__, e))
 		sys.exit(1)

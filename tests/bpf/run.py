@@ -26,6 +26,10 @@ import test_filters  # noqa: E402
 import test_burst  # noqa: E402
 import test_linemodes  # noqa: E402
 import test_errors  # noqa: E402
+import test_adopt  # noqa: E402
+import test_open  # noqa: E402
+import test_cgroup  # noqa: E402
+import test_ready  # noqa: E402
 import test_states  # noqa: E402
 import test_counts  # noqa: E402
 
@@ -38,6 +42,10 @@ GROUPS = [
 	("burst", test_burst),
 	("linemodes", test_linemodes),
 	("errors", test_errors),
+	("adopt", test_adopt),
+	("open", test_open),
+	("cgroup", test_cgroup),
+	("ready", test_ready),
 	("states", test_states),
 	("counts", test_counts),
 ]

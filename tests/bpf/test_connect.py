@@ -56,7 +56,7 @@ def run(ctx):
 		c.eq(r_done.get("errno"), ECONNREFUSED, "ground truth: the client's connect() errno")
 		ev = checks.find_one(c, events, "refused connect", [closed_port], type="connect",
 				     dport=closed_port, pid=refused.pid)
-		checks.check_connect(c, ev, pid=refused.pid, comm=refused.comm, family=4,
+		checks.check_connect(c, ev, pid=refused.pid, comm=refused.comm, family=4, cgroup=refused.cgroup,
 				     saddr="127.0.0.1", daddr="127.0.0.1", dport=closed_port,
 				     result="refused", errno=ECONNREFUSED, t_lo=t_go, t_hi=t_done)
 		if ev is not None:
@@ -68,7 +68,7 @@ def run(ctx):
 	with ctx.check("filler connect (full accept queue) is ok and fast") as c:
 		ev = checks.find_one(c, events, "filler connect", [server.port], type="connect",
 				     dport=server.port, pid=filler.pid)
-		checks.check_connect(c, ev, pid=filler.pid, comm=filler.comm, family=4,
+		checks.check_connect(c, ev, pid=filler.pid, comm=filler.comm, family=4, cgroup=filler.cgroup,
 				     saddr="127.0.0.1", lport=f_conn["lport"], daddr="127.0.0.1",
 				     dport=server.port, result="ok", errno=0, t_lo=t_go, t_hi=t_done)
 	with ctx.check("slow connect (SYN dropped, retransmitted): latency about 1 s, syn_retrans >= 1") as c:
@@ -78,6 +78,7 @@ def run(ctx):
 		ev = checks.find_one(c, events, "slow connect", [server.port], type="connect",
 				     dport=server.port, pid=slow.pid)
 		checks.check_connect(c, ev, pid=slow.pid, comm=slow.comm, family=4, saddr="127.0.0.1",
+				     cgroup=slow.cgroup,
 				     lport=s_conn["lport"], daddr="127.0.0.1", dport=server.port,
 				     result="ok", errno=0, t_lo=t_go, t_hi=t_done, lat_lo_ms=900.0,
 				     lat_hi_ms=2500.0, syn_retrans_min=1)

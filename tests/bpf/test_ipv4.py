@@ -5,8 +5,10 @@ import checks
 from traffic import Exchange
 
 WAIT_EVENTS_S = 5.0
-# linux/bpf.h enum bpf_prog_type
-PROG_TYPE = {"btf": 26, "tracepoint": 5}
+# how a sock:/tcp: tracepoint is attached (link_type in the link's fdinfo):
+# tp_btf is a raw_tracepoint link, a classic tracepoint a perf link. The
+# syscalls: tracepoints (accept) have no tp_btf form, classic in both modes.
+LINK_TYPE = {"btf": "raw_tracepoint", "tracepoint": "perf"}
 
 
 def run(ctx):
@@ -26,7 +28,7 @@ def run_probes(ctx, probes, tags):
 				    hold=0.3))
 		if not ctx.start(label, [tl]):
 			return
-		prog_types = tl.prog_types()
+		links = tl.tp_links()
 		for ex in exs:
 			ex.run()
 		ports = [p for ex in exs for p in (ex.port, ex.lport)]
@@ -37,10 +39,11 @@ def run_probes(ctx, probes, tags):
 		for ex in exs:
 			ex.kill()
 
-	with ctx.check("%s: the BPF programs loaded are of that kind" % label) as c:
-		want = PROG_TYPE[probes]
-		c.true(prog_types and all(t == want for t in prog_types),
-		       "prog_type of every BPF program tcplens holds is %d" % want, prog_types)
+	with ctx.check("%s: the sock and tcp tracepoints are attached as that kind" % label) as c:
+		want = LINK_TYPE[probes]
+		mine = [lt for lt, name in links if not name.startswith("sys_")]
+		c.true(mine and all(lt == want for lt in mine),
+		       "link_type of every sock/tcp tracepoint link is %s" % want, links)
 	events = tl.events()
 	for ex, how in zip(exs, ("client closes first", "server closes first")):
 		with ctx.check("%s: %s: active session (owner: client %s)" % (label, how, ex.client.comm)) as c:

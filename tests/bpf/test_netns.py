@@ -61,7 +61,7 @@ def run(ctx):
 		c.between(tmo_done.get("connect_s"), 2.5, 4.5, "ground truth: the client's connect() time in s")
 		ev = checks.find_one(c, events, "timed-out connect", [drop_port], type="connect",
 				     dport=drop_port, pid=silent.pid)
-		checks.check_connect(c, ev, pid=silent.pid, comm=silent.comm, family=4,
+		checks.check_connect(c, ev, pid=silent.pid, comm=silent.comm, family=4, cgroup=silent.cgroup,
 				     saddr=pair.addr_a, daddr=pair.addr_b, dport=drop_port,
 				     result="timeout", errno=ETIMEDOUT, t_lo=t_go, t_hi=t_done,
 				     lat_lo_ms=2500.0, lat_hi_ms=4500.0, syn_retrans_min=1)

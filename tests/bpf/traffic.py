@@ -8,6 +8,8 @@ import sys
 import threading
 import time
 
+from cgroups import cgroup_of
+
 PEER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peer.py")
 
 
@@ -40,6 +42,10 @@ class Peer:
 		ready = self.expect("ready")
 		self.pid = ready["pid"]
 		self.port = ready.get("port")
+		self.inode = ready.get("inode")
+		# its cgroup v2 path, read while it lives (a test that moves it
+		# into another cgroup updates this)
+		self.cgroup = cgroup_of(self.pid)
 
 	@property
 	def comm(self):
@@ -140,7 +146,8 @@ class Exchange:
 
 	def __init__(self, ports, tag, family="4", addr="127.0.0.1", server_family=None,
 		     server_addr=None, c_bytes=1234, s_bytes=56789, closer="client", hold=0.3,
-		     server_ns=None, client_ns=None, client_name=None, server_name=None):
+		     server_ns=None, client_ns=None, client_name=None, server_name=None,
+		     server_opts=None, client_opts=None):
 		self.tag = tag
 		self.c_bytes, self.s_bytes = c_bytes, s_bytes
 		self.closer, self.hold = closer, hold
@@ -149,10 +156,12 @@ class Exchange:
 			self.server = Peer("server", server_name or "tl-srv-" + tag, netns=server_ns,
 					   family=server_family or family,
 					   addr=server_addr or addr, port=ports.take(),
-					   recv=c_bytes, send=s_bytes, closer=closer, hold=hold)
+					   recv=c_bytes, send=s_bytes, closer=closer, hold=hold,
+					   **(server_opts or {}))
 			self.client = Peer("client", client_name or "tl-cli-" + tag, netns=client_ns,
 					   family=family, addr=addr, port=self.server.port,
-					   send=c_bytes, recv=s_bytes, closer=closer, hold=hold)
+					   send=c_bytes, recv=s_bytes, closer=closer, hold=hold,
+					   **(client_opts or {}))
 		except Exception:
 			kill_all([self.server, self.client])
 			raise
@@ -202,4 +211,70 @@ class Exchange:
 		if self.s_conn.get("rport") != self.lport:
 			probs.append("server saw client port %s, client says %s" % (
 				self.s_conn.get("rport"), self.lport))
+		return probs
+
+
+class PhasedExchange(Exchange):
+	"""An Exchange in two phases: after start() the client connects and the
+	two move c_bytes / s_bytes, then both hold the connection open (phase1()
+	returns what each end reported, its socket inode included) until go2():
+	then c_bytes2 / s_bytes2 more (the client's paced at `rate` bytes/s if
+	given), and the close as in Exchange. c_bytes and s_bytes of the whole
+	life are the totals."""
+
+	def __init__(self, ports, tag, c_bytes=1500, s_bytes=30000, c_bytes2=70000, s_bytes2=2222,
+		     rate=0.0, **kw):
+		self.c1, self.s1, self.c2, self.s2 = c_bytes, s_bytes, c_bytes2, s_bytes2
+		self.rate = rate
+		Exchange.__init__(self, ports, tag, c_bytes=c_bytes, s_bytes=s_bytes,
+				  server_opts=dict(phased=True, recv2=c_bytes2, send2=s_bytes2),
+				  client_opts=dict(phased=True, send2=c_bytes2, recv2=s_bytes2,
+						   rate=rate or None), **kw)
+		self.c_bytes, self.s_bytes = c_bytes + c_bytes2, s_bytes + s_bytes2
+		self.c_p1 = self.s_p1 = self.c_p2 = None
+		self.t_go2 = None
+
+	def phase1(self, timeout=15.0):
+		self.client.expect("connected", timeout)
+		self.c_p1 = self.client.expect("phase1", timeout)
+		self.s_p1 = self.server.expect("phase1", timeout)
+		return self.c_p1, self.s_p1
+
+	def go2(self):
+		self.t_go2 = time.time()
+		self.client.send("go2")
+		self.server.send("go2")
+
+	def finish(self, timeout=15.0):
+		try:
+			self.c_p2 = self.client.expect("phase2", timeout)
+			self.c_done = self.client.expect("done", timeout)
+			self.s_conn = self.server.expect("conn", timeout)
+			self.server.expect("done", timeout)
+			self.client.wait(timeout)
+			self.server.wait(timeout)
+		finally:
+			self.t_done = time.time()
+			self.kill()
+		return self
+
+	@property
+	def lport(self):
+		return (self.c_done or self.c_p1)["lport"]
+
+	@property
+	def t_close_first(self):
+		"""When the first of the two ends called close()."""
+		ts = [t for t in ((self.c_done or {}).get("t_close"), (self.s_conn or {}).get("t_close")) if t]
+		return min(ts) if ts else None
+
+	def phase1_problems(self):
+		probs = []
+		if self.c_p1.get("received") != self.s1:
+			probs.append("client received %s in phase 1, wanted %s" % (self.c_p1.get("received"), self.s1))
+		if self.s_p1.get("received") != self.c1:
+			probs.append("server received %s in phase 1, wanted %s" % (self.s_p1.get("received"), self.c1))
+		if self.s_p1.get("rport") != self.c_p1.get("lport"):
+			probs.append("server saw client port %s, client says %s" % (
+				self.s_p1.get("rport"), self.c_p1.get("lport")))
 		return probs

@@ -192,13 +192,122 @@ static void test_monitor(void)
 	ok(o.history == 100000000 && o.max_dests == 10000000, "upper bounds set");
 }
 
+static void test_open_mode(void)
+{
+	char line[600];
+
+	is_int(parse("open"), TL_CLI_RUN, "open");
+	is_int(o.mode, TL_MODE_OPEN, "mode open");
+	ok(o.interval_s == 0 && o.count == 0 && !o.listeners && !o.json && !o.cgroup,
+	   "open defaults: one snapshot, no listeners, text");
+	is_int(parse("open -p 3 -L 22,80 -D 443 -6 -c /system.slice/sshd.service -l -i 2.5 -n 4 --json"),
+	       TL_CLI_RUN, "open with every option");
+	ok(o.pid == 3 && o.family == 6 && o.lports.count == 2 && tl_port_set_has(&o.rports, 443),
+	   "open filters");
+	is_str(o.cgroup, "/system.slice/sshd.service", "-c PATH");
+	ok(o.listeners && o.json && o.interval_s == 2.5 && o.count == 4, "-l -i 2.5 -n 4 --json");
+	is_int(parse("open --pid 3 --localport 22 --remoteport=443 --ipv4 --cgroup=/a --listening "
+		     "--interval 0.1 --count 1 --json"), TL_CLI_RUN, "open long options");
+	ok(o.pid == 3 && o.family == 4 && tl_port_set_has(&o.lports, 22) &&
+	   tl_port_set_has(&o.rports, 443) && !strcmp(o.cgroup, "/a") && o.listeners &&
+	   o.interval_s > 0.0999 && o.interval_s < 0.1001 && o.count == 1 && o.json,
+	   "long options set");
+	is_int(parse("open -i 3600"), TL_CLI_RUN, "-i 3600");
+	is_int(parse("open -li1"), TL_CLI_RUN, "clustered -l with attached -i value");
+	ok(o.listeners && o.interval_s == 1, "-li1");
+	is_int(parse("-d 2"), TL_CLI_RUN, "the monitor's default interval is untouched");
+	is_int(parse(""), TL_CLI_RUN, "monitor again");
+	ok(o.interval_s == 1.0, "monitor interval default still 1");
+
+	/* -c in every mode */
+	is_int(parse("-c /sys/fs/cgroup/x"), TL_CLI_RUN, "monitor -c");
+	is_str(o.cgroup, "/sys/fs/cgroup/x", "monitor cgroup");
+	is_int(parse("life -c /x.slice"), TL_CLI_RUN, "life -c");
+	is_str(o.cgroup, "/x.slice", "life cgroup");
+	is_int(parse("connlat -c / 5"), TL_CLI_RUN, "connlat -c, then MIN_MS");
+	ok(o.cgroup && !strcmp(o.cgroup, "/") && o.min_ms == 5, "connlat cgroup and MIN_MS");
+	is_int(parse("json --cgroup /y"), TL_CLI_RUN, "json --cgroup");
+	is_str(o.cgroup, "/y", "json cgroup");
+	is_int(parse("life"), TL_CLI_RUN, "life without -c");
+	ok(o.cgroup == NULL, "no cgroup filter");
+
+	bad("open -i 0", "-i", "out of range 0.1-3600");
+	bad("open -i 0.05", "-i", "out of range");
+	bad("open -i 3601", "-i", "'3601'");
+	bad("open -i abc", "-i", "not a number");
+	bad("open -i -1", "-i", "not a number");
+	bad("open -i 1e3", "-i", "not a number");
+	bad("open -i", "-i", "missing");
+	bad("open --interval", "--interval", "missing");
+	bad("open --interval=x", "--interval", "'x'");
+	memset(line, 0, sizeof(line));
+	memcpy(line, "open -i 1.", 10);
+	memset(line + 10, '0', 400);
+	bad(line, "-i", "out of range");
+	memset(line + 8, '9', 402);
+	bad(line, "-i", "out of range");
+	memcpy(line, "open -i 0.", 10);
+	memset(line + 10, '0', 399);
+	line[409] = '1';
+	bad(line, "-i", "out of range");
+	memcpy(line, "-d 1.", 5);
+	memset(line + 5, '0', 400);
+	line[405] = '\0';
+	bad(line, "-d", "out of range");
+	memcpy(line, "connlat 1.", 10);
+	memset(line + 10, '0', 400);
+	line[410] = '\0';
+	bad(line, "MIN_MS", "out of range");
+	bad("open -n 3", "-n COUNT needs -i", NULL);
+	bad("open -n 0 -i 1", "-n", "out of range");
+	bad("open -n x -i 1", "-n", "not a number");
+	bad("open -b", "unknown option", "-b");
+	bad("open -d 1", "unknown option", "-d");
+	bad("open -T", "unknown option", "tcplens open --help");
+	bad("open --bogus", "unknown", "tcplens open --help");
+	bad("open --json=1", "--json", "no value");
+	bad("open -l=1", "unknown option", NULL);
+	bad("open extra", "open: unexpected argument", "'extra'");
+	bad("open -p 0", "-p", "out of range");
+	bad("open -L 0", "-L", "out of range");
+	bad("open -4 -6", "-4", "-6");
+	bad("open -c", "-c", "missing");
+	bad("open -c relative/path", "-c", "not an absolute path");
+	bad("life -c ''", "-c", "not an absolute path");
+	bad("json --cgroup=x", "--cgroup", "'x'");
+	bad("connlat -c", "-c", "missing");
+	bad("-c", "-c", "missing");
+	{
+		const char *a[] = { "tcplens", "open", "-c", "" };
+
+		is_int(parse_v(4, a, NULL), TL_CLI_ERROR, "-c ''");
+		ok(strstr(err, "not an absolute path") != NULL, "empty cgroup message: %s", err);
+	}
+	{
+		static char longpath[5000];
+		const char *a[] = { "tcplens", "life", "-c", longpath };
+		int i;
+
+		longpath[0] = '/';
+		memset(longpath + 1, 'a', 4100);
+		/* too long for parse_v's store: straight into argv */
+		for (i = 0; i < 4; i++)
+			argv_buf[i] = (char *)a[i];
+		argv_buf[4] = NULL;
+		is_int(tl_cli_parse(4, argv_buf, NULL, &o, err, sizeof(err)), TL_CLI_ERROR,
+		       "-c with a path over 4095 bytes");
+		ok(strstr(err, "longer than 4095") && strlen(err) < 200, "too long, quoted short: %s", err);
+	}
+	bad("opne", "unknown mode", "open");
+}
+
 static void test_global(void)
 {
-	static const char *const modes[] = { "", "life ", "connlat ", "json " };
+	static const char *const modes[] = { "", "life ", "connlat ", "json ", "open " };
 	char line[256];
 	unsigned int i;
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 5; i++) {
 		snprintf(line, sizeof(line),
 			 "%s-v --probes=btf --ringbuf-kib=64 --max-sockets=1024", modes[i]);
 		is_int(parse(line), TL_CLI_RUN, "global options in mode '%s'", modes[i]);
@@ -366,6 +475,15 @@ static void test_usage(void)
 	   strstr(tl_cli_usage(TL_MODE_CONNLAT), "-x"), "connlat usage");
 	ok(strstr(tl_cli_usage(TL_MODE_JSON), "json") &&
 	   strstr(tl_cli_usage(TL_MODE_JSON), "--ringbuf-kib"), "json usage");
+	ok(strstr(tl_cli_usage(TL_MODE_MONITOR), "tcplens open"), "monitor usage lists open");
+	ok(strstr(tl_cli_usage(TL_MODE_OPEN), "Usage: tcplens open") &&
+	   strstr(tl_cli_usage(TL_MODE_OPEN), "-i, --interval") &&
+	   strstr(tl_cli_usage(TL_MODE_OPEN), "QUEUE") &&
+	   strstr(tl_cli_usage(TL_MODE_OPEN), "--json") &&
+	   strstr(tl_cli_usage(TL_MODE_OPEN), "--ringbuf-kib"), "open usage");
+	for (int m = TL_MODE_MONITOR; m <= TL_MODE_OPEN; m++)
+		ok(strstr(tl_cli_usage((enum tl_mode)m), "-c, --cgroup PATH") != NULL,
+		   "usage of mode %d documents -c", m);
 }
 
 int main(void)
@@ -375,6 +493,7 @@ int main(void)
 	test_connlat();
 	test_json_mode();
 	test_monitor();
+	test_open_mode();
 	test_global();
 	test_bad();
 	test_usage();

@@ -75,7 +75,24 @@ int main(void)
 	e.dir = 0;
 	is_int(tl_decode(&e, sizeof(e), 0, &r), -EINVAL, "an unknown direction is rejected");
 	e = sample();
-	e.result = 4;
+	e.result = 5;
 	is_int(tl_decode(&e, sizeof(e), 0, &r), -EINVAL, "an unknown result is rejected");
+	e = sample();
+	e.kind = TL_EV_CONNECT;
+	e.result = TL_RES_ABORTED;
+	ok(tl_decode(&e, sizeof(e), 0, &r) == 0 && r.result == TL_REC_ABORTED, "aborted connects decode");
+	e = sample();
+	e.dir = 0;
+	e.flags |= TL_F_ADOPTED | TL_F_SYN_IN_TX | TL_F_RESET;
+	e.cgroup_id = 99;
+	e.cookie = 12345;
+	ok(tl_decode(&e, sizeof(e), 0, &r) == 0 && r.dir == 0 && r.adopted && r.syn_in_tx && r.reset &&
+	   r.cookie == 12345, "an adopted session may have no direction yet; flags and cookie decode");
+	e = sample();
+	e.ts_ns = (uint64_t)INT64_MAX - 5;
+	is_int(tl_decode(&e, sizeof(e), 10, &r), -EINVAL, "a timestamp that would overflow the wall clock is rejected");
+	e = sample();
+	e.ts_ns = 1ull << 63;
+	is_int(tl_decode(&e, sizeof(e), 0, &r), -EINVAL, "a timestamp past 2^63 is rejected");
 	return tap_done();
 }

@@ -322,11 +322,23 @@ static void test_connlat(void)
 	       "connlat MIN_MS 1");
 }
 
+static const char *test_cgroup_path(void *ctx, uint64_t id)
+{
+	(void)ctx;
+	if (id == 77)
+		return "/system.slice/a b.service";
+	if (id == 78)
+		return "/x\x1b\"y";
+	return NULL;
+}
+
 static void test_json(void)
 {
 	struct tl_record s4 = session4(), s6 = session6(), h = session4();
 	struct tl_record c = connect4(TL_REC_OK, 123456), e = connect4(TL_REC_ERROR, 1500000);
-	struct tl_totals t = { .sessions = 10, .connects = 5, .drops = { .ringbuf = 3, .map = 4, .missed = 2 } };
+	struct tl_totals t = { .sessions = 10, .connects = 5, .drops = { .ringbuf = 3, .map = 4, .missed = 2,
+		.ringbuf_sessions = 1, .ringbuf_connects = 2, .map_sessions = 3, .map_connects = 1,
+		.map_sessions_max = 5 } };
 
 	e.err = 113;
 	e.retrans = 1;
@@ -342,22 +354,25 @@ static void test_json(void)
 	       "{\"type\":\"session\",\"ts\":1700000000.123456,\"pid\":1234,\"comm\":\"curl\","
 	       "\"family\":4,\"laddr\":\"10.0.0.1\",\"lport\":51234,\"raddr\":\"10.0.0.2\","
 	       "\"rport\":443,\"dir\":\"active\",\"tx_bytes\":1536,\"rx_bytes\":10240,"
-	       "\"duration_ms\":1.235,\"retrans\":2,\"srtt_us\":345}\n"
+	       "\"duration_ms\":1.235,\"retrans\":2,\"srtt_us\":345,\"cgroup\":null,\"reset\":false,\"opened_before_start\":false}\n"
 	       "{\"type\":\"session\",\"ts\":1700000001.623456,\"pid\":null,\"comm\":null,"
 	       "\"family\":6,\"laddr\":\"2001:db8::1\",\"lport\":80,"
 	       "\"raddr\":\"2001:db8::abcd:1234\",\"rport\":55555,\"dir\":\"passive\","
 	       "\"tx_bytes\":0,\"rx_bytes\":1048576,\"duration_ms\":150.004,\"retrans\":0,"
-	       "\"srtt_us\":0}\n"
+	       "\"srtt_us\":0,\"cgroup\":null,\"reset\":false,\"opened_before_start\":false}\n"
 	       "{\"type\":\"connect\",\"ts\":1700000000.000000,\"pid\":42,\"comm\":\"wget\","
 	       "\"family\":4,\"saddr\":\"192.168.1.10\",\"lport\":40000,"
 	       "\"daddr\":\"93.184.216.34\",\"dport\":80,\"latency_ms\":0.123,\"result\":\"ok\","
-	       "\"errno\":0,\"syn_retrans\":0}\n"
+	       "\"errno\":0,\"syn_retrans\":0,\"cgroup\":null}\n"
 	       "{\"type\":\"connect\",\"ts\":1700000000.000000,\"pid\":42,\"comm\":\"wget\","
 	       "\"family\":4,\"saddr\":\"192.168.1.10\",\"lport\":40000,"
 	       "\"daddr\":\"93.184.216.34\",\"dport\":80,\"latency_ms\":1.500,"
-	       "\"result\":\"error\",\"errno\":113,\"syn_retrans\":1}\n"
-	       "{\"type\":\"stats\",\"sessions\":10,\"connects\":5,\"dropped\":9,"
-	       "\"dropped_ringbuf\":3,\"dropped_map\":4,\"dropped_missed\":2}\n",
+	       "\"result\":\"error\",\"errno\":113,\"syn_retrans\":1,\"cgroup\":null}\n"
+	       "{\"type\":\"stats\",\"sessions\":10,\"connects\":5,\"dropped\":7,"
+	       "\"dropped_ringbuf\":3,\"dropped_map\":4,\"dropped_missed\":2,"
+	       "\"dropped_sessions_ringbuf\":1,\"dropped_connects_ringbuf\":2,"
+	       "\"dropped_sessions_storage\":3,\"dropped_connects_storage\":1,"
+	       "\"dropped_sessions_storage_max\":5,\"missed_state_changes\":2}\n",
 	       "json: sessions, null owner, connects, stats");
 
 	memcpy(h.comm, "a\x1b[2Jb\"\n", 9);
@@ -369,7 +384,7 @@ static void test_json(void)
 	       "\"comm\":\"a\\u001b[2Jb\\\"\\n\",\"family\":4,\"laddr\":\"10.0.0.1\","
 	       "\"lport\":51234,\"raddr\":\"10.0.0.2\",\"rport\":443,\"dir\":\"active\","
 	       "\"tx_bytes\":1536,\"rx_bytes\":10240,\"duration_ms\":0.000,\"retrans\":2,"
-	       "\"srtt_us\":345}\n",
+	       "\"srtt_us\":345,\"cgroup\":null,\"reset\":false,\"opened_before_start\":false}\n",
 	       "json: hostile comm escaped, zero duration");
 
 	memset(h.comm, 0xff, sizeof(h.comm));
@@ -383,7 +398,38 @@ static void test_json(void)
 	tl_printer_totals(pr, &(struct tl_totals){ 0 });
 	is_str(stop(),
 	       "{\"type\":\"stats\",\"sessions\":0,\"connects\":0,\"dropped\":0,"
-	       "\"dropped_ringbuf\":0,\"dropped_map\":0,\"dropped_missed\":0}\n", "json: zero totals");
+	       "\"dropped_ringbuf\":0,\"dropped_map\":0,\"dropped_missed\":0,"
+	       "\"dropped_sessions_ringbuf\":0,\"dropped_connects_ringbuf\":0,"
+	       "\"dropped_sessions_storage\":0,\"dropped_connects_storage\":0,"
+	       "\"dropped_sessions_storage_max\":0,\"missed_state_changes\":0}\n", "json: zero totals");
+
+	/* cgroup paths through the resolver, raw bytes escaped; reset and adopted */
+	h = session4();
+	h.cgroup_id = 77;
+	h.reset = 1;
+	h.adopted = 1;
+	c.cgroup_id = 78;
+	start();
+	tl_printer_set_cgroup_path(pr, test_cgroup_path, NULL);
+	tl_printer_record(pr, &h);
+	tl_printer_record(pr, &c);
+	c.cgroup_id = 0;
+	tl_printer_record(pr, &c);
+	is_str(stop(),
+	       "{\"type\":\"session\",\"ts\":1700000000.123456,\"pid\":1234,\"comm\":\"curl\","
+	       "\"family\":4,\"laddr\":\"10.0.0.1\",\"lport\":51234,\"raddr\":\"10.0.0.2\","
+	       "\"rport\":443,\"dir\":\"active\",\"tx_bytes\":1536,\"rx_bytes\":10240,"
+	       "\"duration_ms\":1.235,\"retrans\":2,\"srtt_us\":345,"
+	       "\"cgroup\":\"/system.slice/a b.service\",\"reset\":true,\"opened_before_start\":true}\n"
+	       "{\"type\":\"connect\",\"ts\":1700000000.000000,\"pid\":42,\"comm\":\"wget\","
+	       "\"family\":4,\"saddr\":\"192.168.1.10\",\"lport\":40000,"
+	       "\"daddr\":\"93.184.216.34\",\"dport\":80,\"latency_ms\":0.123,\"result\":\"ok\","
+	       "\"errno\":0,\"syn_retrans\":0,\"cgroup\":\"/x\\u001b\\\"y\"}\n"
+	       "{\"type\":\"connect\",\"ts\":1700000000.000000,\"pid\":42,\"comm\":\"wget\","
+	       "\"family\":4,\"saddr\":\"192.168.1.10\",\"lport\":40000,"
+	       "\"daddr\":\"93.184.216.34\",\"dport\":80,\"latency_ms\":0.123,\"result\":\"ok\","
+	       "\"errno\":0,\"syn_retrans\":0,\"cgroup\":null}\n",
+	       "json: cgroup paths resolved and escaped, unknown id null; reset and opened_before_start");
 
 	reset(TL_MODE_LIFE);
 	start();

@@ -202,14 +202,16 @@ static void ref_json(struct ref *x, const struct tl_record *r)
 	if (r->kind == TL_REC_SESSION)
 		ref_printf(x, "\"family\":%u,\"laddr\":\"%s\",\"lport\":%u,\"raddr\":\"%s\","
 			   "\"rport\":%u,\"dir\":\"%s\",\"tx_bytes\":%llu,\"rx_bytes\":%llu,"
-			   "\"duration_ms\":%s,\"retrans\":%u,\"srtt_us\":%u}\n",
+			   "\"duration_ms\":%s,\"retrans\":%u,\"srtt_us\":%u,\"cgroup\":null,"
+			   "\"reset\":%s,\"opened_before_start\":%s}\n",
 			   r->family, l, r->lport, rm, r->rport, tl_fmt_dir(r->dir),
 			   (unsigned long long)r->tx_bytes, (unsigned long long)r->rx_bytes, span,
-			   r->retrans, r->srtt_us);
+			   r->retrans, r->srtt_us, r->reset ? "true" : "false",
+			   r->adopted ? "true" : "false");
 	else
 		ref_printf(x, "\"family\":%u,\"saddr\":\"%s\",\"lport\":%u,\"daddr\":\"%s\","
 			   "\"dport\":%u,\"latency_ms\":%s,\"result\":\"%s\",\"errno\":%lld,"
-			   "\"syn_retrans\":%u}\n",
+			   "\"syn_retrans\":%u,\"cgroup\":null}\n",
 			   r->family, l, r->lport, rm, r->rport, span, tl_fmt_result(r->result),
 			   ref_err(r->err), r->retrans);
 }
@@ -489,12 +491,12 @@ static void test_spelled(void)
 	       "\"laddr\":\"255.255.255.255\",\"lport\":65535,\"raddr\":\"0.0.0.0\","
 	       "\"rport\":0,\"dir\":\"passive\",\"tx_bytes\":18446744073709551615,"
 	       "\"rx_bytes\":0,\"duration_ms\":18446744073709.552,\"retrans\":4294967295,"
-	       "\"srtt_us\":0}\n"
+	       "\"srtt_us\":0,\"cgroup\":null,\"reset\":false,\"opened_before_start\":false}\n"
 	       "{\"type\":\"connect\",\"ts\":18446744073.709551,\"pid\":4294967295,"
 	       "\"comm\":\"abcdefghijklmno\",\"family\":6,\"saddr\":\"ffff:ffff::\","
 	       "\"lport\":65535,\"daddr\":\"abab:abab:abab:abab:abab:abab:abab:abab\","
 	       "\"dport\":0,\"latency_ms\":0.000,\"result\":\"error\",\"errno\":2147483647,"
-	       "\"syn_retrans\":4294967295}\n",
+	       "\"syn_retrans\":4294967295,\"cgroup\":null}\n",
 	       "json: maximum values spelled out");
 	free(buf);
 }

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The open mode's filters, run in user space on completed snapshots. */
+#ifndef TCPLENS_OPEN_FILTER_H
+#define TCPLENS_OPEN_FILTER_H
+
+#include <stdbool.h>
+
+#include "cli.h"
+#include "sock.h"
+
+/*
+ * The user-space filters of the open mode (-p -L -D -4 -6 -c -l) for one
+ * completed socket; cgroup is the owner's path (NULL: unknown), and
+ * cgroup_id_only says the socket has a kernel cgroup id whose path nobody
+ * could resolve.
+ */
+bool tl_open_match(const struct tl_options *opt, const struct tl_sock *s, const char *cgroup,
+		   bool cgroup_id_only);
+/* Does path lie in the cgroup `filter` or below it? Both are paths from the
+ * cgroup v2 root (opt->cgroup_relpath, as the capture engine resolved -c). */
+bool tl_open_cgroup_within(const char *filter, const char *path);
+
+#endif
