@@ -80,14 +80,17 @@ def truth_check(c, what, holding, cdone, sdone, count):
 
 def check_fields(c, con, act, pas, cli, srv):
 	"""Every captured event of ours is right (owner, bytes, result)."""
-	bad = [e for e in con if (e.get("pid"), e.get("comm"), e.get("result"), e.get("errno"))
-	       != (cli.pid, cli.comm, "ok", 0)]
-	bad += [e for e in act if (e.get("pid"), e.get("comm"), e.get("tx_bytes"), e.get("rx_bytes"),
-				   e.get("reset")) != (cli.pid, cli.comm, PAYLOAD, 0, False)]
-	bad += [e for e in pas if (e.get("pid"), e.get("comm"), e.get("tx_bytes"), e.get("rx_bytes"),
-				   e.get("reset")) != (srv.pid, srv.comm, 0, PAYLOAD, False)]
-	c.eq(len(bad), 0, "captured events of ours with a wrong owner, bytes, result or reset (first: %s)"
-	     % dump_events(bad, 3))
+	for what, evs, owner, rest, want in (
+			("connects", con, cli, ("result", "errno"), ("ok", 0)),
+			("active sessions", act, cli, ("tx_bytes", "rx_bytes", "reset"), (PAYLOAD, 0, False)),
+			("passive sessions", pas, srv, ("tx_bytes", "rx_bytes", "reset"), (0, PAYLOAD, False))):
+		wrong_owner = [e for e in evs if (e.get("pid"), e.get("comm"), e.get("cgroup"))
+			       != (owner.pid, owner.comm, owner.cgroup)]
+		c.eq(len(wrong_owner), 0, "captured %s of ours whose (pid, comm, cgroup) is not (%d, %s, %s) "
+		     "(first: %s)" % (what, owner.pid, owner.comm, owner.cgroup, dump_events(wrong_owner, 3)))
+		wrong = [e for e in evs if tuple(e.get(k) for k in rest) != want]
+		c.eq(len(wrong), 0, "captured %s of ours whose %s is not %s (first: %s)"
+		     % (what, rest, want, dump_events(wrong, 3)))
 	for what, evs in (("connect", con), ("active session", act)):
 		dup = [k for k, n in collections.Counter(e.get("lport") for e in evs).items() if n > 1]
 		c.eq(dup[:10], [], "client ports with more than one %s" % what)
@@ -113,7 +116,7 @@ def map_checks(ctx, tl, label, port, cli, srv, kinds, exact, holding, cdone, sdo
 		       % (label, made_c, "==" if exact else ">=")) as c:
 		truth_check(c, "held", holding, cdone, sdone, HELD)
 		if t2.check_stats_v2(c, st, zero=("dropped_ringbuf", "dropped_sessions_ringbuf",
-						  "dropped_connects_ringbuf")):
+						  "dropped_connects_ringbuf"), misses=tl.misses):
 			got = len(con) + st["dropped_connects_storage"]
 			what = "connects captured (%d) + dropped_connects_storage (%d)" % (
 				len(con), st["dropped_connects_storage"])
@@ -197,7 +200,9 @@ def run_held(ctx):
 		       % (2 * HELD, HELD)) as c:
 		truth_check(c, "held", holding, cdone, sdone, HELD)
 		st = tl_sto.stats()
-		t2.check_stats_v2(c, st, zero=["dropped", "dropped_ringbuf", "dropped_map"] + t2.STATS_NEW_KEYS)
+		t2.check_stats_v2(c, st, zero=["dropped", "dropped_ringbuf", "dropped_map"] + t2.STATS_NEW_KEYS,
+				  misses=tl_sto.misses)
+		checks.check_ndjson(c, tl_sto)
 		con, act, pas = ours(tl_sto.events(), port)
 		c.eq((len(con), len(act), len(pas)), (HELD, HELD, HELD), "(connects, active, passive) captured")
 		check_fields(c, con, act, pas, cli, srv)
@@ -243,7 +248,10 @@ def run_pid_filter(ctx):
 			truth_check(c, "filtered client", holding, cdone, sdone, C_CONNS)
 			truth_check(c, "foreign client", fholding, fcdone, fsdone, C_CONNS)
 			st = tl.stats()
-			t2.check_stats_v2(c, st, zero=["dropped", "dropped_ringbuf", "dropped_map"] + t2.STATS_NEW_KEYS)
+			zero = ["dropped", "dropped_ringbuf", "dropped_map"] + [
+				k for k in t2.STATS_NEW_KEYS if "btf" in tl.label or k != "missed_state_changes"]
+			t2.check_stats_v2(c, st, zero=zero, misses=tl.misses)
+			checks.check_ndjson(c, tl)
 			events = [e for e in tl.events() if e.get("type") in ("session", "connect")]
 			con, act, pas = ours(events, port)
 			c.eq((len(con), len(act), len(pas)), (C_CONNS, C_CONNS, 0),

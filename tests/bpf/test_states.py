@@ -448,7 +448,11 @@ class Resets(Scenario):
 			x["srv"].expect("done")
 
 	def check(self, tls):
-		want = {"linger0": (True, True), "ordinary": (False, False), "late-write": (True, None)}
+		# late-write: the server's socket ends at FIN_WAIT2 (orphaned, with
+		# tcp_fin_timeout <= TCP_TIMEWAIT_LEN the kernel hands it to a
+		# timewait remnant and closes it): its session ends cleanly, and the
+		# remnant answers the late data with the RST the client receives
+		want = {"linger0": (True, True), "ordinary": (False, False), "late-write": (True, False)}
 		for probes, tl in tls.items():
 			for tag, *_r in self.CASES:
 				x = self.ex[tag]
@@ -456,13 +460,17 @@ class Resets(Scenario):
 				lp = x["cdone"]["lport"]
 				evs = pair_events(tl.events(), x["port"], lp)
 				with self.ctx.check("states %s: reset, %s: active reset=%s, passive reset=%s, exact bytes"
-						    % (probes, tag, w_act, "not asserted" if w_pas is None else w_pas)) as c:
+						    % (probes, tag, w_act, w_pas)) as c:
 					if tag == "linger0":
 						c.eq(x["sconn"]["reset"], True, "ground truth: the server's recv() saw ECONNRESET")
 					if tag == "ordinary":
 						c.eq((x["sconn"]["reset"], x["cdone"]["extra"]), (False, 0),
 						     "ground truth: no reset, nothing extra")
 					if tag == "late-write":
+						with open("/proc/sys/net/ipv4/tcp_fin_timeout") as f:
+							fin_timeout = int(f.read())
+						c.true(fin_timeout <= 60, "ground truth: tcp_fin_timeout <= 60 (the orphan "
+						       "becomes a timewait remnant at FIN_WAIT2)", fin_timeout)
 						c.true(x["cdone"]["late_errno"] in (EPIPE, ECONNRESET),
 						       "ground truth: the late write failed with EPIPE/ECONNRESET (RST came back)",
 						       x["cdone"]["late_errno"])
@@ -476,11 +484,7 @@ class Resets(Scenario):
 					ev = one(c, evs, "passive session", type="session", lport=x["port"])
 					check_session2(c, ev, dir="passive", peer=x["srv"], family=4, laddr="127.0.0.1",
 						       lport=x["port"], raddr="127.0.0.1", rport=lp, tx=x["sb"], rx=x["cb"],
-						       t_lo=self.t_lo, t_hi=self.t_hi,
-						       reset=w_pas if w_pas is not None else (ev or {}).get("reset"))
-					if w_pas is None and ev is not None:
-						self.ctx.tap.diag("states %s: late-write: the passive side (sent the RST) has reset=%s"
-								  % (probes, ev.get("reset")))
+						       t_lo=self.t_lo, t_hi=self.t_hi, reset=w_pas)
 					c.note("ground truth: client %s server %s" % (x["cdone"], x["sconn"]))
 					c.note("events:\n%s" % dump_events(evs))
 
@@ -592,7 +596,12 @@ def run(ctx):
 	for probes, tl in tls.items():
 		with ctx.check("states %s: stats line of capture v2, nothing dropped, clean exit" % probes) as c:
 			st = tl.stats()
-			t2.check_stats_v2(c, st, zero=("dropped", "dropped_sessions_storage_max", "missed_state_changes"))
+			# the standby program takes over tp_btf runs the kernel skips;
+			# classic tracepoints have none: there the misses are only counted
+			zero = ["dropped", "dropped_sessions_storage_max"]
+			if probes == "btf":
+				zero.append("missed_state_changes")
+			t2.check_stats_v2(c, st, zero=zero, misses=tl.misses)
 			checks.check_ndjson(c, tl)
 			checks.check_clean_exit(c, tl)
 			c.note(tl.describe())
