@@ -5,7 +5,8 @@ prctl name, JSON lines on stdout, "go" on stdin).
 Roles:
   selfconn     bind --addr:--port and connect to that same address (TCP
                self-connect), send --send bytes, read them back, close.
-  simopen      bind --addr:--port, on "go" connect without blocking to
+  simopen      bind --addr:--port, on "go" send --fill bytes of UDP to
+               --raddr:9 (to hold what follows in a slow qdisc), then connect without blocking to
                --raddr:--rport while the peer does the same (simultaneous
                open); poll TCP_INFO to see the states the socket goes
                through; on "data" send --send, receive --recv, close first
@@ -149,6 +150,16 @@ def role_simopen(a):
 	s.bind((a.addr, a.port))
 	report("ready", pid=os.getpid(), port=s.getsockname()[1])
 	wait_cmd("go")
+	if a.fill:
+		# put the slow qdisc in debt first, so that the SYN waits behind
+		# these datagrams (the peer's nft drops them)
+		u = socket.socket(fam(a.raddr), socket.SOCK_DGRAM)
+		left = a.fill
+		while left > 0:
+			k = min(1400, left)
+			u.sendto(b"x" * k, (a.raddr, 9))
+			left -= k + 42
+		u.close()
 	s.setblocking(False)
 	t0 = time.time()
 	rc = s.connect_ex((a.raddr, a.rport))
@@ -480,6 +491,7 @@ def main():
 	ap.add_argument("--send", type=int, default=0)
 	ap.add_argument("--recv", type=int, default=0)
 	ap.add_argument("--late", type=int, default=100)
+	ap.add_argument("--fill", type=int, default=0)
 	ap.add_argument("--closer", action="store_true")
 	ap.add_argument("--hold", type=float, default=0.0)
 	ap.add_argument("--end", default="close", choices=["close", "linger0", "eof", "late-write"])

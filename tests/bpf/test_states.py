@@ -115,8 +115,10 @@ class SelfConnect(Scenario):
 
 class SimultaneousOpen(Scenario):
 	"""Two sockets with fixed ports connect to each other at once, in two
-	namespaces over a veth. No netem here: a slow tbf on each side, put in
-	debt by UDP fillers, holds each SYN ~0.4 s so that both SYNs cross."""
+	namespaces over a veth. No netem here (sch_netem is not built): a slow
+	tbf on each side, put in debt by UDP datagrams each peer sends just
+	before its connect(), holds each SYN ~0.4 s so that both SYNs cross;
+	nft in each namespace drops the datagrams. The tbf goes before the data."""
 	name = "simultaneous open"
 
 	def setup(self):
@@ -130,19 +132,25 @@ class SimultaneousOpen(Scenario):
 		self.pa, self.pb = self.ctx.ports.take(), self.ctx.ports.take()
 		self.a = self.peer(Peer2("simopen", "tl-so-a", netns=pa.ns_a, addr=pa.addr_a, port=self.pa,
 					 raddr=pa.addr_b, rport=self.pb, send=1111, recv=2222, closer=True,
-					 hold=0.1))
+					 hold=0.1, fill=t2.tbf_fill(0.4)))
 		self.b = self.peer(Peer2("simopen", "tl-so-b", netns=pa.ns_b, addr=pa.addr_b, port=self.pb,
-					 raddr=pa.addr_a, rport=self.pa, send=2222, recv=1111))
+					 raddr=pa.addr_a, rport=self.pa, send=2222, recv=1111,
+					 fill=t2.tbf_fill(0.4)))
 
 	def traffic(self):
 		pa = self.pair
 		ifs = [(pa.ns_a, pa.if_a, pa.addr_b), (pa.ns_b, pa.if_b, pa.addr_a)]
-		t2.tbf_delay(pa, ifs)
+		t2.tbf_slow(ifs)
 		self.rtx0 = [t2.snmp(ns, "TcpRetransSegs") for ns in (pa.ns_a, pa.ns_b)]
 		self.a.go()
 		self.b.go()
-		self.ca = self.a.expect("connected", 15)
-		self.cb = self.b.expect("connected", 15)
+		try:
+			self.ca = self.a.expect("connected", 15)
+			self.cb = self.b.expect("connected", 15)
+		except Exception as e:
+			raise RuntimeError("%s (so_error 111: a SYN reached the other side before its connect(), "
+					   "the tbf backlog was too short for this host's delays; test setup, "
+					   "not tcplens)" % e)
 		t2.tbf_remove(ifs)	# the data goes at full speed
 		self.a.send("data")
 		self.b.send("data")
