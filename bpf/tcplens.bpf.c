@@ -504,7 +504,7 @@ static __always_inline void on_connect(const struct sock *sk, __u64 now, bool bt
 	init.live = 1;
 	take_owner(&init, btf);
 	if (!state_new(sk, btf, &init))
-		count(TL_CNT_STORE_ACTIVE);
+		count(filter_lports_on ? TL_CNT_STORE_ACTIVE_MAYBE : TL_CNT_STORE_ACTIVE);
 	return;
 untracked:
 	/* a socket that connects again must not keep an earlier attempt's state */
@@ -606,6 +606,8 @@ static __always_inline int handle_state(const struct sock *sk, int old, int new,
 		if (!st)
 			break;
 		st->fin_sent = 1;
+		/* the acceptor first: the closer may be another process it passed the fd to */
+		owner_from_accept(sk, st);
 		if (!st->owner_known)
 			take_owner(st, btf);
 		break;
