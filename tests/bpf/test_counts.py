@@ -98,6 +98,19 @@ def check_fields(c, con, act, pas, cli, srv):
 	c.eq(dup[:10], [], "client ports with more than one passive session")
 
 
+def note_missing(c, lports, con, act, pas):
+	"""Which of the client's connections lack which event."""
+	have = {"connect": {e.get("lport") for e in con}, "active": {e.get("lport") for e in act},
+		"passive": {e.get("rport") for e in pas}}
+	for kind, got in have.items():
+		missing = sorted(set(lports) - got)
+		if missing:
+			c.note("client ports without a %s event (%d): %s" % (kind, len(missing), missing[:20]))
+			for lp in missing[:3]:
+				c.note("  events of client port %d: %s" % (lp, dump_events(
+					[e for e in con + act + pas if lp in (e.get("lport"), e.get("rport"))])))
+
+
 def run(ctx):
 	run_held(ctx)
 	run_pid_filter(ctx)
@@ -211,7 +224,8 @@ def run_held(ctx):
 				  misses=tl_sto.misses)
 		checks.check_ndjson(c, tl_sto)
 		con, act, pas = ours(tl_sto.events(), port)
-		c.eq((len(con), len(act), len(pas)), (HELD, HELD, HELD), "(connects, active, passive) captured")
+		if not c.eq((len(con), len(act), len(pas)), (HELD, HELD, HELD), "(connects, active, passive) captured"):
+			note_missing(c, holding["lports"], con, act, pas)
 		check_fields(c, con, act, pas, cli, srv)
 		checks.check_clean_exit(c, tl_sto)
 		c.note(tl_sto.describe())
