@@ -80,13 +80,14 @@ class Scenario:
 
 
 class SelfConnect(Scenario):
-	"""A socket bound to 127.0.0.1:P connects to 127.0.0.1:P."""
+	"""A socket bound to ADDR:P connects to ADDR:P."""
 	name = "self-connect"
 	N = 5000
+	ADDR, FAMILY = "127.0.0.1", 4
 
 	def setup(self):
 		self.port = self.ctx.ports.take()
-		self.p = self.peer(Peer2("selfconn", "tl-self", addr="127.0.0.1", port=self.port,
+		self.p = self.peer(Peer2("selfconn", "tl-self%d" % self.FAMILY, addr=self.ADDR, port=self.port,
 					 send=self.N, hold=0.1))
 
 	def traffic(self):
@@ -97,20 +98,27 @@ class SelfConnect(Scenario):
 		P = self.port
 		for probes, tl in tls.items():
 			evs = pair_events(tl.events(), P, P)
-			with self.ctx.check("states %s: self-connect 127.0.0.1:%d: one connect, ok" % (probes, P)) as c:
+			A, F = self.ADDR, self.FAMILY
+			with self.ctx.check("states %s: self-connect [%s]:%d: one connect, ok" % (probes, A, P)) as c:
 				c.eq((self.done["lport"], self.done["rport"], self.done["received"]), (P, P, self.N),
 				     "ground truth: the socket's own ports and bytes read back")
 				ev = one(c, evs, "connect", type="connect")
-				check_connect2(c, ev, peer=self.p, family=4, saddr="127.0.0.1", lport=P,
-					       daddr="127.0.0.1", dport=P, result="ok", errno=0,
+				check_connect2(c, ev, peer=self.p, family=F, saddr=A, lport=P,
+					       daddr=A, dport=P, result="ok", errno=0,
 					       t_lo=self.t_lo, t_hi=self.t_hi)
 				c.note("events on port %d:\n%s" % (P, dump_events(evs)))
-			with self.ctx.check("states %s: self-connect: exactly one session, active, exact bytes" % probes) as c:
+			with self.ctx.check("states %s: self-connect [%s]: exactly one session, active, exact bytes"
+					    % (probes, A)) as c:
 				ev = one(c, evs, "session", type="session")
-				check_session2(c, ev, dir="active", peer=self.p, family=4, laddr="127.0.0.1",
-					       lport=P, raddr="127.0.0.1", rport=P, tx=self.N, rx=self.N,
+				check_session2(c, ev, dir="active", peer=self.p, family=F, laddr=A,
+					       lport=P, raddr=A, rport=P, tx=self.N, rx=self.N,
 					       t_lo=self.t_lo, t_hi=self.t_hi, dur_lo_ms=100.0)
 				c.note("events on port %d:\n%s" % (P, dump_events(evs)))
+
+
+class SelfConnect6(SelfConnect):
+	name = "self-connect (IPv6)"
+	ADDR, FAMILY = "::1", 6
 
 
 class SimultaneousOpen(Scenario):
@@ -553,7 +561,7 @@ class AcceptOwner(Scenario):
 				     sorted(lports), "active sessions owned by the client with tx %d" % self.C)
 
 
-SCENARIOS = (SelfConnect, SimultaneousOpen, FastOpen, PassiveFilters, LocalFailures, Resets, AcceptOwner)
+SCENARIOS = (SelfConnect, SelfConnect6, SimultaneousOpen, FastOpen, PassiveFilters, LocalFailures, Resets, AcceptOwner)
 
 
 def run(ctx):
