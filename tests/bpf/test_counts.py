@@ -260,7 +260,7 @@ def run_pid_filter(ctx):
 		sdone = srv.expect("done", TRAFFIC_TIMEOUT_S)
 		fcdone = fcli.expect("done", TRAFFIC_TIMEOUT_S)
 		fsdone = fsrv.expect("done", TRAFFIC_TIMEOUT_S)
-		for tl in tls:
+		for tl in tls[:2]:	# the capped one may never get them all
 			wait_lines(tl, 2 * C_CONNS, DRAIN_TIMEOUT_S)
 		time.sleep(0.3)
 		stop_all(tls)
