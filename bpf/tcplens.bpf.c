@@ -802,6 +802,7 @@ static __always_inline int on_accept_exit(struct syscall_exit *ctx)
 	struct task_struct *task;
 	struct accept_owner a = {};
 	struct file **fds, *file;
+	struct sock_state *st;
 	struct fdtable *fdt;
 	struct socket *sock;
 	struct sock *sk;
@@ -824,13 +825,32 @@ static __always_inline int on_accept_exit(struct syscall_exit *ctx)
 	sk = BPF_CORE_READ(sock, sk);
 	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
-	a.ts = bpf_ktime_get_boot_ns();
+	key = (__u64)sk;
 	a.pid = bpf_get_current_pid_tgid() >> 32;
-	a.cgroup_id = bpf_get_current_cgroup_id();
 	if (filter_cgroup_on)
 		a.in_cgroup = current_in_cgroup();
+	/*
+	 * Another process's socket: the fallback's hash map gives its place
+	 * back now rather than at close, so foreign connections held open
+	 * cannot crowd out ours (socket storage has no such cap).
+	 */
+	if ((filter_pid && a.pid != filter_pid) || (filter_cgroup_on && !a.in_cgroup)) {
+		bpf_map_delete_elem(&socks, &key);
+		return 0;
+	}
+	a.ts = bpf_ktime_get_boot_ns();
+	a.cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(a.comm, sizeof(a.comm));
-	key = (__u64)sk;
+	st = bpf_map_lookup_elem(&socks, &key);
+	if (st && !st->owner_known && st->dir == TL_DIR_PASSIVE) {
+		/* the fallback keeps its state in a map this program can reach */
+		st->pid = a.pid;
+		st->cgroup_id = a.cgroup_id;
+		st->in_cgroup = a.in_cgroup;
+		__builtin_memcpy(st->comm, a.comm, sizeof(st->comm));
+		st->owner_known = 1;
+		return 0;
+	}
 	bpf_map_update_elem(&accepted, &key, &a, BPF_ANY);
 	return 0;
 }
