@@ -434,7 +434,9 @@ def open_schema_problems(ev):
 	for p in ("lport", "rport"):
 		if not _isint(ev.get(p)) or not 0 <= ev.get(p) <= 65535:
 			probs.append("%s=%r is not a port" % (p, ev.get(p)))
-	if ev.get("dir") not in ("active", "passive", None):
+	# "unknown": a listener, or a socket opened before start whose
+	# direction nothing tells
+	if ev.get("dir") not in ("active", "passive", "unknown"):
 		probs.append("dir=%r" % (ev.get("dir"),))
 	if ev.get("state") not in TCP_STATES:
 		probs.append("state=%r" % (ev.get("state"),))
