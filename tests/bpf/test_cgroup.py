@@ -17,7 +17,7 @@ from tap import dump_events
 from traffic import Exchange
 
 WAIT_EVENTS_S = 5.0
-EXIT_TIMEOUT_S = 10.0
+EXIT_TIMEOUT_S = 5.0
 
 
 def key(ev):
