@@ -255,10 +255,14 @@ static __always_inline int read_endpoints(const struct sock *sk, const struct tc
 
 /* ---- owners ---- */
 
-static __always_inline bool current_is_user_task(void)
+static __always_inline bool current_is_user_task(bool btf)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task;
 
+	/* the typed task is a direct load; classic tracepoints probe-read it */
+	if (btf)
+		return !(bpf_get_current_task_btf()->flags & PF_KTHREAD);
+	task = (struct task_struct *)bpf_get_current_task();
 	return !(BPF_CORE_READ(task, flags) & PF_KTHREAD);
 }
 
@@ -268,9 +272,9 @@ static __always_inline bool current_in_cgroup(void)
 }
 
 /* The calling task owns the socket only in process context of a user task. */
-static __always_inline bool take_owner(struct sock_state *st)
+static __always_inline bool take_owner(struct sock_state *st, bool btf)
 {
-	if (!current_is_user_task())
+	if (!current_is_user_task(btf))
 		return false;
 	st->pid = bpf_get_current_pid_tgid() >> 32;
 	st->cgroup_id = bpf_get_current_cgroup_id();
@@ -492,12 +496,13 @@ static __always_inline void on_connect(const struct sock *sk, __u64 now, bool bt
 	if (filter_cgroup_on && !current_in_cgroup())
 		goto untracked;
 	/* the remote end is set before SYN_SENT; the local port not yet */
-	if (read_endpoints(sk, tp, &ep, btf) || !endpoints_allowed(&ep, false))
+	if ((filter_family || filter_rports_on) &&
+	    (read_endpoints(sk, tp, &ep, btf) || !endpoints_allowed(&ep, false)))
 		goto untracked;
 	init.start_ns = now;
 	init.dir = TL_DIR_ACTIVE;
 	init.live = 1;
-	take_owner(&init);
+	take_owner(&init, btf);
 	if (!state_new(sk, btf, &init))
 		count(TL_CNT_STORE_ACTIVE);
 	return;
@@ -602,7 +607,7 @@ static __always_inline int handle_state(const struct sock *sk, int old, int new,
 			break;
 		st->fin_sent = 1;
 		if (!st->owner_known)
-			take_owner(st);
+			take_owner(st, btf);
 		break;
 	case TCP_CLOSE:
 		now = bpf_ktime_get_boot_ns();
@@ -689,7 +694,7 @@ static __always_inline int owner_from_io(const struct sock *sk, bool btf)
 	struct sock_state *st = state_get(sk, btf);
 
 	if (st && !st->owner_known && st->live)
-		take_owner(st);
+		take_owner(st, btf);
 	return 0;
 }
 

@@ -22,10 +22,14 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "adopt.h"
 #include "capture.h"
+#include "cgroup.h"
 #include "clock.h"
 #include "decode.h"
 #include "log.h"
+#include "open_filter.h"
+#include "procfd.h"
 #include "tcplens_event.h"
 #include "tcplens.skel.h"
 
@@ -53,6 +57,11 @@ struct tl_capture {
 	void *cb_ctx;
 	uint64_t bad_events;
 	struct tl_snapshot start;	/* the walk at start that adopted the open sockets */
+	struct tl_adopt_table *adopt;	/* owners and directions of those, by address */
+	struct tl_cgroups *cg;		/* cgroup ids to paths; NULL: no cgroup v2 */
+	const struct tl_options *opt;
+	char cg_fspath[4096];		/* -c: the directory, for the kernel-side filter */
+	char cg_relpath[4096];		/* -c: its path from the v2 root */
 };
 
 static bool libbpf_verbose;
@@ -183,6 +192,7 @@ struct probe_caps {
 	bool send_reset;	/* tcp:tcp_send_reset */
 	bool accept;		/* syscalls:sys_exit_accept{,4} (needs tracefs) */
 	bool io;		/* sock:sock_{send,recv}_length */
+	bool iter;		/* the iter/tcp iterator (Linux 5.9) */
 };
 
 static void autoload(struct bpf_program *prog, bool on)
@@ -209,7 +219,7 @@ static void capture_select(struct tcplens_bpf *skel, bool btf, const struct prob
 	autoload(p->tl_send_reset_btf, btf && caps->send_reset);
 	autoload(p->tl_send_btf, btf && io);
 	autoload(p->tl_recv_btf, btf && io);
-	autoload(p->tl_iter_btf, btf);
+	autoload(p->tl_iter_btf, btf && caps->iter);
 
 	autoload(p->tl_state_tp, !btf);
 	autoload(p->tl_reset_tp, !btf);
@@ -217,10 +227,34 @@ static void capture_select(struct tcplens_bpf *skel, bool btf, const struct prob
 	autoload(p->tl_destroy_tp, !btf);
 	autoload(p->tl_send_tp, !btf && io);
 	autoload(p->tl_recv_tp, !btf && io);
-	autoload(p->tl_iter_hash, !btf);
+	autoload(p->tl_iter_hash, !btf && caps->iter);
 
 	autoload(p->tl_accept_exit, caps->accept);
 	autoload(p->tl_accept4_exit, caps->accept);
+}
+
+/*
+ * A session opened before start: the owner and direction found at start
+ * (the kernel knew neither), and the filters on the owner, which the kernel
+ * could not apply. Returns false when the filters reject it.
+ */
+static bool capture_complete_adopted(struct tl_capture *c, struct tl_record *r)
+{
+	const struct tl_adopt_entry *e = c->adopt ? tl_adopt_record(c->adopt, r) : NULL;
+	const char *path;
+	uint64_t id;
+
+	if (e && e->cgroup && !r->cgroup_id && c->cg &&
+	    tl_cgroups_resolve_arg(c->cg, e->cgroup, NULL, 0, NULL, 0, &id, NULL, 0) == 0)
+		r->cgroup_id = id;
+	if (c->opt->pid && (!r->owner_known || r->pid != c->opt->pid))
+		return false;
+	if (c->opt->cgroup) {
+		path = r->owner_known && r->cgroup_id && c->cg ? tl_cgroups_path(c->cg, r->cgroup_id) : NULL;
+		if (!path || !tl_open_cgroup_within(c->cg_relpath, path))
+			return false;
+	}
+	return true;
 }
 
 static int capture_on_event(void *ctx, void *data, size_t size)
@@ -233,6 +267,8 @@ static int capture_on_event(void *ctx, void *data, size_t size)
 			tl_log("ignored a malformed event of %zu bytes", size);
 		return 0;
 	}
+	if (r.adopted && !capture_complete_adopted(c, &r))
+		return 0;
 	c->cb(c->cb_ctx, &r);
 	return 0;
 }
@@ -275,6 +311,28 @@ static int capture_set_cgroup(struct tcplens_bpf *skel, const char *path, char *
 	return ret;
 }
 
+/* cgroup v2 paths for the output, and -c resolved for the filters. */
+static int capture_cgroups(struct tl_capture *c, const struct tl_options *opt, char *err, size_t errlen)
+{
+	int ret;
+
+	c->cg = tl_cgroups_open();
+	if (!c->cg && opt->cgroup) {
+		snprintf(err, errlen, "--cgroup: %s", errno == ENOENT ? "no cgroup v2 hierarchy is mounted" :
+			 strerror(errno));
+		return -ENOENT;
+	}
+	if (!c->cg) {
+		tl_log("cgroup v2 is not mounted: cgroups are shown as unknown");
+		return 0;
+	}
+	if (!opt->cgroup)
+		return 0;
+	ret = tl_cgroups_resolve_arg(c->cg, opt->cgroup, c->cg_fspath, sizeof(c->cg_fspath),
+				     c->cg_relpath, sizeof(c->cg_relpath), NULL, err, errlen);
+	return ret;
+}
+
 /* One attempt with one probe set; on failure err says why. */
 static struct tcplens_bpf *capture_try(struct tl_capture *c, const struct tl_options *opt, bool btf,
 				       const struct btf *vmlinux, char *err, size_t errlen)
@@ -311,6 +369,10 @@ static struct tcplens_bpf *capture_try(struct tl_capture *c, const struct tl_opt
 			      tracepoint_exists("syscalls", "sys_exit_accept");
 	}
 
+	caps.iter = vmlinux && btf__find_by_name_kind(vmlinux, "bpf_iter__tcp", BTF_KIND_STRUCT) > 0;
+	if (!caps.iter)
+		tl_log("kernel has no TCP socket iterator (iter/tcp, Linux 5.9): sessions opened before "
+		       "start are not reported, and the open mode is not available");
 	skel = tcplens_bpf__open();
 	if (!skel) {
 		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
@@ -333,7 +395,7 @@ static struct tcplens_bpf *capture_try(struct tl_capture *c, const struct tl_opt
 				 btf ? "tp_btf" : "tracepoint", strerror(-ret));
 		goto fail;
 	}
-	if (opt->cgroup_fspath && capture_set_cgroup(skel, opt->cgroup_fspath, err, errlen))
+	if (opt->cgroup && capture_set_cgroup(skel, c->cg_fspath, err, errlen))
 		goto fail;
 	ret = tcplens_bpf__attach(skel);
 	if (ret) {
@@ -385,6 +447,9 @@ struct tl_capture *tl_capture_open(const struct tl_options *opt, char *err, size
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	c->opt = opt;
+	if (capture_cgroups(c, opt, err, errlen))
+		goto fail;
 	vmlinux = btf__load_vmlinux_btf();
 
 	if (opt->probes != TL_PROBES_TRACEPOINT) {
@@ -437,6 +502,8 @@ void tl_capture_close(struct tl_capture *c)
 	if (c->umount_tracefs && umount2(TRACEFS, MNT_DETACH))
 		tl_log("could not unmount the tracefs it mounted on %s: %s", TRACEFS, strerror(errno));
 	tl_snapshot_free(&c->start);
+	tl_adopt_table_free(c->adopt);
+	tl_cgroups_free(c->cg);
 	free(c);
 }
 
@@ -622,6 +689,11 @@ static int capture_adopt(struct tl_capture *c, char *err, size_t errlen)
 {
 	int ret;
 
+	struct tl_procfd *pf = NULL;
+	const char **cgroups = NULL;
+
+	if (!c->iter)
+		return 0;
 	c->skel->bss->adopt_now = 1;
 	ret = tl_capture_snapshot(c, &c->start);
 	c->skel->bss->adopt_now = 0;
@@ -629,5 +701,32 @@ static int capture_adopt(struct tl_capture *c, char *err, size_t errlen)
 		snprintf(err, errlen, "walking the open TCP sockets failed: %s", strerror(-ret));
 		return ret;
 	}
-	return 0;
+	/* owners of what the kernel saw before us: once, from /proc, like ss -p */
+	pf = tl_procfd_scan();
+	if (!pf)
+		tl_log("warning: cannot read /proc (%s): owners of sessions opened before start "
+		       "stay unknown", strerror(errno));
+	cgroups = calloc(c->start.n ? c->start.n : 1, sizeof(*cgroups));
+	if (!cgroups || tl_adopt_snapshot(&c->start, pf, cgroups) < 0 ||
+	    !(c->adopt = tl_adopt_table_new(&c->start, cgroups))) {
+		snprintf(err, errlen, "out of memory adopting the open sockets");
+		ret = -ENOMEM;
+	} else {
+		ret = 0;
+	}
+	free(cgroups);
+	tl_procfd_free(pf);
+	return ret;
+}
+
+const char *tl_capture_cgroup_path(void *ctx, uint64_t id)
+{
+	struct tl_capture *c = ctx;
+
+	return c->cg && id ? tl_cgroups_path(c->cg, id) : NULL;
+}
+
+const char *tl_capture_cgroup_filter(const struct tl_capture *c)
+{
+	return c->opt->cgroup ? c->cg_relpath : NULL;
 }

@@ -48,6 +48,11 @@ const struct tl_snapshot *tl_capture_start_snapshot(const struct tl_capture *c);
  * prints it exactly once and no other line starts that way.
  */
 void tl_capture_announce(const struct tl_capture *c, const char *what);
+/* A cgroup v2 id's path from the v2 root, or NULL (ctx: the capture; the
+ * shape of tl_cgroup_path_fn). */
+const char *tl_capture_cgroup_path(void *ctx, uint64_t id);
+/* -c's path from the v2 root, or NULL without -c. */
+const char *tl_capture_cgroup_filter(const struct tl_capture *c);
 /* "tp_btf" or "tracepoint" */
 const char *tl_capture_probe_kind(const struct tl_capture *c);
 /* How often the owner should drain when there is no wake-up. */

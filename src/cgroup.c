@@ -16,12 +16,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cgroup.h"
+
+#ifndef STATX_MNT_ID
+#define STATX_MNT_ID	0x00001000U	/* Linux 5.8; older headers lack it */
+#endif
 
 #define CG_CHUNK	65536		/* arena chunk size */
 #define CG_MOUNTINFO_MAX (64u << 20)	/* a host with a million mounts is broken anyway */
@@ -41,6 +46,7 @@ struct tl_cgroups {
 	char *mount;			/* normalized, no trailing slash; "/" if mounted there */
 	char *prefix;			/* the mount's root in the v2 tree: "" when it is "/" */
 	dev_t dev;			/* of the mount: a directory elsewhere is no cgroup */
+	uint64_t mnt_id;		/* of the mount; 0: the kernel does not say */
 	struct cg_slot *slots;
 	size_t cap, n;			/* cap: 0 or a power of two */
 	struct cg_chunk *chunks;
@@ -68,6 +74,51 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+}
+
+/* What this module needs to know of a directory. */
+struct cg_stat {
+	uint64_t ino;
+	uint64_t mnt_id;		/* 0: unknown (before Linux 5.8) */
+	dev_t dev;
+	bool dir;
+};
+
+static int cg_stat_at(int dirfd, const char *path, int flags, struct cg_stat *cs)
+{
+	struct statx stx;
+	struct stat st;
+
+	if (statx(dirfd, path, flags, STATX_TYPE | STATX_INO | STATX_MNT_ID, &stx) == 0) {
+		cs->ino = stx.stx_ino;
+		cs->dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+		cs->dir = (stx.stx_mask & STATX_TYPE) && S_ISDIR(stx.stx_mode);
+		cs->mnt_id = (stx.stx_mask & STATX_MNT_ID) ? stx.stx_mnt_id : 0;
+		return 0;
+	}
+	/* Some seccomp profiles still refuse statx. */
+	if (errno != ENOSYS)
+		return -errno;
+	if (fstatat(dirfd, path, &st, flags))
+		return -errno;
+	cs->ino = st.st_ino;
+	cs->dev = st.st_dev;
+	cs->dir = S_ISDIR(st.st_mode);
+	cs->mnt_id = 0;
+	return 0;
+}
+
+/*
+ * A directory of our cgroup tree: on its filesystem and, where the kernel
+ * tells mount ids, under the same mount. The device alone does not see a
+ * bind mount of the same cgroup2 onto one of its directories: walking into
+ * it would give the ids found there wrong, longer paths (and a loop).
+ */
+static bool cg_ours(const struct tl_cgroups *cg, const struct cg_stat *cs)
+{
+	if (!cs->dir || cs->dev != cg->dev)
+		return false;
+	return !cg->mnt_id || !cs->mnt_id || cs->mnt_id == cg->mnt_id;
 }
 
 /* ---- the table ---- */
@@ -179,28 +230,26 @@ struct cg_walk {
  * w->path[0..len), then its subdirectories. */
 static int walk_dir(struct cg_walk *w, int fd, size_t len, unsigned int depth)
 {
+	struct cg_stat st;
 	struct dirent *de;
-	struct stat st;
 	DIR *d = NULL;
 	int err = 0;
 
-	if (fstat(fd, &st)) {
-		err = -errno;
-		goto cleanup;
-	}
-	/* Something mounted over a cgroup directory is not a cgroup. */
-	if (st.st_dev != w->cg->dev || !S_ISDIR(st.st_mode))
+	/* Only running out of memory ends the walk: a directory that cannot
+	 * be looked at is skipped. Something mounted over a cgroup directory
+	 * is not that cgroup. */
+	if (cg_stat_at(fd, "", AT_EMPTY_PATH, &st) || !cg_ours(w->cg, &st))
 		goto cleanup;
 	if (w->entries >= TL_CGROUPS_MAX_ENTRIES)
 		goto cleanup;
 	w->entries++;
-	err = len ? cg_put(w->cg, st.st_ino, w->path, len) : cg_put(w->cg, st.st_ino, "/", 1);
+	err = len ? cg_put(w->cg, st.ino, w->path, len) : cg_put(w->cg, st.ino, "/", 1);
 	if (err || depth >= TL_CGROUPS_MAX_DEPTH)
 		goto cleanup;
 
 	d = fdopendir(fd);
 	if (!d) {
-		err = -errno;
+		err = errno == ENOMEM ? -ENOMEM : 0;
 		goto cleanup;
 	}
 	fd = -1;
@@ -313,8 +362,8 @@ static struct tl_cgroups *cg_open(const char *mountpoint, const char *root)
 {
 	char norm[PATH_MAX];
 	struct tl_cgroups *cg = NULL;
+	struct cg_stat st;
 	struct statfs sfs;
-	struct stat st;
 	int err;
 
 	/* Normalizing a relative path would make it absolute, wrongly. */
@@ -322,11 +371,14 @@ static struct tl_cgroups *cg_open(const char *mountpoint, const char *root)
 		err = -EINVAL;
 		goto cleanup;
 	}
-	if (statfs(mountpoint, &sfs) || stat(mountpoint, &st)) {
+	if (statfs(mountpoint, &sfs)) {
 		err = -errno;
 		goto cleanup;
 	}
-	if (sfs.f_type != CGROUP2_SUPER_MAGIC || !S_ISDIR(st.st_mode)) {
+	err = cg_stat_at(AT_FDCWD, mountpoint, 0, &st);
+	if (err)
+		goto cleanup;
+	if (sfs.f_type != CGROUP2_SUPER_MAGIC || !st.dir) {
 		err = -EINVAL;
 		goto cleanup;
 	}
@@ -335,7 +387,8 @@ static struct tl_cgroups *cg_open(const char *mountpoint, const char *root)
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	cg->dev = st.st_dev;
+	cg->dev = st.dev;
+	cg->mnt_id = st.mnt_id;
 	/* Normalized so that a -c argument can be compared to it. A ".."
 	 * would make that comparison lie: refuse it. */
 	err = path_normalize(mountpoint, norm, sizeof(norm));
@@ -659,7 +712,7 @@ int tl_cgroups_resolve_arg(struct tl_cgroups *cg, const char *arg, char *fspath,
 	/* "" when the mount point is "/": then norm is below it as it is */
 	const char *mnt = strcmp(cg->mount, "/") ? cg->mount : "";
 	const char *below = NULL;
-	struct stat st;
+	struct cg_stat st;
 	int ret;
 
 	if (!arg || !*arg) {
@@ -699,8 +752,8 @@ int tl_cgroups_resolve_arg(struct tl_cgroups *cg, const char *arg, char *fspath,
 		set_err(err, errlen, "cgroup path too long: %s", arg);
 		return ret;
 	}
-	if (stat(full, &st)) {
-		ret = -errno;
+	ret = cg_stat_at(AT_FDCWD, full, 0, &st);
+	if (ret) {
 		if (ret == -ENOENT || ret == -ENOTDIR) {
 			set_err(err, errlen, "no cgroup %s (cgroup v2 is mounted at %s)", arg,
 				cg->mount);
@@ -709,7 +762,7 @@ int tl_cgroups_resolve_arg(struct tl_cgroups *cg, const char *arg, char *fspath,
 		set_err(err, errlen, "cgroup %s: %s: %s", arg, full, strerror(-ret));
 		return ret;
 	}
-	if (!S_ISDIR(st.st_mode) || st.st_dev != cg->dev) {
+	if (!cg_ours(cg, &st)) {
 		set_err(err, errlen, "%s is not a cgroup (cgroup v2 is mounted at %s)", full, cg->mount);
 		return -ENOENT;
 	}
@@ -718,10 +771,10 @@ int tl_cgroups_resolve_arg(struct tl_cgroups *cg, const char *arg, char *fspath,
 		return -ENAMETOOLONG;
 	}
 	if (id)
-		*id = st.st_ino;
+		*id = st.ino;
 	/* The filter's cgroup will be asked for: have it without a rescan.
 	 * Only a cache: a failure here changes nothing. */
-	cg_put(cg, st.st_ino, rel, strlen(rel));
+	cg_put(cg, st.ino, rel, strlen(rel));
 	return 0;
 }
 

@@ -531,8 +531,8 @@ enum tl_cli_status tl_cli_parse(int argc, char **argv, const char *env_no_color,
 	"Common options:\n"                                                                  \
 	"  --probes=MODE      auto (default: tp_btf, else classic tracepoints), btf, tracepoint\n" \
 	"  --ringbuf-kib=N    ring buffer size in KiB, 64-1048576 (default 16384)\n"          \
-	"  --max-sockets=N    sockets tracked at once in the kernel, 1024-16777216\n"         \
-	"                     (default 65536)\n"                                              \
+	"  --max-sockets=N    with classic tracepoints, sockets tracked at once,\n"            \
+	"                     1024-16777216 (default 65536; tp_btf has no such cap)\n"         \
 	"  -v, --verbose      show libbpf's messages\n"                                       \
 	"  -h, --help         show this help\n"                                               \
 	"  --version          show the version\n"

@@ -41,9 +41,8 @@ struct tl_options {
 	struct tl_port_set lports;	/* -L PORTS (life, json, monitor) */
 	struct tl_port_set rports;	/* -D PORTS (life, json, monitor) */
 	const char *cgroup;		/* -c/--cgroup PATH: that cgroup v2 and below; NULL: any */
-	/* -c resolved by main (not by the parser): the directory, and its path
-	 * from the cgroup v2 root */
-	const char *cgroup_fspath;
+	/* -c resolved by the capture engine (not by the parser): its path from
+	 * the cgroup v2 root, for the filters that run in user space */
 	const char *cgroup_relpath;
 
 	/* life */

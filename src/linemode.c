@@ -109,6 +109,8 @@ int tl_linemode_run(const struct tl_options *opt, struct tl_capture *cap)
 	int ret, status = 1;
 
 	lm.printer = tl_printer_new(opt, stdout);
+	if (lm.printer)
+		tl_printer_set_cgroup_path(lm.printer, tl_capture_cgroup_path, cap);
 	loop = tl_loop_new();
 	if (!lm.printer || !loop) {
 		tl_log("out of memory");

@@ -61,6 +61,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tcplens: %s\n", err);
 		return EXIT_USAGE;
 	}
+	opt.cgroup_relpath = tl_capture_cgroup_filter(cap);
 	if (opt.mode == TL_MODE_MONITOR)
 		status = run_monitor(&opt, cap);
 	else if (opt.mode == TL_MODE_OPEN)

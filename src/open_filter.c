@@ -3,31 +3,24 @@
 
 #include "open_filter.h"
 
-/* "/sys/fs/cgroup/a/b/" and "/a/b" name the same cgroup: compare the latter. */
-static size_t cgroup_norm(const char *p, const char **start)
+/* Paths from the cgroup v2 root: "/a/b/" and "/a/b" name the same cgroup. */
+static size_t cgroup_len(const char *p)
 {
-	static const char mount[] = "/sys/fs/cgroup";
-	size_t n;
+	size_t n = strlen(p);
 
-	if (!strncmp(p, mount, sizeof(mount) - 1) &&
-	    (p[sizeof(mount) - 1] == '/' || !p[sizeof(mount) - 1]))
-		p += sizeof(mount) - 1;
-	n = strlen(p);
 	while (n && p[n - 1] == '/')
 		n--;
-	*start = p;
 	return n;
 }
 
 bool tl_open_cgroup_within(const char *filter, const char *path)
 {
-	const char *f, *c;
-	size_t fn = cgroup_norm(filter, &f), cn = cgroup_norm(path, &c);
+	size_t fn = cgroup_len(filter), cn = cgroup_len(path);
 
-	/* the root ("/", "/sys/fs/cgroup") holds every process */
+	/* the root holds every process */
 	if (!fn)
 		return true;
-	return cn >= fn && !memcmp(c, f, fn) && (cn == fn || c[fn] == '/');
+	return cn >= fn && !memcmp(path, filter, fn) && (cn == fn || path[fn] == '/');
 }
 
 bool tl_open_match(const struct tl_options *opt, const struct tl_sock *s, const char *cgroup,
@@ -51,7 +44,7 @@ bool tl_open_match(const struct tl_options *opt, const struct tl_sock *s, const 
 		/* an id the kernel matched against -c already, its path unknown here */
 		if (cgroup_id_only)
 			return true;
-		if (!cgroup || !tl_open_cgroup_within(opt->cgroup, cgroup))
+		if (!cgroup || !opt->cgroup_relpath || !tl_open_cgroup_within(opt->cgroup_relpath, cgroup))
 			return false;
 	}
 	return true;

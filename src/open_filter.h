@@ -16,7 +16,8 @@
  */
 bool tl_open_match(const struct tl_options *opt, const struct tl_sock *s, const char *cgroup,
 		   bool cgroup_id_only);
-/* Does path lie in the cgroup `filter` (as -c takes it) or below it? */
+/* Does path lie in the cgroup `filter` or below it? Both are paths from the
+ * cgroup v2 root (opt->cgroup_relpath, as the capture engine resolved -c). */
 bool tl_open_cgroup_within(const char *filter, const char *path);
 
 #endif

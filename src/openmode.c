@@ -40,12 +40,6 @@ struct openmode {
 	bool warned_procfd;
 };
 
-/* No resolver of cgroup ids yet (src/cgroup.c will provide one): NULL. */
-static const char *open_cgroup_path(void *ctx, uint64_t id)
-{
-	return NULL;
-}
-
 static int open_room(struct openmode *om, size_t n)
 {
 	const char **cg;
@@ -122,7 +116,7 @@ static int open_step(struct openmode *om)
 	tl_open_printer_begin(om->pr, cur->ts_ns);
 	for (i = 0; i < cur->n; i++) {
 		s = &cur->socks[i];
-		path = s->cgroup_id ? open_cgroup_path(NULL, s->cgroup_id) : om->cgroups[i];
+		path = s->cgroup_id ? tl_capture_cgroup_path(om->cap, s->cgroup_id) : om->cgroups[i];
 		if (!tl_open_match(om->opt, s, path, s->cgroup_id && !path))
 			continue;
 		tl_open_printer_sock(om->pr, s, om->cgroups[i],
@@ -180,7 +174,7 @@ int tl_open_run(const struct tl_options *opt, struct tl_capture *cap)
 
 	/* a closed pipe should end us with EPIPE from fflush, not kill us mid-line */
 	signal(SIGPIPE, SIG_IGN);
-	om.pr = tl_open_printer_new(opt, stdout, open_cgroup_path, NULL);
+	om.pr = tl_open_printer_new(opt, stdout, tl_capture_cgroup_path, cap);
 	if (!om.pr) {
 		tl_log("out of memory");
 		goto cleanup;

@@ -30,6 +30,8 @@ import test_adopt  # noqa: E402
 import test_open  # noqa: E402
 import test_cgroup  # noqa: E402
 import test_ready  # noqa: E402
+import test_states  # noqa: E402
+import test_counts  # noqa: E402
 
 GROUPS = [
 	("ipv4", test_ipv4),
@@ -44,6 +46,8 @@ GROUPS = [
 	("open", test_open),
 	("cgroup", test_cgroup),
 	("ready", test_ready),
+	("states", test_states),
+	("counts", test_counts),
 ]
 
 

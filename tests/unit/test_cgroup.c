@@ -244,10 +244,24 @@ static void remove_dirs(void)
 }
 
 /*
- * In a mount namespace of its own, a child process sees only a bind mount of
- * the test cgroup (mountinfo root "/tl-test-<pid>"): paths must still be
- * relative to the v2 root, like the kernel's ids. One byte per check comes
- * back through a pipe; the child never returns (no atexit cleanup there).
+ * Mount layouts the machine does not have, made in a mount namespace of a
+ * forked child (private before anything else, so nothing reaches the host's
+ * mounts). One byte per check comes back through a pipe; the child never
+ * returns (no atexit cleanup there).
+ */
+struct ns_case {
+	const char *mnt;		/* the real cgroup2 mount */
+	const char *name;		/* "/tl-test-<pid>" */
+	char tmp[64];			/* an empty directory to mount on */
+	uint64_t root_id, id, child_id;
+};
+
+#define NS_MAX_CHECKS 8
+
+/*
+ * Only a subtree mounted: a bind mount of the test cgroup (mountinfo root
+ * "/tl-test-<pid>"), the real mount detached. Paths must still be relative
+ * to the v2 root, like the kernel's ids.
  */
 static const char *const subtree_checks[] = {
 	"subtree: tl_cgroups_open finds the bind mount",
@@ -256,50 +270,108 @@ static const char *const subtree_checks[] = {
 	"subtree: resolve a path relative to the v2 root",
 	"subtree: resolve the fs path below the bind mount",
 	"subtree: the root is outside the bound part: ENOENT",
+	NULL,
 };
-#define N_SUBTREE (sizeof(subtree_checks) / sizeof(subtree_checks[0]))
 
-static void subtree_child(int fd, const char *mnt, const char *tmp, const char *name, uint64_t id,
-			  uint64_t child_id)
+static void subtree_body(const struct ns_case *c, char *res)
 {
-	char res[N_SUBTREE], fs[4096], rel[4096], want[4096], arg[4096];
+	char fs[4096], rel[4096], want[4096], arg[4096];
 	struct tl_cgroups *cg;
+	const char *p;
 	uint64_t got = 0;
 
-	memset(res, 0, sizeof(res));
-	/* Private first: nothing done here may reach the host's mounts. */
-	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
-	    mount(dir, tmp, NULL, MS_BIND, NULL) || umount2(mnt, MNT_DETACH))
-		goto out;
+	if (mount(dir, c->tmp, NULL, MS_BIND, NULL) || umount2(c->mnt, MNT_DETACH))
+		return;
 	cg = tl_cgroups_open();
 	if (!cg)
-		goto out;
-	res[0] = strcmp(tl_cgroups_mount(cg), tmp) == 0;
-	res[1] = tl_cgroups_path(cg, id) && strcmp(tl_cgroups_path(cg, id), name) == 0;
-	snprintf(want, sizeof(want), "%s/child x", name);
-	res[2] = tl_cgroups_path(cg, child_id) && strcmp(tl_cgroups_path(cg, child_id), want) == 0;
+		return;
+	res[0] = strcmp(tl_cgroups_mount(cg), c->tmp) == 0;
+	p = tl_cgroups_path(cg, c->id);
+	res[1] = p && strcmp(p, c->name) == 0;
+	snprintf(want, sizeof(want), "%s/child x", c->name);
+	p = tl_cgroups_path(cg, c->child_id);
+	res[2] = p && strcmp(p, want) == 0;
 	res[3] = tl_cgroups_resolve_arg(cg, want, fs, sizeof(fs), rel, sizeof(rel), &got, NULL, 0) == 0 &&
-		 got == child_id && strcmp(rel, want) == 0;
-	snprintf(arg, sizeof(arg), "%s/child x", tmp);
+		 got == c->child_id && strcmp(rel, want) == 0;
+	snprintf(arg, sizeof(arg), "%s/child x", c->tmp);
 	got = 0;
 	res[4] = tl_cgroups_resolve_arg(cg, arg, fs, sizeof(fs), rel, sizeof(rel), &got, NULL, 0) == 0 &&
-		 got == child_id && strcmp(rel, want) == 0 && strcmp(fs, arg) == 0;
+		 got == c->child_id && strcmp(rel, want) == 0 && strcmp(fs, arg) == 0;
 	res[5] = tl_cgroups_resolve_arg(cg, "/", fs, sizeof(fs), rel, sizeof(rel), &got, NULL, 0) == -ENOENT;
 	tl_cgroups_free(cg);
-out:
-	if (write(fd, res, sizeof(res)) != (ssize_t)sizeof(res))
-		_exit(1);
-	_exit(0);
 }
 
-static void test_subtree(const char *mnt, const char *name, uint64_t id, uint64_t child_id)
-{
-	char tmp[] = "/tmp/tl-cgmnt-XXXXXX", res[N_SUBTREE];
-	int fds[2], status = -1;
-	pid_t pid;
-	ssize_t got = 0;
+/*
+ * The cgroup2 root bind-mounted onto one of its own directories: same
+ * device, so only the mount id tells the walk not to go in, where every
+ * cgroup would be seen again under a longer, wrong path.
+ */
+static const char *const loop_checks[] = {
+	"loop: tl_cgroups_open on a tree that contains itself",
+	"loop: the root keeps its path",
+	"loop: the test cgroup keeps its path",
+	"loop: the hidden cgroup is unresolved, not named after the mount over it",
+	"loop: a -c path through the bind mount is no cgroup: ENOENT",
+	NULL,
+};
 
-	if (!mkdtemp(tmp) || pipe(fds)) {
+static void loop_body(const struct ns_case *c, char *res)
+{
+	char rel[4096], want[4096];
+	struct tl_cgroups *cg;
+	const char *p;
+	uint64_t got = 0;
+
+	if (mount(c->mnt, child, NULL, MS_BIND, NULL))
+		return;
+	cg = tl_cgroups_open();
+	if (!cg)
+		return;
+	res[0] = 1;
+	p = tl_cgroups_path(cg, c->root_id);
+	res[1] = p && strcmp(p, "/") == 0;
+	p = tl_cgroups_path(cg, c->id);
+	res[2] = p && strcmp(p, c->name) == 0;
+	res[3] = tl_cgroups_path(cg, c->child_id) == NULL;
+	snprintf(want, sizeof(want), "%s/child x", c->name);
+	res[4] = tl_cgroups_resolve_arg(cg, want, NULL, 0, rel, sizeof(rel), &got, NULL, 0) == -ENOENT;
+	tl_cgroups_free(cg);
+}
+
+/* No cgroup v2 at all. */
+static const char *const none_checks[] = {
+	"none: tl_cgroups_open without a cgroup2 mount: NULL, ENOENT",
+	NULL,
+};
+
+static void none_body(const struct ns_case *c, char *res)
+{
+	struct tl_cgroups *cg;
+
+	/* Every cgroup2 mount there is, not only the one the test uses. */
+	for (int i = 0; i < 16 && (cg = tl_cgroups_open()); i++) {
+		int err = umount2(tl_cgroups_mount(cg), MNT_DETACH);
+
+		tl_cgroups_free(cg);
+		if (err)
+			return;
+	}
+	errno = 0;
+	cg = tl_cgroups_open();
+	res[0] = !cg && errno == ENOENT;
+	tl_cgroups_free(cg);
+}
+
+static void test_in_namespace(struct ns_case *c, const char *what, const char *const *checks,
+			      void (*body)(const struct ns_case *c, char *res))
+{
+	char res[NS_MAX_CHECKS];
+	int fds[2], status = -1;
+	ssize_t got = 0;
+	pid_t pid;
+
+	snprintf(c->tmp, sizeof(c->tmp), "/tmp/tl-cgmnt-XXXXXX");
+	if (!mkdtemp(c->tmp) || pipe(fds)) {
 		skip("no temporary directory or pipe");
 		return;
 	}
@@ -307,7 +379,10 @@ static void test_subtree(const char *mnt, const char *name, uint64_t id, uint64_
 	pid = fork();
 	if (pid == 0) {
 		close(fds[0]);
-		subtree_child(fds[1], mnt, tmp, name, id, child_id);
+		memset(res, 0, sizeof(res));
+		if (unshare(CLONE_NEWNS) == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0)
+			body(c, res);
+		_exit(write(fds[1], res, sizeof(res)) == (ssize_t)sizeof(res) ? 0 : 1);
 	}
 	close(fds[1]);
 	if (pid > 0) {
@@ -315,11 +390,11 @@ static void test_subtree(const char *mnt, const char *name, uint64_t id, uint64_
 		waitpid(pid, &status, 0);
 	}
 	close(fds[0]);
-	rmdir(tmp);
-	if (!ok(got == (ssize_t)sizeof(res) && status == 0, "subtree: the child ran"))
+	rmdir(c->tmp);
+	if (!ok(got == (ssize_t)sizeof(res) && status == 0, "%s: the child in its mount namespace ran", what))
 		return;
-	for (size_t i = 0; i < N_SUBTREE; i++)
-		ok(res[i], "%s", subtree_checks[i]);
+	for (size_t i = 0; checks[i]; i++)
+		ok(res[i], "%s", checks[i]);
 }
 
 static void test_real(void)
@@ -444,7 +519,16 @@ static void test_real(void)
 	is_int(tl_cgroups_resolve_arg(cg, name, small, sizeof(small), rel, sizeof(rel), &got, err, sizeof(err)),
 	       -ENAMETOOLONG, "a small buffer: ENAMETOOLONG");
 
-	test_subtree(tl_cgroups_mount(cg), name, id, child_id);
+	{
+		struct ns_case c = {
+			.mnt = tl_cgroups_mount(cg), .name = name,
+			.root_id = root_id, .id = id, .child_id = child_id,
+		};
+
+		test_in_namespace(&c, "subtree", subtree_checks, subtree_body);
+		test_in_namespace(&c, "loop", loop_checks, loop_body);
+		test_in_namespace(&c, "none", none_checks, none_body);
+	}
 
 	/* Removed since seen: its last path, true when its events happened. */
 	if (ok(rmdir(child) == 0, "rmdir the nested cgroup"))
