@@ -47,15 +47,33 @@ class HostMounts:
 	def before(self):
 		self._before = mounts_of("self")
 
-	def after(self, label):
+	def after(self, label, ours=()):
 		if self._before is None:
 			return
-		b, a = mount_set(self._before), mount_set(mounts_of("self"))
+		# nsfs: `ip netns` bind mounts of other suites' namespaces, which
+		# come and go; tcplens never makes those
+		b = [m for m in mount_set(self._before) if m[1] != "nsfs"]
+		a = [m for m in mount_set(mounts_of("self")) if m[1] != "nsfs"]
 		gained = [m for m in a if m not in b]
 		lost = [m for m in b if m not in a]
 		if gained or lost:
-			self.changes.append((label, gained, lost))
+			self.changes.append((label, gained, lost, other_tracers(ours)))
 		self._before = None
+
+
+def other_tracers(ours):
+	"""Other tcplens processes on the host now (not this suite's)."""
+	out = []
+	for d in os.listdir("/proc"):
+		if not d.isdigit() or int(d) in ours:
+			continue
+		try:
+			exe = os.readlink("/proc/%s/exe" % d)
+		except OSError:
+			continue
+		if os.path.basename(exe) == "tcplens":
+			out.append("%s %s" % (d, exe))
+	return out
 
 
 def run(ctx):
@@ -69,9 +87,11 @@ def run(ctx):
 			run_tracefs(ctx, probes, host)
 		with ctx.check("tracefs: the host's mounts do not change while tcplens runs "
 			       "(every --probes=tracepoint and btf run of this group)") as c:
-			for label, gained, lost in host.changes:
+			for label, gained, lost, others in host.changes:
 				c.fail("%s: the host gained %s and lost %s" % (label, gained, lost))
-			c.note("(another tracer started on this host at the same moment could also do it)")
+				if others:
+					c.note("other tcplens processes were running then, and may have done it: %s"
+					       % "; ".join(others))
 	finally:
 		restore_tracefs(ctx, host)
 
@@ -80,7 +100,7 @@ def restore_tracefs(ctx, host):
 	"""Undo what a tcplens that broke the rule left: tracefs mounts the
 	host gained while one of this group's runs was going (the failure is
 	reported above)."""
-	gained = set(m[0] for _l, g, _lost in host.changes for m in g if m[1] == "tracefs")
+	gained = set(m[0] for _l, g, _lost, _o in host.changes for m in g if m[1] == "tracefs")
 	for m in reversed(parse_mountinfo(mounts_of("self"))):
 		if m[2] == "tracefs" and m[1] in gained:
 			p = subprocess.run(["umount", m[1]], capture_output=True, text=True)
@@ -112,7 +132,7 @@ def run_ready(ctx, probes, host):
 		for (label, args, ends), tl in zip(MODES, tls):
 			if not ends:
 				tl.stop()
-		host.after("ready --probes=%s" % probes)
+		host.after("ready --probes=%s" % probes, {tl.proc.pid for tl in tls if tl.proc})
 	finally:
 		for tl in tls:
 			tl.kill()
@@ -197,7 +217,7 @@ def run_tracefs(ctx, probes, host):
 		ports = [ex.port, ex.lport]
 		tl.wait_for(lambda evs: len(checks.touching(evs, ports)) >= 3, WAIT_EVENTS_S)
 		tl.stop()
-		host.after(label)
+		host.after(label, {tl.proc.pid})
 		# tcplens has exited; the namespace lives on in the holder
 		ns_after = mounts_of(holder.pid)
 	finally:
