@@ -214,6 +214,15 @@ class Exchange:
 		return probs
 
 
+def ss_dump(port):
+	try:
+		p = subprocess.run(["ss", "-tanpei", "( sport = :%d or dport = :%d )" % (port, port)],
+				   capture_output=True, text=True, timeout=10)
+		return p.stdout
+	except (OSError, subprocess.SubprocessError) as e:
+		return "(ss failed: %s)" % e
+
+
 class PhasedExchange(Exchange):
 	"""An Exchange in two phases: after start() the client connects and the
 	two move c_bytes / s_bytes, then both hold the connection open (phase1()
@@ -235,10 +244,19 @@ class PhasedExchange(Exchange):
 		self.t_go2 = None
 
 	def phase1(self, timeout=15.0):
-		self.client.expect("connected", timeout)
-		self.c_p1 = self.client.expect("phase1", timeout)
-		self.s_p1 = self.server.expect("phase1", timeout)
+		try:
+			self.client.expect("connected", timeout)
+			self.c_p1 = self.client.expect("phase1", timeout)
+			self.s_p1 = self.server.expect("phase1", timeout)
+		except PeerError as e:
+			raise PeerError("%s\n%s" % (e, self.explain()))
 		return self.c_p1, self.s_p1
+
+	def explain(self):
+		"""What the peers said and what the kernel shows for the port,
+		for a failure that must explain itself."""
+		return "server said: %s\nclient said: %s\nss for port %s:\n%s" % (
+			self.server.log, self.client.log, self.port, ss_dump(self.port))
 
 	def go2(self):
 		self.t_go2 = time.time()
