@@ -84,9 +84,11 @@ def check_adopted(c, events, ex, which, fam, addr, tl):
 	if which == "active":
 		owner, lport, rport, tx, rx = ex.client, ex.lport, ex.port, ex.c_bytes, ex.s_bytes
 		t_close = ex.c_done["t_close"]
+		retrans = ex.c_done.get("retrans")
 	else:
 		owner, lport, rport, tx, rx = ex.server, ex.port, ex.lport, ex.s_bytes, ex.c_bytes
 		t_close = ex.s_conn["t_close"]
+		retrans = ex.s_conn.get("retrans")
 	ev = checks.find_one(c, events, "%s session" % which, ports, type="session",
 			     lport=lport, rport=rport)
 	# lifespan: at least from the ready line to the first close() of the
@@ -99,4 +101,4 @@ def check_adopted(c, events, ex, which, fam, addr, tl):
 	checks.check_session(c, ev, dir=which, pid=owner.pid, comm=owner.comm, family=fam,
 			     laddr=addr, lport=lport, raddr=addr, rport=rport, tx=tx, rx=rx,
 			     t_lo=ex.t_go2, t_hi=ex.t_done, dur_lo_ms=dur_lo, dur_hi_ms=dur_hi,
-			     cgroup=owner.cgroup, reset=False, opened_before_start=True)
+			     cgroup=owner.cgroup, reset=False, opened_before_start=True, retrans=retrans)

@@ -107,14 +107,22 @@ class Ports:
 	"""Hands out ports below the ephemeral range that nothing holds (not even
 	TIME_WAIT), so each scenario has its own and reruns do not collide."""
 
-	def __init__(self, start=21000):
+	def __init__(self, start=None):
 		try:
 			with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
 				low = int(f.read().split()[0])
 		except OSError:
 			low = 32768
 		self.limit = min(low, 32768) - 1
+		if start is None:
+			# suites running at the same time on one host (several
+			# worktrees) start in different slices of the range: a port
+			# one of them found free and relies on staying closed is
+			# then unlikely to be the next one another binds
+			slices = max(1, (self.limit - 21000) // 1000)
+			start = 21000 + (os.getpid() % slices) * 1000
 		self.next = min(start, self.limit - 2000)
+		self.wrapped = False
 
 	@staticmethod
 	def _free(port):
@@ -131,12 +139,15 @@ class Ports:
 		return True
 
 	def take(self):
-		while self.next < self.limit:
+		while True:
+			if self.next >= self.limit:
+				if self.wrapped:
+					raise RuntimeError("no free port left below the ephemeral range")
+				self.wrapped, self.next = True, 21000
 			p = self.next
 			self.next += 1
 			if self._free(p):
 				return p
-		raise RuntimeError("no free port left below the ephemeral range")
 
 
 class Exchange:
