@@ -91,6 +91,8 @@ def check_adopted(c, events, ex, which, fam, addr, tl):
 		retrans = ex.s_conn.get("retrans")
 	ev = checks.find_one(c, events, "%s session" % which, ports, type="session",
 			     lport=lport, rport=rport)
+	if ev is None:
+		c.note("stats: %s; %s" % (tl.stats(), tl.describe()))
 	# lifespan: at least from the ready line to the first close() of the
 	# two (the session ends at or after it), at most the whole life
 	first_close = ex.t_close_first
