@@ -114,13 +114,24 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
-/* Nonzero while tl_state_btf runs on this CPU; see tl_state_btf_nested. */
+/*
+ * The state changes tl_state_btf handled last on this CPU; see
+ * tl_state_btf_nested. A ring, not one slot: a softirq between the two
+ * programs' runs for one change records its own change in between.
+ */
+#define DONE_SLOTS 8
+struct done_ring {
+	__u64 sk[DONE_SLOTS];
+	__u32 trans[DONE_SLOTS];
+	__u32 head;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u32);
-} state_busy SEC(".maps");
+	__type(value, struct done_ring);
+} state_done SEC(".maps");
 
 static __always_inline void count(__u32 idx)
 {
@@ -504,7 +515,7 @@ static __always_inline void on_connect(const struct sock *sk, __u64 now, bool bt
 	init.live = 1;
 	take_owner(&init, btf);
 	if (!state_new(sk, btf, &init))
-		count(TL_CNT_STORE_ACTIVE);
+		count(filter_lports_on ? TL_CNT_STORE_ACTIVE_MAYBE : TL_CNT_STORE_ACTIVE);
 	return;
 untracked:
 	/* a socket that connects again must not keep an earlier attempt's state */
@@ -529,7 +540,7 @@ static __always_inline void on_passive(const struct sock *sk, __u64 now, bool bt
 		      filter_rports_on ? TL_CNT_STORE_MAYBE : TL_CNT_STORE_PASSIVE);
 }
 
-static __always_inline void on_established(const struct sock *sk, int old, __u64 now, bool btf)
+static __always_inline void on_established(const struct sock *sk, int old, bool btf)
 {
 	struct sock_state *st = state_get(sk, btf);
 	const struct tcp_sock *tp;
@@ -545,7 +556,7 @@ static __always_inline void on_established(const struct sock *sk, int old, __u64
 		}
 	} else if (!st->adopted) {
 		/* from SYN_SENT, or SYN_RECV after a simultaneous open or a self-connect */
-		emit_connect(sk, st, TL_RES_OK, 0, now, btf);
+		emit_connect(sk, st, TL_RES_OK, 0, bpf_ktime_get_boot_ns(), btf);
 	}
 	st->established = 1;
 }
@@ -597,7 +608,8 @@ static __always_inline int handle_state(const struct sock *sk, int old, int new,
 			on_passive(sk, bpf_ktime_get_boot_ns(), btf);
 		break;
 	case TCP_ESTABLISHED:
-		on_established(sk, old, bpf_ktime_get_boot_ns(), btf);
+		/* the clock only where a connect is emitted */
+		on_established(sk, old, btf);
 		break;
 	case TCP_FIN_WAIT1:
 	case TCP_LAST_ACK:
@@ -606,6 +618,8 @@ static __always_inline int handle_state(const struct sock *sk, int old, int new,
 		if (!st)
 			break;
 		st->fin_sent = 1;
+		/* the acceptor first: the closer may be another process it passed the fd to */
+		owner_from_accept(sk, st);
 		if (!st->owner_known)
 			take_owner(st, btf);
 		break;
@@ -626,37 +640,52 @@ static __always_inline bool transition_used(int new)
 
 /* ---- tp_btf ---- */
 
+static __always_inline __u32 transition(int oldstate, int newstate)
+{
+	return ((__u32)oldstate << 8) | (__u32)newstate;
+}
+
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(tl_state_btf, const struct sock *sk, const int oldstate, const int newstate)
 {
-	__u32 zero = 0, *busy = bpf_map_lookup_elem(&state_busy, &zero);
+	__u32 zero = 0, slot;
+	struct done_ring *done;
 
-	/* busy from the first instruction: any run skipped meanwhile is covered */
-	if (busy)
-		*busy = 1;
 	/* typed tp_btf arguments: a direct load, no probe-read helper */
 	if (sk->sk_protocol == IPPROTO_TCP && transition_used(newstate))
 		handle_state(sk, oldstate, newstate, true);
-	if (busy)
-		*busy = 0;
+	/* every run is recorded, used or not: the standby counts what is not */
+	done = bpf_map_lookup_elem(&state_done, &zero);
+	if (done) {
+		slot = done->head++ % DONE_SLOTS;
+		done->sk[slot] = (__u64)sk;
+		done->trans[slot] = transition(oldstate, newstate);
+	}
 	return 0;
 }
 
 /*
  * The kernel does not run a program inside itself on one CPU: a state
- * change made by a softirq that interrupts tl_state_btf is skipped, and
- * only counted in its recursion_misses. This second program on the same
- * tracepoint runs after it; when it finds tl_state_btf busy on this CPU,
- * that run was skipped, and it handles the change instead. User space
- * counts the misses that neither program covered.
+ * change made by a softirq that interrupts tl_state_btf (or the kernel's
+ * own bookkeeping around it) is skipped, and only counted in its
+ * recursion_misses. This second program on the same tracepoint runs after
+ * it for every change and handles those it did not record as done. User
+ * space counts the misses that neither program covered.
  */
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(tl_state_btf_nested, const struct sock *sk, const int oldstate, const int newstate)
 {
-	__u32 zero = 0, *busy = bpf_map_lookup_elem(&state_busy, &zero);
+	__u32 zero = 0, trans = transition(oldstate, newstate);
+	struct done_ring *done = bpf_map_lookup_elem(&state_done, &zero);
 
-	if (!busy || !*busy)
+	if (!done)
 		return 0;
+	for (int i = 0; i < DONE_SLOTS; i++) {
+		if (done->sk[i] == (__u64)sk && done->trans[i] == trans) {
+			done->sk[i] = 0;
+			return 0;
+		}
+	}
 	/* every skipped run counts as covered, used transition or not */
 	count(TL_CNT_NESTED);
 	if (sk->sk_protocol != IPPROTO_TCP || !transition_used(newstate))

@@ -46,6 +46,8 @@ enum tl_counter {
 	TL_CNT_RB_CONNECT,	/* connect event lost: ring buffer full */
 	TL_CNT_STORE_ACTIVE,	/* active socket not tracked: its connect event is lost,
 				 * and its session if it is made */
+	TL_CNT_STORE_ACTIVE_MAYBE, /* the same, but a filter on the local port (not known
+				 * at connect) might have rejected it: worst cases only */
 	TL_CNT_STORE_PASSIVE,	/* passive socket not tracked: its session is lost */
 	TL_CNT_STORE_MAYBE,	/* passive socket not tracked that the filters might
 				 * have rejected later: a session lost at worst */

@@ -285,6 +285,42 @@ cleanup:
 	return NULL;
 }
 
+struct tl_adopt_table *tl_adopt_table_from(const struct tl_snapshot *snap)
+{
+	struct tl_snapshot copy = { .ts_ns = snap->ts_ns, .n = snap->n, .cap = snap->n };
+	struct tl_adopt_table *t = NULL;
+	struct tl_procfd *pf = NULL;
+	const char **cgroups;
+	int err = 0;
+
+	cgroups = calloc(snap->n ? snap->n : 1, sizeof(*cgroups));
+	copy.socks = malloc((snap->n ? snap->n : 1) * sizeof(*copy.socks));
+	if (!cgroups || !copy.socks) {
+		err = ENOMEM;
+		goto cleanup;
+	}
+	pf = tl_procfd_scan();
+	if (!pf && errno == ENOMEM) {
+		err = ENOMEM;
+		goto cleanup;
+	}
+	if (snap->n)
+		memcpy(copy.socks, snap->socks, snap->n * sizeof(*copy.socks));
+	if (tl_adopt_snapshot(&copy, pf, cgroups) < 0) {
+		err = ENOMEM;
+		goto cleanup;
+	}
+	t = tl_adopt_table_new(&copy, cgroups);
+	if (!t)
+		err = errno;
+cleanup:
+	tl_procfd_free(pf);
+	free(cgroups);
+	free(copy.socks);
+	errno = err;
+	return t;
+}
+
 void tl_adopt_table_free(struct tl_adopt_table *t)
 {
 	size_t i;
@@ -332,11 +368,13 @@ const struct tl_adopt_entry *tl_adopt_record(const struct tl_adopt_table *t, str
 		memcpy(r->comm, e->comm, sizeof(r->comm));
 		r->owner_known = 1;
 	}
-	if (r->dir != TL_REC_ACTIVE && r->dir != TL_REC_PASSIVE) {
+	if (r->dir != TL_REC_ACTIVE && r->dir != TL_REC_PASSIVE)
 		r->dir = e->dir;
-		/* the kernel did not know the direction, so its count has our SYN */
-		if (e->dir == TL_SOCK_DIR_ACTIVE && r->tx_bytes)
+	if (r->syn_in_tx) {
+		/* the kernel's count has our SYN, if we sent one */
+		if (r->dir == TL_REC_ACTIVE && r->tx_bytes)
 			r->tx_bytes--;
+		r->syn_in_tx = 0;
 	}
 	return e;
 }

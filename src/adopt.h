@@ -77,6 +77,14 @@ struct tl_adopt_table;
  */
 struct tl_adopt_table *tl_adopt_table_new(const struct tl_snapshot *snap,
 					  const char *const *cgroups);
+/*
+ * All of it for a line mode at start: owners from /proc (a fresh scan; if
+ * /proc cannot be read the owners the kernel knows still count), adoption
+ * of a copy of snap, then the table. Usage:
+ * t = tl_adopt_table_from(tl_capture_start_snapshot(cap)); then
+ * tl_adopt_record(t, &record) for each session record. NULL + errno.
+ */
+struct tl_adopt_table *tl_adopt_table_from(const struct tl_snapshot *snap);
 void tl_adopt_table_free(struct tl_adopt_table *t);
 size_t tl_adopt_table_count(const struct tl_adopt_table *t);
 const struct tl_adopt_entry *tl_adopt_table_find(const struct tl_adopt_table *t, uint8_t family,
@@ -84,11 +92,11 @@ const struct tl_adopt_entry *tl_adopt_table_find(const struct tl_adopt_table *t,
 						 const uint8_t raddr[16], uint16_t rport);
 /*
  * For a session record with adopted=1: fills the owner from the table when
- * the record has none, and the direction when the record has none
- * (dir 0), in which case the kernel could not remove the SYN either, so an
- * active one gets tx_bytes - 1. Returns the entry (its cgroup is the path
- * to print when r->cgroup_id is 0), or NULL when the record is not adopted
- * or not in the table (then r is unchanged).
+ * the record has none, and the direction when the record has none (dir 0);
+ * then, if the record still counts the SYN (syn_in_tx) and the session is
+ * active, tx_bytes - 1, and syn_in_tx is cleared. Returns the entry (its
+ * cgroup is the path to print when r->cgroup_id is 0), or NULL when the
+ * record is not adopted or not in the table (then r is unchanged).
  */
 const struct tl_adopt_entry *tl_adopt_record(const struct tl_adopt_table *t, struct tl_record *r);
 

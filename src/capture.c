@@ -284,8 +284,8 @@ static const char *load_error(int err)
 		return "the kernel's BPF verifier rejected the programs (run with -v to see why)";
 	case E2BIG:
 	case ENOMEM:
-		return "the kernel could not allocate the BPF maps (try a smaller --ringbuf-kib or "
-		       "--max-sockets)";
+		return "the kernel could not allocate the BPF maps (try a smaller --ringbuf-kib, or with "
+		       "--probes=tracepoint a smaller --max-sockets)";
 	default:
 		return NULL;
 	}
@@ -558,9 +558,10 @@ void tl_capture_drops(const struct tl_capture *c, struct tl_drops *d)
 	 * filters, decided later, might have rejected anyway.
 	 */
 	d->map_connects = capture_counter(c, TL_CNT_STORE_ACTIVE);
+	d->map_connects_max = capture_counter(c, TL_CNT_STORE_ACTIVE_MAYBE);
 	d->map_sessions = capture_counter(c, TL_CNT_STORE_PASSIVE);
 	maybe = capture_counter(c, TL_CNT_STORE_MAYBE);
-	d->map_sessions_max = d->map_connects + maybe;
+	d->map_sessions_max = d->map_connects + d->map_connects_max + maybe;
 	d->map = d->map_connects + d->map_sessions;
 	/*
 	 * Every skipped run of the main state program is either taken by the

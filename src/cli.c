@@ -387,10 +387,10 @@ static enum tl_cli_status handle(struct parse_ctx *c, int ch, const char *arg)
 		opt->no_color = true;
 		break;
 	case 'c':
-		if (arg[0] != '/')
-			st = fail(c, "%s: cgroup '%s' is not an absolute path (e.g. /system.slice/foo.service "
-				  "or /sys/fs/cgroup/system.slice/foo.service)", c->name,
-				  quote(arg, strlen(arg)).s);
+		/* whether it names a cgroup is for src/cgroup.c to say, at start */
+		if (!arg[0])
+			st = fail(c, "%s: the cgroup path is empty (e.g. /system.slice/foo.service "
+				  "or /sys/fs/cgroup/system.slice/foo.service)", c->name);
 		else if (strlen(arg) >= CGROUP_PATH_MAX)
 			st = fail(c, "%s: cgroup path '%s' is longer than %d bytes", c->name,
 				  quote(arg, strlen(arg)).s, CGROUP_PATH_MAX - 1);
@@ -545,9 +545,9 @@ enum tl_cli_status tl_cli_parse(int argc, char **argv, const char *env_no_color,
 	CGROUP_USAGE
 
 #define CGROUP_USAGE                                                                         \
-	"  -c, --cgroup PATH  only processes in this cgroup v2 or below it, as in\n"           \
-	"                     /proc/PID/cgroup (/system.slice/foo.service) or under\n"        \
-	"                     /sys/fs/cgroup\n"
+	"  -c, --cgroup PATH  only processes in this cgroup v2 or below it, named from\n"      \
+	"                     the v2 root (/system.slice/foo.service, as in\n"               \
+	"                     /proc/PID/cgroup) or by its directory (/sys/fs/cgroup/...)\n"
 
 static const char monitor_usage[] =
 	"Usage: tcplens [OPTIONS]                 live monitor of TCP sessions and connects\n"

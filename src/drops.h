@@ -23,6 +23,8 @@ struct tl_drops {
 	uint64_t map_connects;		/* active sockets untracked (each had its connect lost) */
 	uint64_t map_sessions_max;	/* worst case on top of map_sessions: untracked sockets
 					 * whose session, if it was made, was lost too */
+	uint64_t map_connects_max;	/* worst case on top of map_connects: untracked active
+					 * sockets a local-port filter might have rejected */
 };
 
 /* Events known to be lost: exact, without the worst-case counters. */

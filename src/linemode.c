@@ -47,7 +47,7 @@ static int linemode_drain(struct linemode *lm)
 }
 
 struct drops_text {
-	char s[400];
+	char s[480];
 };
 
 /* Every cause by kind, in events; the worst cases and the state changes apart. */
@@ -57,12 +57,12 @@ static struct drops_text drops_text(const struct tl_drops *d)
 
 	snprintf(t.s, sizeof(t.s),
 		 "dropped %llu events (ring buffer full: %llu sessions, %llu connects; socket storage "
-		 "full: %llu sessions, %llu connects, and up to %llu more sessions); %llu state changes "
-		 "missed (up to 2 events each)",
+		 "full: %llu sessions, %llu connects, and up to %llu more sessions and %llu more "
+		 "connects); %llu state changes missed (up to 2 events each)",
 		 (unsigned long long)tl_drops_total(d), (unsigned long long)d->ringbuf_sessions,
 		 (unsigned long long)d->ringbuf_connects, (unsigned long long)d->map_sessions,
 		 (unsigned long long)d->map_connects, (unsigned long long)d->map_sessions_max,
-		 (unsigned long long)d->missed);
+		 (unsigned long long)d->map_connects_max, (unsigned long long)d->missed);
 	return t;
 }
 
@@ -77,9 +77,9 @@ static void linemode_check_drops(struct linemode *lm)
 	struct tl_drops d;
 
 	tl_capture_drops(lm->cap, &d);
-	if (tl_drops_total(&d) + d.missed + d.map_sessions_max > lm->drops_warned) {
+	if (tl_drops_total(&d) + d.missed + d.map_sessions_max + d.map_connects_max > lm->drops_warned) {
 		tl_log("warning: %s", drops_text(&d).s);
-		lm->drops_warned = tl_drops_total(&d) + d.missed + d.map_sessions_max;
+		lm->drops_warned = tl_drops_total(&d) + d.missed + d.map_sessions_max + d.map_connects_max;
 	}
 }
 

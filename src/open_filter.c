@@ -23,8 +23,7 @@ bool tl_open_cgroup_within(const char *filter, const char *path)
 	return cn >= fn && !memcmp(path, filter, fn) && (cn == fn || path[fn] == '/');
 }
 
-bool tl_open_match(const struct tl_options *opt, const struct tl_sock *s, const char *cgroup,
-		   bool cgroup_id_only)
+bool tl_open_match(const struct tl_options *opt, const struct tl_sock *s, const char *cgroup)
 {
 	bool listen = s->state == TL_TCP_LISTEN;
 
@@ -40,12 +39,9 @@ bool tl_open_match(const struct tl_options *opt, const struct tl_sock *s, const 
 	/* a listener has no remote port */
 	if (opt->rports.count && (listen || !tl_port_set_has(&opt->rports, s->rport)))
 		return false;
-	if (opt->cgroup) {
-		/* an id the kernel matched against -c already, its path unknown here */
-		if (cgroup_id_only)
-			return true;
-		if (!cgroup || !opt->cgroup_relpath || !tl_open_cgroup_within(opt->cgroup_relpath, cgroup))
-			return false;
-	}
+	/* the walk does not filter by cgroup: a path unknown here does not match */
+	if (opt->cgroup && (!cgroup || !opt->cgroup_relpath ||
+			    !tl_open_cgroup_within(opt->cgroup_relpath, cgroup)))
+		return false;
 	return true;
 }

@@ -10,14 +10,13 @@
 
 /*
  * The user-space filters of the open mode (-p -L -D -4 -6 -c -l) for one
- * completed socket; cgroup is the owner's path (NULL: unknown), and
- * cgroup_id_only says the socket has a kernel cgroup id whose path nobody
- * could resolve.
+ * completed socket. cgroup is the owner's cgroup path (NULL: unknown, which
+ * -c never matches), compared with opt->cgroup_relpath: -c as the capture
+ * engine resolved it, a path from the cgroup v2 root.
  */
-bool tl_open_match(const struct tl_options *opt, const struct tl_sock *s, const char *cgroup,
-		   bool cgroup_id_only);
+bool tl_open_match(const struct tl_options *opt, const struct tl_sock *s, const char *cgroup);
 /* Does path lie in the cgroup `filter` or below it? Both are paths from the
- * cgroup v2 root (opt->cgroup_relpath, as the capture engine resolved -c). */
+ * cgroup v2 root. */
 bool tl_open_cgroup_within(const char *filter, const char *path);
 
 #endif

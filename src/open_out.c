@@ -184,7 +184,7 @@ static void text_sock(struct tl_open_printer *p, struct tl_line *l, const struct
 	else
 		dash_right(l, 8);
 	tl_line_char(l, ' ');
-	fixed_right(l, s->srtt_us, 1000, 2, 8);
+	fixed_right(l, s->srtt_us, 1000, 3, 8);
 	if (p->rates) {
 		tl_line_char(l, ' ');
 		if (rate && rate->valid) {

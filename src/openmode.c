@@ -101,23 +101,24 @@ static int open_step(struct openmode *om)
 	pf = i < cur->n ? tl_procfd_scan() : NULL;
 	if (i < cur->n && !pf) {
 		if (errno == ENOMEM)
-			goto nomem;
+			return open_nomem();
 		/* owners the kernel knows still show; the others stay unknown */
 		if (!om->warned_procfd)
 			tl_log("warning: cannot read /proc (%s): owners of sockets opened before "
 			       "start stay unknown", strerror(errno));
 		om->warned_procfd = true;
 	}
-	if (open_room(om, cur->n) || tl_adopt_snapshot(cur, pf, om->cgroups) < 0)
-		goto nomem;
-	if (om->opt->interval_s > 0 && tl_open_rates(prev, cur, om->rates) < 0)
-		goto nomem;
+	if (open_room(om, cur->n) || tl_adopt_snapshot(cur, pf, om->cgroups) < 0 ||
+	    (om->opt->interval_s > 0 && tl_open_rates(prev, cur, om->rates) < 0)) {
+		ret = open_nomem();
+		goto cleanup;
+	}
 
 	tl_open_printer_begin(om->pr, cur->ts_ns);
 	for (i = 0; i < cur->n; i++) {
 		s = &cur->socks[i];
 		path = s->cgroup_id ? tl_capture_cgroup_path(om->cap, s->cgroup_id) : om->cgroups[i];
-		if (!tl_open_match(om->opt, s, path, s->cgroup_id && !path))
+		if (!tl_open_match(om->opt, s, path))
 			continue;
 		tl_open_printer_sock(om->pr, s, om->cgroups[i],
 				     om->opt->interval_s > 0 ? &om->rates[i] : NULL);
@@ -131,9 +132,6 @@ static int open_step(struct openmode *om)
 	om->have_prev = true;
 	if (++om->taken == om->opt->count)
 		ret = STEP_DONE;
-	goto cleanup;
-nomem:
-	ret = open_nomem();
 cleanup:
 	tl_procfd_free(pf);
 	return ret;
@@ -167,11 +165,14 @@ static int open_on_quit(void *ctx)
 
 int tl_open_run(const struct tl_options *opt, struct tl_capture *cap)
 {
-	struct openmode om = { .opt = opt, .cap = cap };
+	struct openmode om;
 	struct tl_loop *loop = NULL;
 	uint64_t period_ns;
 	int ret, status = 1;
 
+	memset(&om, 0, sizeof(om));
+	om.opt = opt;
+	om.cap = cap;
 	/* a closed pipe should end us with EPIPE from fflush, not kill us mid-line */
 	signal(SIGPIPE, SIG_IGN);
 	om.pr = tl_open_printer_new(opt, stdout, tl_capture_cgroup_path, cap);
@@ -195,12 +196,8 @@ int tl_open_run(const struct tl_options *opt, struct tl_capture *cap)
 			tl_log("cannot set up the event loop: %s", strerror(-ret));
 			goto cleanup;
 		}
-		fprintf(stderr, "tcplens: tracing open TCP sockets with %s probes, a snapshot every %g s "
-			"(Ctrl-C to end)\n", tl_capture_probe_kind(cap), opt->interval_s);
-	} else {
-		fprintf(stderr, "tcplens: tracing open TCP sockets with %s probes, one snapshot\n",
-			tl_capture_probe_kind(cap));
 	}
+	tl_capture_announce(cap, "open TCP sockets");
 
 	ret = open_step(&om);
 	if (ret == 0 && loop)

@@ -161,9 +161,6 @@ int tl_monitor_run(const struct tl_options *opt, struct tl_capture *cap, struct 
 		fprintf(stderr, "tcplens: %s\n", strerror(errno));
 		goto cleanup;
 	}
-	/* the ready line, unless it would land on the terminal the screen takes over */
-	if (!isatty(STDERR_FILENO))
-		tl_capture_announce(cap, "TCP sessions and connects for the monitor");
 	err = tl_term_open(!opt->no_color, &color);
 	if (err) {
 		fprintf(stderr, "tcplens: the monitor needs a terminal; use -b for text snapshots "
@@ -173,6 +170,9 @@ int tl_monitor_run(const struct tl_options *opt, struct tl_capture *cap, struct 
 	}
 	term_on = true;
 	mon.ui.color = color;
+	/* the ready line, unless it would land on the terminal the screen took over */
+	if (!isatty(STDERR_FILENO))
+		tl_capture_announce(cap, "TCP sessions and connects for the monitor");
 	err = tl_loop_add_fd(loop, tl_capture_fd(cap), on_capture, &mon);
 	if (!err)
 		err = tl_loop_add_fd(loop, STDIN_FILENO, on_input, &mon);

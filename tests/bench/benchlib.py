@@ -26,6 +26,21 @@ def cpu_seconds(pid):
 	return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
+def sched_seconds(pid):
+	"""CPU time of a whole process from the scheduler (sum_exec_runtime of
+	every thread, /proc/PID/task/*/schedstat): the same time as utime +
+	stime, in nanoseconds instead of clock ticks, for spans too short to
+	measure in ticks. None where schedstat is not available."""
+	total = 0
+	try:
+		for tid in os.listdir("/proc/%d/task" % pid):
+			with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+				total += int(f.read().split()[0])
+	except (OSError, ValueError, IndexError):
+		return None
+	return total / 1e9
+
+
 def busy_seconds():
 	"""CPU time the whole machine spent not idle, in seconds, since boot."""
 	with open("/proc/stat") as f:
@@ -77,6 +92,41 @@ def bpf_prog_stats(pid):
 	return stats
 
 
+def cost_sample(pid):
+	"""What a tracer process has spent so far: the summed run_time_ns,
+	run_cnt and recursion_misses of the BPF programs it holds (run time and
+	count only move while kernel.bpf_stats_enabled=1), its utime + stime,
+	and when this was read. Subtract two samples with cost_delta()."""
+	progs = bpf_prog_stats(pid)
+	s = {k: sum(p[k] for p in progs.values()) for k in ("run_time_ns", "run_cnt", "recursion_misses")}
+	s["progs"] = progs
+	s["cpu_s"] = cpu_seconds(pid)
+	s["sched_s"] = sched_seconds(pid)
+	s["t"] = time.monotonic()
+	return s
+
+
+def cost_delta(a, b):
+	"""b - a for two cost_sample()s of one process; progs is per program."""
+	d = {k: b[k] - a[k] for k in ("run_time_ns", "run_cnt", "recursion_misses", "cpu_s", "t")}
+	d["sched_s"] = None if a["sched_s"] is None or b["sched_s"] is None else b["sched_s"] - a["sched_s"]
+	d["progs"] = {}
+	for pid_, pb in b["progs"].items():
+		pa = a["progs"].get(pid_, {})
+		d["progs"][pid_] = {k: v - pa.get(k, 0) for k, v in pb.items()}
+	return d
+
+
+def bpf_prog_names(ids):
+	"""{prog_id: name} from bpftool, when it is installed ({} if not)."""
+	try:
+		js = subprocess.run(["bpftool", "prog", "show", "-j"], capture_output=True,
+				    check=True).stdout
+		return {p["id"]: p.get("name", "?") for p in json.loads(js) if p.get("id") in ids}
+	except (OSError, ValueError, subprocess.CalledProcessError):
+		return {}
+
+
 def bpf_recursion_misses(pid):
 	"""Runs of the process's programs the kernel skipped because the same
 	program was already running on that CPU (a tracepoint hit again from an
@@ -119,6 +169,88 @@ class Sysctl:
 			with open(self.path, "w") as f:
 				f.write(self.old)
 		return False
+
+
+class Tracefs:
+	"""Mounts tracefs on /sys/kernel/tracing for the length of a with block
+	if nothing is mounted there (classic tracepoints need it: libbpf-tools'
+	tcplife), and unmounts it after: the host keeps no change it did not
+	ask for."""
+
+	PATH = "/sys/kernel/tracing"
+
+	def __init__(self):
+		self.mounted = False
+
+	def __enter__(self):
+		if not os.path.exists(os.path.join(self.PATH, "events")):
+			p = subprocess.run(["mount", "-t", "tracefs", "nodev", self.PATH],
+					   capture_output=True)
+			self.mounted = p.returncode == 0
+		return self
+
+	def __exit__(self, *exc):
+		if not self.mounted:
+			return False
+		# a tracer's perf events may be released a moment after it exits
+		deadline = time.monotonic() + 3
+		while subprocess.run(["umount", self.PATH], capture_output=True).returncode != 0:
+			if time.monotonic() > deadline:
+				subprocess.run(["umount", "-l", self.PATH], capture_output=True)
+				break
+			time.sleep(0.1)
+		return False
+
+
+class BpfStats:
+	"""kernel.bpf_stats_enabled=1 for the length of a with block (put back
+	after), plus a BPF_ENABLE_STATS fd held as long: the kernel counts run
+	time while either is on, so another process that sets the sysctl back
+	to 0 meanwhile (other engineers' tests do) cannot stop the count half
+	way. `changed` says whether the sysctl was not 1 at the end."""
+
+	SYS_BPF = {"x86_64": 321, "aarch64": 280}
+	BPF_ENABLE_STATS = 32
+	BPF_STATS_RUN_TIME = 0
+
+	def __init__(self):
+		self.sysctl = Sysctl("kernel.bpf_stats_enabled", 1)
+		self.fd = -1
+		self.fd_held = False
+		self.changed = False
+
+	def _enable_stats_fd(self):
+		import ctypes
+		import platform
+		nr = self.SYS_BPF.get(platform.machine())
+		if nr is None:
+			return -1
+		libc = ctypes.CDLL(None, use_errno=True)
+		libc.syscall.restype = ctypes.c_long
+		attr = ctypes.create_string_buffer(16)	# union bpf_attr: enable_stats.type
+		ctypes.memmove(attr, ctypes.byref(ctypes.c_uint32(self.BPF_STATS_RUN_TIME)), 4)
+		fd = libc.syscall(ctypes.c_long(nr), ctypes.c_long(self.BPF_ENABLE_STATS), attr,
+				  ctypes.c_uint(16))
+		return fd if fd >= 0 else -1
+
+	def __enter__(self):
+		self.sysctl.__enter__()
+		self.fd = self._enable_stats_fd()
+		self.fd_held = self.fd >= 0
+		if self.sysctl.old is None and self.fd < 0:
+			raise BenchError("cannot enable BPF run-time stats (kernel.bpf_stats_enabled)")
+		return self
+
+	def __exit__(self, *exc):
+		try:
+			with open(self.sysctl.path) as f:
+				self.changed = f.read().strip() != "1"
+		except OSError:
+			pass
+		if self.fd >= 0:
+			os.close(self.fd)
+			self.fd = -1
+		return self.sysctl.__exit__(*exc)
 
 
 # ---- the load generator ----
@@ -191,6 +323,7 @@ class Tracer:
 		self.proc = None
 		self.rc = None
 		self.cpu_at_ready = 0.0
+		self.sched_at_ready = None
 		self.recursion_misses = None
 
 	def _read_err(self):
@@ -245,6 +378,7 @@ class Tracer:
 					raise BenchError("%s: not tracing after %.0f s" % (self.argv[0], timeout))
 				self.cond.wait(0.1)
 		self.cpu_at_ready = cpu_seconds(self.proc.pid)
+		self.sched_at_ready = sched_seconds(self.proc.pid)
 		return self
 
 	@property
@@ -253,6 +387,14 @@ class Tracer:
 
 	def cpu_since_ready(self):
 		return cpu_seconds(self.proc.pid) - self.cpu_at_ready
+
+	def sched_since_ready(self):
+		"""The same as cpu_since_ready in ns resolution (schedstat), or
+		cpu_since_ready where schedstat is not available."""
+		now = sched_seconds(self.proc.pid)
+		if now is None or self.sched_at_ready is None:
+			return self.cpu_since_ready()
+		return now - self.sched_at_ready
 
 	def peak_rss_kib(self):
 		return status_kib(self.proc.pid, "VmHWM")

@@ -13,7 +13,8 @@ CONNECT_KEYS = ["type", "ts", "pid", "comm", "family", "saddr", "lport", "daddr"
 		"dport", "latency_ms", "result", "errno", "syn_retrans", "cgroup"]
 STATS_KEYS = ["type", "sessions", "connects", "dropped", "dropped_ringbuf", "dropped_map", "dropped_missed",
 	      "dropped_sessions_ringbuf", "dropped_connects_ringbuf", "dropped_sessions_storage",
-	      "dropped_connects_storage", "dropped_sessions_storage_max", "missed_state_changes"]
+	      "dropped_connects_storage", "dropped_sessions_storage_max", "missed_state_changes",
+	      "dropped_connects_storage_max"]
 # `tcplens open --json`: one object per socket, then one snapshot_end per walk
 OPEN_SOCKET_TYPE = "open"
 OPEN_KEYS = ["type", "ts", "pid", "comm", "cgroup", "family", "laddr", "lport", "raddr", "rport",
@@ -434,10 +435,9 @@ def open_schema_problems(ev):
 	for p in ("lport", "rport"):
 		if not _isint(ev.get(p)) or not 0 <= ev.get(p) <= 65535:
 			probs.append("%s=%r is not a port" % (p, ev.get(p)))
-	# "unknown": a listener, or a socket opened before start whose
-	# direction nothing tells
-	if ev.get("dir") not in ("active", "passive", "unknown"):
-		probs.append("dir=%r" % (ev.get("dir"),))
+	# a listener has no direction; every connection has one
+	if ev.get("dir") not in (("unknown",) if ev.get("state") == "LISTEN" else ("active", "passive")):
+		probs.append("dir=%r (state %r)" % (ev.get("dir"), ev.get("state")))
 	if ev.get("state") not in TCP_STATES:
 		probs.append("state=%r" % (ev.get("state"),))
 	for k in ("cookie", "inode", "tx_bytes", "rx_bytes", "srtt_us", "retrans"):

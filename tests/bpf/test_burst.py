@@ -109,6 +109,8 @@ def run(ctx):
 			       st.get("sessions"))
 			c.true(st.get("connects", 0) >= made, "stats.connects >= %d" % made,
 			       st.get("connects"))
+			c.eq(st.get("dropped"), 0, "stats.dropped")
+			c.eq(st.get("missed_state_changes"), 0, "stats.missed_state_changes")
 	with ctx.check("burst: -D port run: captured + dropped == made, zero drops") as c:
 		st = d_tl.stats()
 		if c.true(st is not None, "a stats line", d_tl.describe()):
@@ -118,6 +120,10 @@ def run(ctx):
 			c.eq(st.get("sessions"), made, "stats.sessions")
 			c.eq(st.get("connects"), made, "stats.connects")
 			c.eq(st.get("dropped"), 0, "stats.dropped")
+			# missed state changes are apart from dropped: they must be 0 too
+			c.eq(st.get("missed_state_changes"), 0, "stats.missed_state_changes")
+			c.eq(st.get("dropped_sessions_storage_max", 0) + st.get("dropped_connects_storage_max", 0),
+			     0, "worst-case storage counters")
 		d_events = d_tl.events()
 		c.eq(sum(1 for e in d_events if e.get("type") == "session" and e.get("rport") == port),
 		     made, "session lines printed")

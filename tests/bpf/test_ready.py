@@ -156,8 +156,11 @@ def mounts_of(pid):
 
 
 def mount_set(text):
-	"""(mount point, fstype) of every mount, with duplicates counted."""
-	return sorted((m[1], m[2]) for m in parse_mountinfo(text))
+	"""(mount point, fstype) of every mount, with duplicates counted.
+	Network namespace handles (nsfs under /run/netns) are left out: the
+	other groups of this suite, and other suites on the host, add and
+	remove them at any time, and they propagate into every namespace."""
+	return sorted((m[1], m[2]) for m in parse_mountinfo(text) if m[2] != "nsfs")
 
 
 def new_lines(before, now):

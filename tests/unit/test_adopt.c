@@ -2,6 +2,9 @@
 /* Adoption on synthetic snapshots: owners, listener matching, the SYN, lookups. */
 #include <arpa/inet.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "adopt.h"
 #include "tests/unit/tap.h"
@@ -178,6 +181,7 @@ static struct tl_record session(uint8_t family, const char *laddr, uint16_t lpor
 	r.tx_bytes = 5001;
 	r.rx_bytes = 7;
 	r.adopted = 1;
+	r.syn_in_tx = 1;	/* the kernel did not know the direction */
 	return r;
 }
 
@@ -239,7 +243,8 @@ static void test_table(void)
 
 	r = session(4, "10.0.0.1", 80, "10.0.0.9", 50000);
 	e = tl_adopt_record(t, &r);
-	ok(r.dir == TL_REC_PASSIVE && r.tx_bytes == 5001 && r.pid == 100, "passive: tx unchanged");
+	ok(r.dir == TL_REC_PASSIVE && r.tx_bytes == 5001 && r.pid == 100 && !r.syn_in_tx,
+	   "passive: tx unchanged, syn_in_tx cleared");
 	is_str(e ? e->cgroup : NULL, "/system.slice/nginx.service", "its path for printing");
 
 	r = session(4, "10.0.0.1", 50001, "10.0.0.9", 443);
@@ -247,9 +252,16 @@ static void test_table(void)
 	r.pid = 7;
 	memcpy(r.comm, "seen", 5);
 	r.dir = TL_REC_ACTIVE;	/* the kernel knew and did its own accounting */
+	r.syn_in_tx = 0;
 	tl_adopt_record(t, &r);
 	ok(r.pid == 7 && !strcmp(r.comm, "seen") && r.tx_bytes == 5001,
 	   "kernel's owner and direction kept, tx untouched");
+
+	r = session(4, "10.0.0.1", 80, "10.0.0.9", 50000);
+	r.dir = TL_REC_ACTIVE;	/* the kernel learned otherwise since: it wins */
+	tl_adopt_record(t, &r);
+	ok(r.dir == TL_REC_ACTIVE && r.tx_bytes == 5000 && !r.syn_in_tx,
+	   "a known direction is kept; syn_in_tx still honoured, then cleared");
 
 	r = session(6, "2001:db8::1", 50002, "2001:db8::9", 443);
 	e = tl_adopt_record(t, &r);
@@ -257,7 +269,7 @@ static void test_table(void)
 
 	r = session(4, "10.0.0.1", 50001, "10.0.0.9", 443);
 	r.adopted = 0;
-	ok(!tl_adopt_record(t, &r) && !r.owner_known && r.tx_bytes == 5001,
+	ok(!tl_adopt_record(t, &r) && !r.owner_known && r.tx_bytes == 5001 && r.syn_in_tx,
 	   "not adopted: not looked up, unchanged");
 	r = session(4, "10.9.9.9", 1, "10.0.0.9", 443);
 	ok(!tl_adopt_record(t, &r) && !r.owner_known && r.dir == 0, "unknown 4-tuple: unchanged");
@@ -329,6 +341,43 @@ static void test_keep_dirs(void)
 	is_int(tl_adopt_keep_dirs(&snap, NULL), 0, "no previous snapshot: nothing");
 }
 
+/* With the real /proc: a socket of ours, unknown to the "kernel", gets us. */
+static void test_table_from(void)
+{
+	struct tl_snapshot s = { 0 };
+	const struct tl_adopt_entry *e;
+	struct tl_adopt_table *t;
+	struct stat st;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	s.socks = calloc(2, sizeof(*s.socks));
+	s.n = s.cap = 2;
+	ok(fd >= 0 && !fstat(fd, &st) && s.socks, "a socket of our own");
+	if (fd < 0 || !s.socks)
+		return;
+	s.socks[0].family = 4;
+	s.socks[0].state = TL_TCP_ESTABLISHED;
+	s.socks[0].lport = 1234;
+	s.socks[0].rport = 80;
+	s.socks[0].inode = (uint64_t)st.st_ino;
+	s.socks[0].syn_in_acked = 1;
+	s.socks[0].tx_bytes = 10;
+	s.socks[1] = s.socks[0];
+	s.socks[1].lport = 1235;
+	s.socks[1].inode = 0;
+	t = tl_adopt_table_from(&s);
+	ok(t && tl_adopt_table_count(t) == 2, "table from a snapshot");
+	is_int(s.socks[0].tx_bytes, 10, "the snapshot itself is left alone");
+	e = t ? tl_adopt_table_find(t, 4, s.socks[0].laddr, 1234, s.socks[0].raddr, 80) : NULL;
+	ok(e && e->owner_known && e->pid == (uint32_t)getpid() && e->dir == TL_SOCK_DIR_ACTIVE,
+	   "our socket: our pid, active");
+	e = t ? tl_adopt_table_find(t, 4, s.socks[1].laddr, 1235, s.socks[1].raddr, 80) : NULL;
+	ok(e && !e->owner_known, "no inode: no owner");
+	tl_adopt_table_free(t);
+	tl_snapshot_free(&s);
+	close(fd);
+}
+
 int main(void)
 {
 	test_matches();
@@ -337,5 +386,6 @@ int main(void)
 	test_table();
 	test_big();
 	test_keep_dirs();
+	test_table_from();
 	return tap_done();
 }

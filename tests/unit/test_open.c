@@ -154,9 +154,9 @@ static void test_text(void)
 	tl_open_printer_end(pr);
 	is_str(stop(),
 	       "PID     COMM            STATE       LADDR           LPORT RADDR           RPORT    TX_KB    RX_KB    AGE_S   RTT_MS\n"
-	       "1234    curl            ESTABLISHED 10.0.0.1        51234 93.184.216.34   443        120        2     61.2    12.35\n"
-	       "-       [unknown]       ESTABLISHED 10.0.0.1        51234 93.184.216.34   443        120        2        -    12.35\n"
-	       "1234    a\\x1b[2J\\xffbcd ESTABLISHED 10.0.0.1        51234 93.184.216.34   443        120        2     61.2    12.35\n"
+	       "1234    curl            ESTABLISHED 10.0.0.1        51234 93.184.216.34   443        120        2     61.2   12.345\n"
+	       "-       [unknown]       ESTABLISHED 10.0.0.1        51234 93.184.216.34   443        120        2        -   12.345\n"
+	       "1234    a\\x1b[2J\\xffbcd ESTABLISHED 10.0.0.1        51234 93.184.216.34   443        120        2     61.2   12.345\n"
 	       "\n"
 	       "PID     COMM            STATE       LADDR           LPORT RADDR           RPORT    TX_KB    RX_KB    AGE_S   RTT_MS\n",
 	       "text: known, unknown and escaped owners; a header per snapshot");
@@ -173,9 +173,9 @@ static void test_text(void)
 	tl_open_printer_end(pr);
 	is_str(stop(),
 	       "PID     COMM            STATE       LADDR           LPORT RADDR           RPORT    TX_KB    RX_KB    AGE_S   RTT_MS   TX_KB/s   RX_KB/s QUEUE\n"
-	       "1234    curl            ESTABLISHED 10.0.0.1        51234 93.184.216.34   443        120        2     61.2    12.35       1.5       0.0 -\n"
-	       "1234    curl            ESTABLISHED 10.0.0.1        51234 93.184.216.34   443        120        2     61.2    12.35         -         - -\n"
-	       "1       nginx           LISTEN      ::              443   *               *            0        0        -     0.00         -         - 3/511\n",
+	       "1234    curl            ESTABLISHED 10.0.0.1        51234 93.184.216.34   443        120        2     61.2   12.345       1.5       0.0 -\n"
+	       "1234    curl            ESTABLISHED 10.0.0.1        51234 93.184.216.34   443        120        2     61.2   12.345         -         - -\n"
+	       "1       nginx           LISTEN      ::              443   *               *            0        0        -    0.000         -         - 3/511\n",
 	       "text with -i and -l: rates, dashes, the accept queue");
 }
 

@@ -11,7 +11,10 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "cgroup.h"
 
 #include "capture.h"
 #include "cli.h"
@@ -30,6 +33,8 @@ struct tl_capture {
 };
 
 static struct tl_capture fake;
+static uint64_t own_cgroup_id;		/* of this process; 0: not found */
+static char own_cgroup[4200];
 
 int tl_capture_fd(const struct tl_capture *c)
 {
@@ -42,17 +47,23 @@ int tl_capture_drain(struct tl_capture *c, tl_record_cb cb, void *ctx)
 	return 0;
 }
 
-/* no cgroup ids to resolve here: every path comes from the adoption side */
+/* the real resolver, as the capture engine holds it */
+static struct tl_cgroups *fake_cg;
+
 const char *tl_capture_cgroup_path(void *ctx, uint64_t id)
 {
 	(void)ctx;
-	(void)id;
-	return NULL;
+	return fake_cg && id ? tl_cgroups_path(fake_cg, id) : NULL;
 }
 
 const char *tl_capture_probe_kind(const struct tl_capture *c)
 {
 	return "fake";
+}
+
+void tl_capture_announce(const struct tl_capture *c, const char *what)
+{
+	fprintf(stderr, "tcplens: tracing %s with fake probes\n", what);
 }
 
 static void fill(struct tl_sock *s, uint64_t cookie, uint16_t lport, uint8_t state)
@@ -89,6 +100,7 @@ int tl_capture_snapshot(struct tl_capture *c, struct tl_snapshot *snap)
 	snap->socks[1].dir = TL_SOCK_DIR_UNKNOWN;
 	snap->socks[1].syn_in_acked = 1;
 	snap->socks[1].tx_bytes = 1000 * (uint64_t)c->calls;
+	snap->socks[1].cgroup_id = own_cgroup_id;
 	fill(&snap->socks[2], 12, 40000, TL_TCP_ESTABLISHED);
 	snap->socks[2].owner_known = 0;
 	snap->socks[2].syn_in_acked = 1;
@@ -127,6 +139,15 @@ static int run(const char *argline, int stdout_fd)
 	if (tl_cli_parse(argc, argv, NULL, &opt, errbuf, sizeof(errbuf)) != TL_CLI_RUN) {
 		printf("# parse: %s\n", errbuf);
 		return -100;
+	}
+	/* what the capture engine does with -c before the mode runs */
+	if (opt.cgroup) {
+		static char rel[4200];
+
+		if (!fake_cg || tl_cgroups_resolve_arg(fake_cg, opt.cgroup, NULL, 0, rel, sizeof(rel), NULL,
+						       errbuf, sizeof(errbuf)))
+			return -101;
+		opt.cgroup_relpath = rel;
 	}
 	fo = mkstemp(tmpo);
 	fe = mkstemp(tmpe);
@@ -172,6 +193,52 @@ static void reset_fake(void)
 
 	memset(&fake, 0, sizeof(fake));
 	fake.fd = fd;
+}
+
+static void find_own_cgroup(void)
+{
+	struct tl_cgroups *cg = tl_cgroups_open();
+	char line[4200], path[8400];
+	struct stat st;
+	FILE *f = fopen("/proc/self/cgroup", "r");
+
+	while (cg && f && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(own_cgroup, sizeof(own_cgroup), "%s", line + 3);
+		snprintf(path, sizeof(path), "%s%s", tl_cgroups_mount(cg), own_cgroup);
+		if (!stat(path, &st))
+			own_cgroup_id = st.st_ino;
+	}
+	if (f)
+		fclose(f);
+	tl_cgroups_free(cg);
+}
+
+static void test_cgroup_filter(void)
+{
+	char line[4400], want[4400];
+	int status;
+
+	if (!own_cgroup_id) {
+		ok(1, "# SKIP no cgroup v2 here");
+		return;
+	}
+	fake_cg = tl_cgroups_open();
+	reset_fake();
+	status = run("-c / --json", -1);
+	is_int(status, 0, "-c /: status 0");
+	is_int(count_lines(out_text, "{\"type\":\"open\""), 1,
+	       "only the socket whose cgroup is known (by id) matches");
+	snprintf(want, sizeof(want), "\"cgroup\":\"%s\",", own_cgroup);
+	ok(strstr(out_text, want) != NULL, "its id printed as our path %s", own_cgroup);
+	snprintf(line, sizeof(line), "-c %s --json", own_cgroup);
+	reset_fake();
+	status = run(line, -1);
+	ok(status == 0 && count_lines(out_text, "{\"type\":\"open\"") == 1, "-c our own cgroup");
+	tl_cgroups_free(fake_cg);
+	fake_cg = NULL;
 }
 
 static void test_runner(void)
@@ -254,7 +321,6 @@ static void test_runner(void)
 			       "one line saying so");
 		}
 	}
-	close(fake.fd);
 }
 
 static struct tl_sock sk(uint8_t family, uint8_t state, uint16_t lport, uint16_t rport)
@@ -283,41 +349,44 @@ static void test_filters(void)
 	argv[1] = a1;
 	argv[2] = NULL;
 	tl_cli_parse(2, argv, NULL, &o, err, sizeof(err));
-	ok(tl_open_match(&o, &s, NULL, false), "no filter: a connection matches");
-	ok(!tl_open_match(&o, &l, NULL, false), "listeners only with -l");
+	ok(tl_open_match(&o, &s, NULL), "no filter: a connection matches");
+	ok(!tl_open_match(&o, &l, NULL), "listeners only with -l");
 	o.listeners = true;
-	ok(tl_open_match(&o, &l, NULL, false), "-l: listeners too");
+	ok(tl_open_match(&o, &l, NULL), "-l: listeners too");
 	o.family = 4;
-	ok(tl_open_match(&o, &s, NULL, false) && !tl_open_match(&o, &l, NULL, false), "-4");
+	ok(tl_open_match(&o, &s, NULL) && !tl_open_match(&o, &l, NULL), "-4");
 	o.family = 0;
 	o.pid = 50;
-	ok(tl_open_match(&o, &s, NULL, false), "-p 50 matches pid 50");
+	ok(tl_open_match(&o, &s, NULL), "-p 50 matches pid 50");
 	s.owner_known = 0;
-	ok(!tl_open_match(&o, &s, NULL, false), "-p: an unknown owner does not match");
+	ok(!tl_open_match(&o, &s, NULL), "-p: an unknown owner does not match");
 	s.owner_known = 1;
 	s.pid = 51;
-	ok(!tl_open_match(&o, &s, NULL, false), "-p 50: not pid 51");
+	ok(!tl_open_match(&o, &s, NULL), "-p 50: not pid 51");
 	s.pid = 50;
 	o.pid = 0;
 	o.lports.bits[1000 >> 6] |= 1ULL << (1000 & 63);
 	o.lports.count = 1;
-	ok(tl_open_match(&o, &s, NULL, false) && !tl_open_match(&o, &l, NULL, false), "-L 1000");
+	ok(tl_open_match(&o, &s, NULL) && !tl_open_match(&o, &l, NULL), "-L 1000");
 	memset(&o.lports, 0, sizeof(o.lports));
 	o.rports.bits[443 >> 6] |= 1ULL << (443 & 63);
 	o.rports.count = 1;
-	ok(tl_open_match(&o, &s, NULL, false), "-D 443");
-	ok(!tl_open_match(&o, &l, NULL, false), "-D: a listener (local port 443) has no remote port");
+	ok(tl_open_match(&o, &s, NULL), "-D 443");
+	ok(!tl_open_match(&o, &l, NULL), "-D: a listener (local port 443) has no remote port");
 	memset(&o.rports, 0, sizeof(o.rports));
 
 	/* the user may write either form; the capture engine resolves it to this */
 	o.cgroup = "/sys/fs/cgroup/system.slice/web.service";
 	o.cgroup_relpath = "/system.slice/web.service";
-	ok(tl_open_match(&o, &s, "/system.slice/web.service", false), "-c: the cgroup itself");
-	ok(tl_open_match(&o, &s, "/system.slice/web.service/worker", false), "-c: below it");
-	ok(!tl_open_match(&o, &s, "/system.slice/web.service2", false), "-c: not a sibling prefix");
-	ok(!tl_open_match(&o, &s, "/system.slice", false), "-c: not the parent");
-	ok(!tl_open_match(&o, &s, NULL, false), "-c: no path, no match");
-	ok(tl_open_match(&o, &s, NULL, true), "-c: a kernel id the kernel filtered is kept");
+	ok(tl_open_match(&o, &s, "/system.slice/web.service"), "-c: the cgroup itself");
+	ok(tl_open_match(&o, &s, "/system.slice/web.service/worker"), "-c: below it");
+	ok(!tl_open_match(&o, &s, "/system.slice/web.service2"), "-c: not a sibling prefix");
+	ok(!tl_open_match(&o, &s, "/system.slice"), "-c: not the parent");
+	ok(!tl_open_match(&o, &s, NULL), "-c: no path (not known), no match");
+	o.cgroup_relpath = "/other";
+	ok(!tl_open_match(&o, &s, "/system.slice/web.service"), "-c: the resolved path is the one used");
+	o.cgroup_relpath = NULL;
+	ok(!tl_open_match(&o, &s, "/system.slice/web.service"), "-c: never matches unresolved");
 	ok(tl_open_cgroup_within("/system.slice/", "/system.slice/a.service"), "-c with a trailing slash");
 	ok(tl_open_cgroup_within("/", "/anything"), "the root holds everything");
 	ok(!tl_open_cgroup_within("/system.slice/a", "/system.slice"), "a parent is not within its child");
@@ -326,6 +395,8 @@ static void test_filters(void)
 int main(void)
 {
 	test_filters();
+	find_own_cgroup();
 	test_runner();
+	test_cgroup_filter();
 	return tap_done();
 }
