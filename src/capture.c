@@ -727,6 +727,11 @@ const char *tl_capture_cgroup_path(void *ctx, uint64_t id)
 	return c->cg && id ? tl_cgroups_path(c->cg, id) : NULL;
 }
 
+const struct tl_adopt_table *tl_capture_adopt_table(const struct tl_capture *c)
+{
+	return c->adopt;
+}
+
 const char *tl_capture_cgroup_filter(const struct tl_capture *c)
 {
 	return c->opt->cgroup ? c->cg_relpath : NULL;

@@ -48,6 +48,10 @@ const struct tl_snapshot *tl_capture_start_snapshot(const struct tl_capture *c);
  * prints it exactly once and no other line starts that way.
  */
 void tl_capture_announce(const struct tl_capture *c, const char *what);
+/* Owners and directions of the sockets open at start, as found then (from
+ * /proc and the listeners); NULL when there was no walk. */
+struct tl_adopt_table;
+const struct tl_adopt_table *tl_capture_adopt_table(const struct tl_capture *c);
 /* A cgroup v2 id's path from the v2 root, or NULL (ctx: the capture; the
  * shape of tl_cgroup_path_fn). */
 const char *tl_capture_cgroup_path(void *ctx, uint64_t id);

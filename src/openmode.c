@@ -76,10 +76,17 @@ static int open_nomem(void)
 	return STEP_FAIL;
 }
 
+static const struct tl_adopt_entry *open_adopted(const struct openmode *om, const struct tl_sock *s)
+{
+	return tl_adopt_table_find(tl_capture_adopt_table(om->cap), s->family, s->laddr, s->lport,
+				   s->raddr, s->rport);
+}
+
 static int open_step(struct openmode *om)
 {
 	struct tl_snapshot *cur = &om->snap[om->cur];
 	const struct tl_snapshot *prev = om->have_prev ? &om->snap[!om->cur] : NULL;
+	const struct tl_adopt_entry *e;
 	struct tl_procfd *pf;
 	const char *path;
 	struct tl_sock *s;
@@ -93,6 +100,21 @@ static int open_step(struct openmode *om)
 	}
 	if (tl_adopt_keep_dirs(cur, prev) < 0)
 		return open_nomem();
+	/* owners and directions the capture engine found at start: no /proc walk for those */
+	for (i = 0; i < cur->n; i++) {
+		s = &cur->socks[i];
+		e = s->state == TL_TCP_LISTEN ? NULL : open_adopted(om, s);
+		if (!e)
+			continue;
+		if (!s->owner_known && e->owner_known) {
+			s->pid = e->pid;
+			memcpy(s->comm, e->comm, sizeof(s->comm));
+			s->comm[sizeof(s->comm) - 1] = '\0';
+			s->owner_known = 1;
+		}
+		if (s->dir == TL_SOCK_DIR_UNKNOWN)
+			s->dir = e->dir;
+	}
 	/* /proc is only worth a walk when some socket lacks its owner */
 	for (i = 0; i < cur->n; i++) {
 		if (!cur->socks[i].owner_known && cur->socks[i].inode)
@@ -114,6 +136,13 @@ static int open_step(struct openmode *om)
 		goto cleanup;
 	}
 
+	/* the cgroup path that came with an owner found at start */
+	for (i = 0; i < cur->n; i++) {
+		s = &cur->socks[i];
+		if (s->owner_known && !s->cgroup_id && !om->cgroups[i] && s->state != TL_TCP_LISTEN &&
+		    (e = open_adopted(om, s)))
+			om->cgroups[i] = e->cgroup;
+	}
 	tl_open_printer_begin(om->pr, cur->ts_ns);
 	for (i = 0; i < cur->n; i++) {
 		s = &cur->socks[i];
