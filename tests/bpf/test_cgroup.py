@@ -129,22 +129,26 @@ def run(ctx):
 			checks.check_ndjson(c, tl)
 			checks.check_clean_exit(c, tl)
 
-	with ctx.check("cgroup: -c /does-not-exist exits 2 with one line on stderr") as c:
-		missing = "/does-not-exist"
-		mount = cg.mount
+	for mode in (["json"], ["open", "--json"]):
+		check_missing(ctx, cg.mount, mode)
+
+
+def check_missing(ctx, mount, mode):
+	missing = "/does-not-exist"
+	with ctx.check("cgroup: %s -c %s exits 2 with one line on stderr" % (" ".join(mode), missing)) as c:
 		c.true(not os.path.exists(mount + missing), "ground truth: %s%s does not exist" % (mount, missing))
 		try:
-			p = subprocess.run([ctx.binary, "json", "-c", missing], stdin=subprocess.DEVNULL,
+			p = subprocess.run([ctx.binary] + mode + ["-c", missing], stdin=subprocess.DEVNULL,
 					   capture_output=True, timeout=EXIT_TIMEOUT_S)
 		except subprocess.TimeoutExpired:
-			c.fail("tcplens json -c %s still ran after %.0f s (it was killed)" % (missing, EXIT_TIMEOUT_S))
+			c.fail("tcplens %s -c %s still ran after %.0f s (it was killed)"
+			       % (" ".join(mode), missing, EXIT_TIMEOUT_S))
 			return
 		c.eq(p.returncode, 2, "exit status")
 		lines = p.stderr.decode("utf-8", "replace").splitlines()
 		c.eq(len(lines), 1, "stderr lines")
 		c.true(lines and missing in lines[0], "the stderr line names the cgroup", lines)
 		c.eq(p.stdout, b"", "stdout")
-
 
 def run_open(ctx, cg, child, exs):
 	"""`open --json` names each end's cgroup; `open --json -c` keeps the
