@@ -95,6 +95,8 @@ struct accept_owner {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	/* per-CPU LRU lists: an accept on one CPU does not wait for the other's */
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
 	__uint(max_entries, 65536);
 	__type(key, __u64);
 	__type(value, struct accept_owner);
@@ -797,17 +799,23 @@ struct syscall_exit {
 
 static __always_inline int on_accept_exit(struct syscall_exit *ctx)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task;
 	struct accept_owner a = {};
 	struct file **fds, *file;
+	struct fdtable *fdt;
 	struct socket *sock;
 	struct sock *sk;
 	long fd = ctx->ret;
 	__u64 key;
 
-	if (fd < 0 || fd >= BPF_CORE_READ(task, files, fdt, max_fds))
+	if (fd < 0)
 		return 0;
-	fds = BPF_CORE_READ(task, files, fdt, fd);
+	/* the fd table through the typed task: two loads instead of probe reads */
+	task = bpf_get_current_task_btf();
+	fdt = task->files->fdt;
+	if (!fdt || fd >= fdt->max_fds)
+		return 0;
+	fds = fdt->fd;
 	if (!fds || bpf_core_read(&file, sizeof(file), &fds[fd]) || !file)
 		return 0;
 	sock = BPF_CORE_READ(file, private_data);
