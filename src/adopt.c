@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "adopt.h"
+#include "sock_index.h"
 
 static size_t addr_len(uint8_t family)
 {
@@ -115,56 +116,35 @@ int tl_adopt_snapshot(struct tl_snapshot *snap, const struct tl_procfd *pf, cons
 	return filled;
 }
 
-static uint64_t hash_cookie(uint64_t v)
+/* a direction known in the previous snapshot, to carry over */
+static bool has_dir(const struct tl_sock *s)
 {
-	v ^= v >> 33;
-	v *= 0xff51afd7ed558ccdULL;
-	v ^= v >> 33;
-	return v;
+	return s->dir != TL_SOCK_DIR_UNKNOWN;
 }
 
 int tl_adopt_keep_dirs(struct tl_snapshot *cur, const struct tl_snapshot *prev)
 {
-	uint32_t *slots;	/* index into prev + 1; 0: empty */
-	size_t nslots = 16, mask, i, k;
+	struct tl_sock_index ix;
 	const struct tl_sock *p;
 	struct tl_sock *s;
 	int kept = 0;
+	size_t i;
 
 	if (!prev || !prev->n || !cur->n)
 		return 0;
-	if (prev->n > UINT32_MAX / 4)
+	if (tl_sock_index_build(&ix, prev, has_dir))
 		return -ENOMEM;
-	while (nslots < prev->n * 2)
-		nslots *= 2;
-	mask = nslots - 1;
-	slots = calloc(nslots, sizeof(*slots));
-	if (!slots)
-		return -ENOMEM;
-	for (i = 0; i < prev->n; i++) {
-		p = &prev->socks[i];
-		/* cookie 0 names no socket */
-		if (!p->cookie || p->dir == TL_SOCK_DIR_UNKNOWN)
-			continue;
-		k = (size_t)hash_cookie(p->cookie) & mask;
-		while (slots[k] && prev->socks[slots[k] - 1].cookie != p->cookie)
-			k = (k + 1) & mask;
-		if (!slots[k])
-			slots[k] = (uint32_t)i + 1;
-	}
 	for (i = 0; i < cur->n; i++) {
 		s = &cur->socks[i];
-		if (!s->cookie || s->dir != TL_SOCK_DIR_UNKNOWN || s->state == TL_TCP_LISTEN)
+		if (s->dir != TL_SOCK_DIR_UNKNOWN || s->state == TL_TCP_LISTEN)
 			continue;
-		k = (size_t)hash_cookie(s->cookie) & mask;
-		while (slots[k] && prev->socks[slots[k] - 1].cookie != s->cookie)
-			k = (k + 1) & mask;
-		if (slots[k]) {
-			s->dir = prev->socks[slots[k] - 1].dir;
+		p = tl_sock_index_find(&ix, s->cookie);
+		if (p) {
+			s->dir = p->dir;
 			kept++;
 		}
 	}
-	free(slots);
+	tl_sock_index_free(&ix);
 	return kept;
 }
 

@@ -4,14 +4,7 @@
 #include <string.h>
 
 #include "open_rates.h"
-
-static uint64_t hash_cookie(uint64_t v)
-{
-	v ^= v >> 33;
-	v *= 0xff51afd7ed558ccdULL;
-	v ^= v >> 33;
-	return v;
-}
+#include "sock_index.h"
 
 /* delta bytes over ns, in thousandths of a byte per second, saturating */
 static uint64_t rate_milli(uint64_t delta, uint64_t ns)
@@ -24,49 +17,29 @@ static uint64_t rate_milli(uint64_t delta, uint64_t ns)
 int tl_open_rates(const struct tl_snapshot *prev, const struct tl_snapshot *cur,
 		  struct tl_open_rate *rates)
 {
-	uint32_t *slots = NULL;	/* index into prev + 1; 0: empty */
-	size_t nslots = 16, mask, i, k;
+	struct tl_sock_index ix;
 	const struct tl_sock *a, *b;
-	uint64_t ns;
 	int valid = 0;
+	uint64_t ns;
+	size_t i;
 
 	memset(rates, 0, cur->n * sizeof(*rates));
-	if (!prev || !prev->n || !cur->n || cur->ts_ns <= prev->ts_ns || prev->n > UINT32_MAX / 4)
+	if (!prev || !prev->n || !cur->n || cur->ts_ns <= prev->ts_ns)
 		return 0;
 	ns = cur->ts_ns - prev->ts_ns;
-	while (nslots < prev->n * 2)
-		nslots *= 2;
-	mask = nslots - 1;
-	slots = calloc(nslots, sizeof(*slots));
-	if (!slots)
+	if (tl_sock_index_build(&ix, prev, NULL))
 		return -ENOMEM;
-	for (i = 0; i < prev->n; i++) {
-		/* cookie 0 is "no cookie" (classic tracepoints): not an identity */
-		if (!prev->socks[i].cookie)
-			continue;
-		k = (size_t)hash_cookie(prev->socks[i].cookie) & mask;
-		while (slots[k] && prev->socks[slots[k] - 1].cookie != prev->socks[i].cookie)
-			k = (k + 1) & mask;
-		if (!slots[k])
-			slots[k] = (uint32_t)i + 1;
-	}
 	for (i = 0; i < cur->n; i++) {
 		b = &cur->socks[i];
-		if (!b->cookie)
-			continue;
-		k = (size_t)hash_cookie(b->cookie) & mask;
-		while (slots[k] && prev->socks[slots[k] - 1].cookie != b->cookie)
-			k = (k + 1) & mask;
-		if (!slots[k])
-			continue;
-		a = &prev->socks[slots[k] - 1];
-		if (b->tx_bytes < a->tx_bytes || b->rx_bytes < a->rx_bytes)
+		a = tl_sock_index_find(&ix, b->cookie);
+		/* new in this snapshot, or counters that went back: no rate */
+		if (!a || b->tx_bytes < a->tx_bytes || b->rx_bytes < a->rx_bytes)
 			continue;
 		rates[i].valid = true;
 		rates[i].tx_mbps = rate_milli(b->tx_bytes - a->tx_bytes, ns);
 		rates[i].rx_mbps = rate_milli(b->rx_bytes - a->rx_bytes, ns);
 		valid++;
 	}
-	free(slots);
+	tl_sock_index_free(&ix);
 	return valid;
 }

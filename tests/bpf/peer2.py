@@ -5,10 +5,12 @@ prctl name, JSON lines on stdout, "go" on stdin).
 Roles:
   selfconn     bind --addr:--port and connect to that same address (TCP
                self-connect), send --send bytes, read them back, close.
-  simopen      bind --addr:--port, on "go" connect without blocking to
+  simopen      bind --addr:--port, on "go" send --fill bytes of UDP to
+               --raddr:9 (to hold what follows in a slow qdisc), then connect without blocking to
                --raddr:--rport while the peer does the same (simultaneous
                open); poll TCP_INFO to see the states the socket goes
-               through; send --send, receive --recv, close first if --closer.
+               through; on "data" send --send, receive --recv, close first
+               if --closer.
   tfo-server   listen with the TCP_FASTOPEN option, serve --conns
                connections: receive --recv bytes, send --send, wait for EOF.
   tfo-client   --count connections with sendto(MSG_FASTOPEN); reports
@@ -148,6 +150,16 @@ def role_simopen(a):
 	s.bind((a.addr, a.port))
 	report("ready", pid=os.getpid(), port=s.getsockname()[1])
 	wait_cmd("go")
+	if a.fill:
+		# put the slow qdisc in debt first, so that the SYN waits behind
+		# these datagrams (the peer's nft drops them)
+		u = socket.socket(fam(a.raddr), socket.SOCK_DGRAM)
+		left = a.fill
+		while left > 0:
+			k = min(1400, left)
+			u.sendto(b"x" * k, (a.raddr, 9))
+			left -= k + 42
+		u.close()
 	s.setblocking(False)
 	t0 = time.time()
 	rc = s.connect_ex((a.raddr, a.rport))
@@ -170,6 +182,7 @@ def role_simopen(a):
 	s.setblocking(True)
 	ep = endpoint(s)
 	report("connected", states=states, connect_rc=rc, t_connect=t0, t_connected=t1, **ep)
+	wait_cmd("data")	# the suite removes the delay first
 	s.sendall(payload(a.send))
 	got = recv_exact(s, a.recv)
 	extra = 0
@@ -231,12 +244,12 @@ def role_tfo_client(a):
 
 
 def role_client(a):
-	report("ready", pid=os.getpid())
-	wait_cmd("go")
 	s = socket.socket(fam(a.addr), socket.SOCK_STREAM)
 	if a.bind_port:
-		s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+		# bound before "ready": the port is ours while the suite sets up
 		s.bind((a.bind_addr or ("::" if fam(a.addr) == socket.AF_INET6 else "0.0.0.0"), a.bind_port))
+	report("ready", pid=os.getpid(), port=s.getsockname()[1] if a.bind_port else None)
+	wait_cmd("go")
 	t0 = time.time()
 	s.connect((a.addr, a.port))
 	t1 = time.time()
@@ -478,6 +491,7 @@ def main():
 	ap.add_argument("--send", type=int, default=0)
 	ap.add_argument("--recv", type=int, default=0)
 	ap.add_argument("--late", type=int, default=100)
+	ap.add_argument("--fill", type=int, default=0)
 	ap.add_argument("--closer", action="store_true")
 	ap.add_argument("--hold", type=float, default=0.0)
 	ap.add_argument("--end", default="close", choices=["close", "linger0", "eof", "late-write"])
