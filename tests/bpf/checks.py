@@ -31,7 +31,7 @@ def find_one(c, events, what, context_ports, **match):
 
 def check_session(c, ev, *, dir, pid, comm, family, laddr, lport, raddr, rport, tx, rx,
 		  t_lo, t_hi, cgroup, dur_lo_ms=0.0, dur_hi_ms=None, loopback=True, reset=False,
-		  opened_before_start=False):
+		  opened_before_start=False, retrans=None):
 	"""Every field of one session event. cgroup: the owner's cgroup v2 path
 	(traffic.Peer.cgroup, read from /proc/PID/cgroup while it lived)."""
 	if ev is None:
@@ -50,7 +50,12 @@ def check_session(c, ev, *, dir, pid, comm, family, laddr, lport, raddr, rport, 
 	if dur_hi_ms is None:
 		dur_hi_ms = (t_hi - t_lo) * 1000.0 + DURATION_SLACK_MS
 	c.between(ev.get("duration_ms"), dur_lo_ms, dur_hi_ms, "duration_ms")
-	if loopback:
+	if retrans is not None:
+		# the owner's TCP_INFO just before close(); its FIN may still be
+		# retransmitted after that
+		c.between(ev.get("retrans"), retrans, retrans + 1,
+			  "retrans (tcpi_total_retrans at close() was %d)" % retrans)
+	elif loopback:
 		c.eq(ev.get("retrans"), 0, "retrans")
 	c.between(ev.get("srtt_us"), 1, 1000000 if not loopback else 200000, "srtt_us")
 	c.between(ev.get("ts"), t_lo - TS_SLACK_S, t_hi + TS_SLACK_S, "ts (unix seconds)")
@@ -99,7 +104,7 @@ def check_exchange(c, events, ex, which, *, family=4, laddr_c="127.0.0.1", laddr
 			      family=family, laddr=laddr_c, lport=ex.lport, raddr=laddr_s,
 			      rport=ex.port, tx=ex.c_bytes, rx=ex.s_bytes, t_lo=ex.t_go,
 			      t_hi=ex.t_done, dur_lo_ms=ex.hold * 1000.0, loopback=loopback,
-			      cgroup=ex.client.cgroup)
+			      cgroup=ex.client.cgroup, retrans=ex.c_done.get("retrans"))
 	elif which == "passive":
 		ev = find_one(c, events, "passive session", ports, type="session",
 			      lport=ex.port, rport=ex.lport)
@@ -107,7 +112,7 @@ def check_exchange(c, events, ex, which, *, family=4, laddr_c="127.0.0.1", laddr
 			      family=family, laddr=laddr_s, lport=ex.port, raddr=laddr_c,
 			      rport=ex.lport, tx=ex.s_bytes, rx=ex.c_bytes, t_lo=ex.t_go,
 			      t_hi=ex.t_done, dur_lo_ms=ex.hold * 1000.0, loopback=loopback,
-			      cgroup=ex.server.cgroup)
+			      cgroup=ex.server.cgroup, retrans=ex.s_conn.get("retrans"))
 	else:
 		ev = find_one(c, events, "connect", ports, type="connect", dport=ex.port,
 			      pid=ex.client.pid)

@@ -28,6 +28,7 @@ import json
 import os
 import selectors
 import socket
+import struct
 import sys
 import threading
 import time
@@ -107,6 +108,17 @@ def send_paced(sock, n, rate):
 			time.sleep(delay)
 
 
+def total_retrans(sock):
+	"""tcpi_total_retrans of TCP_INFO (offset 100 of struct tcp_info):
+	segments this socket retransmitted so far. Loopback retransmits too
+	(tail loss probes) when the machine is busy."""
+	try:
+		info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+	except OSError:
+		return None
+	return struct.unpack_from("I", info, 100)[0] if len(info) >= 104 else None
+
+
 def inode_of(sock):
 	return os.fstat(sock.fileno()).st_ino
 
@@ -142,9 +154,10 @@ def _serve_conn(args, conn, t_accept, name):
 		time.sleep(args.hold)
 	else:
 		extra = wait_eof(conn)
+	retrans = total_retrans(conn)
 	conn.close()
 	report("conn", laddr=laddr, lport=lport, raddr=raddr, rport=rport, received=received,
-	       sent=sent, extra=extra, t_accept=t_accept, t_close=time.time())
+	       sent=sent, extra=extra, t_accept=t_accept, t_close=time.time(), retrans=retrans)
 
 
 def role_server(args, name):
@@ -208,9 +221,11 @@ def role_client(args, name):
 		time.sleep(args.hold)
 	else:
 		extra = wait_eof(s)
+	retrans = total_retrans(s)
 	s.close()
 	report("done", errno=0, lport=lport, laddr=laddr, sent=sent, received=received,
 	       extra=extra, t_connect=t_connect, t_connected=t_connected, t_close=time.time(),
+	       retrans=retrans,
 	       connect_s=t_connected - t_connect)
 
 

@@ -16,11 +16,14 @@ WAIT_EVENTS_S = 5.0
 C1, S1, C2, S2 = 1500, 30000, 70000, 2222
 HOLD_S = 0.3
 SCENARIOS = [
-	# tag, family, address, closer
-	("4c", 4, "127.0.0.1", "client"),
-	("4s", 4, "127.0.0.1", "server"),
-	("6c", 6, "::1", "client"),
-	("6s", 6, "::1", "server"),
+	# tag, family, address, closer, server listening dual-stack on [::]
+	("4c", 4, "127.0.0.1", "client", False),
+	("4s", 4, "127.0.0.1", "server", False),
+	("6c", 6, "::1", "client", False),
+	("6s", 6, "::1", "server", False),
+	# IPv4 to a [::] listener: the kernel sees ::ffff:127.0.0.1 on the
+	# passive end, which is IPv4 (and passive: the [::] listener takes it)
+	("dc", 4, "127.0.0.1", "client", True),
 ]
 
 
@@ -34,10 +37,12 @@ def run_probes(ctx, probes, suffix):
 	exs = []
 	tl = ctx.tcplens(["json", "--probes=" + probes], label)
 	try:
-		for tag, fam, addr, closer in SCENARIOS:
+		for tag, fam, addr, closer, dual in SCENARIOS:
 			exs.append(PhasedExchange(ctx.ports, "ad" + tag + suffix, family=str(fam), addr=addr,
 						  closer=closer, hold=HOLD_S, c_bytes=C1, s_bytes=S1,
-						  c_bytes2=C2, s_bytes2=S2))
+						  c_bytes2=C2, s_bytes2=S2,
+						  server_family="dual" if dual else None,
+						  server_addr="::" if dual else None))
 		# phase 1 before tcplens exists
 		for ex in exs:
 			ex.start()
@@ -58,8 +63,9 @@ def run_probes(ctx, probes, suffix):
 			ex.kill()
 
 	events = tl.events()
-	for ex, (tag, fam, addr, closer) in zip(exs, SCENARIOS):
-		what = "%s: IPv%d, %s closes first" % (label, fam, closer)
+	for ex, (tag, fam, addr, closer, dual) in zip(exs, SCENARIOS):
+		what = "%s: IPv%d%s, %s closes first" % (label, fam, " to a dual-stack [::] listener"
+							  if dual else "", closer)
 		for which in ("active", "passive"):
 			with ctx.check("%s: %s session opened before start: owner, bytes of the whole life, "
 				       "opened_before_start" % (what, which)) as c:
@@ -84,11 +90,15 @@ def check_adopted(c, events, ex, which, fam, addr, tl):
 	if which == "active":
 		owner, lport, rport, tx, rx = ex.client, ex.lport, ex.port, ex.c_bytes, ex.s_bytes
 		t_close = ex.c_done["t_close"]
+		retrans = ex.c_done.get("retrans")
 	else:
 		owner, lport, rport, tx, rx = ex.server, ex.port, ex.lport, ex.s_bytes, ex.c_bytes
 		t_close = ex.s_conn["t_close"]
+		retrans = ex.s_conn.get("retrans")
 	ev = checks.find_one(c, events, "%s session" % which, ports, type="session",
 			     lport=lport, rport=rport)
+	if ev is None:
+		c.note("stats: %s; %s" % (tl.stats(), tl.describe()))
 	# lifespan: at least from the ready line to the first close() of the
 	# two (the session ends at or after it), at most the whole life
 	first_close = ex.t_close_first
@@ -99,4 +109,4 @@ def check_adopted(c, events, ex, which, fam, addr, tl):
 	checks.check_session(c, ev, dir=which, pid=owner.pid, comm=owner.comm, family=fam,
 			     laddr=addr, lport=lport, raddr=addr, rport=rport, tx=tx, rx=rx,
 			     t_lo=ex.t_go2, t_hi=ex.t_done, dur_lo_ms=dur_lo, dur_hi_ms=dur_hi,
-			     cgroup=owner.cgroup, reset=False, opened_before_start=True)
+			     cgroup=owner.cgroup, reset=False, opened_before_start=True, retrans=retrans)

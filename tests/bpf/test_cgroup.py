@@ -14,10 +14,10 @@ import checks
 from cgroups import CgroupError, TestCgroup
 from harness import start_each, stop_all
 from tap import dump_events
-from traffic import Exchange
+from traffic import Exchange, PhasedExchange
 
 WAIT_EVENTS_S = 5.0
-EXIT_TIMEOUT_S = 10.0
+EXIT_TIMEOUT_S = 5.0
 
 
 def key(ev):
@@ -78,6 +78,7 @@ def run(ctx):
 		tls[1].wait_for(lambda evs: len(checks.touching(evs, ports)) >= 4, 1.0)
 		tls[2].wait_for(lambda evs: len(checks.touching(evs, ports)) >= 4, 1.0)
 		stop_all(tls)
+		run_open(ctx, cg, child, exs)
 	finally:
 		for tl in tls:
 			tl.kill()
@@ -128,18 +129,91 @@ def run(ctx):
 			checks.check_ndjson(c, tl)
 			checks.check_clean_exit(c, tl)
 
-	with ctx.check("cgroup: -c /does-not-exist exits 2 with one line on stderr") as c:
-		missing = "/does-not-exist"
-		mount = cg.mount
+	for mode in (["json"], ["open", "--json"]):
+		check_missing(ctx, cg.mount, mode)
+
+
+def check_missing(ctx, mount, mode):
+	missing = "/does-not-exist"
+	with ctx.check("cgroup: %s -c %s exits 2 with one line on stderr" % (" ".join(mode), missing)) as c:
 		c.true(not os.path.exists(mount + missing), "ground truth: %s%s does not exist" % (mount, missing))
 		try:
-			p = subprocess.run([ctx.binary, "json", "-c", missing], stdin=subprocess.DEVNULL,
+			p = subprocess.run([ctx.binary] + mode + ["-c", missing], stdin=subprocess.DEVNULL,
 					   capture_output=True, timeout=EXIT_TIMEOUT_S)
 		except subprocess.TimeoutExpired:
-			c.fail("tcplens json -c %s still ran after %.0f s (it was killed)" % (missing, EXIT_TIMEOUT_S))
+			c.fail("tcplens %s -c %s still ran after %.0f s (it was killed)"
+			       % (" ".join(mode), missing, EXIT_TIMEOUT_S))
 			return
 		c.eq(p.returncode, 2, "exit status")
 		lines = p.stderr.decode("utf-8", "replace").splitlines()
 		c.eq(len(lines), 1, "stderr lines")
 		c.true(lines and missing in lines[0], "the stderr line names the cgroup", lines)
 		c.eq(p.stdout, b"", "stdout")
+
+def run_open(ctx, cg, child, exs):
+	"""`open --json` names each end's cgroup; `open --json -c` keeps the
+	sockets of processes in the cgroup and below. Two held connections:
+	one whose client is in the nested child cgroup, one all outside."""
+	h = PhasedExchange(ctx.ports, "cgoh", closer="client", c_bytes=100, s_bytes=200,
+			   c_bytes2=1, s_bytes2=1, hold=0.0)
+	exs.append(h)
+	o = PhasedExchange(ctx.ports, "cgoo", closer="client", c_bytes=300, s_bytes=400,
+			   c_bytes2=1, s_bytes2=1, hold=0.0)
+	exs.append(o)
+	child.move(h.client.pid)
+	h.client.cgroup = child.rel
+	for ex in (h, o):
+		ex.start()
+		ex.phase1()
+	tls = [ctx.tcplens(["open", "--json"], "cgroup open"),
+	       ctx.tcplens(["open", "--json", "-c", cg.rel], "cgroup open -c %s" % cg.rel)]
+	try:
+		start_err = start_each(tls)
+		for tl in tls:
+			if tl not in start_err:
+				try:
+					tl.proc.wait(EXIT_TIMEOUT_S)
+				except subprocess.TimeoutExpired:
+					pass
+				tl.stop()
+	finally:
+		for tl in tls:
+			tl.kill()
+	# (end, owner, lport, rport)
+	ends = [("the client in %s" % child.rel, h.client, h.c_p1["lport"], h.port),
+		("its server outside", h.server, h.port, h.c_p1["lport"]),
+		("a client outside", o.client, o.c_p1["lport"], o.port),
+		("its server", o.server, o.port, o.c_p1["lport"])]
+
+	def rows(tl, lport, rport):
+		return [e for e in tl.events() if e.get("type") == "open" and e.get("lport") == lport
+			and e.get("rport") == rport and e.get("laddr") == "127.0.0.1"]
+
+	with ctx.check("cgroup: open --json: each end of two held connections has its owner's cgroup") as c:
+		if tls[0] in start_err:
+			c.fail(start_err[tls[0]])
+		else:
+			for what, owner, lport, rport in ends:
+				r = rows(tls[0], lport, rport)
+				if c.eq(len(r), 1, "rows for %s" % what):
+					c.eq((r[0].get("pid"), r[0].get("cgroup")), (owner.pid, owner.cgroup),
+					     "pid and cgroup of %s" % what)
+			c.eq(tls[0].rc, 0, "exit status")
+			c.note("rows of ours:\n%s" % dump_events([e for what, ow, lp, rp in ends
+								  for e in rows(tls[0], lp, rp)]))
+	with ctx.check("cgroup: open --json -c %s: only the sockets of processes in it and below" % cg.rel) as c:
+		tl = tls[1]
+		if tl in start_err:
+			c.fail(start_err[tl])
+		else:
+			for i, (what, owner, lport, rport) in enumerate(ends):
+				c.eq(len(rows(tl, lport, rport)), 1 if i == 0 else 0, "rows for %s" % what)
+			out = [e for e in tl.events() if e.get("type") == "open" and not (
+				isinstance(e.get("cgroup"), str) and
+				(e["cgroup"] == cg.rel or e["cgroup"].startswith(cg.rel + "/")))]
+			c.eq(dump_events(out, 10) if out else "", "", "rows from outside the cgroup")
+			c.eq(tl.rc, 0, "exit status")
+	for ex in (h, o):
+		ex.go2()
+	for ex in (h, o):
+		ex.finish()

@@ -34,32 +34,79 @@ MODES = [
 ]
 
 
+class HostMounts:
+	"""The host's mounts just before and just after each tcplens run of this
+	group: what changed inside those windows. Other tracers running on the
+	host at the same time can change them too; short windows keep that
+	unlikely, and the failure says so."""
+
+	def __init__(self):
+		self.changes = []	# (label, gained, lost)
+		self._before = None
+
+	def before(self):
+		self._before = mounts_of("self")
+
+	def after(self, label, ours=()):
+		if self._before is None:
+			return
+		# nsfs: `ip netns` bind mounts of other suites' namespaces, which
+		# come and go; tcplens never makes those
+		b = [m for m in mount_set(self._before) if m[1] != "nsfs"]
+		a = [m for m in mount_set(mounts_of("self")) if m[1] != "nsfs"]
+		gained = [m for m in a if m not in b]
+		lost = [m for m in b if m not in a]
+		if gained or lost:
+			self.changes.append((label, gained, lost, other_tracers(ours)))
+		self._before = None
+
+
+def other_tracers(ours):
+	"""Other tcplens processes on the host now (not this suite's)."""
+	out = []
+	for d in os.listdir("/proc"):
+		if not d.isdigit() or int(d) in ours:
+			continue
+		try:
+			exe = os.readlink("/proc/%s/exe" % d)
+		except OSError:
+			continue
+		if os.path.basename(exe) == "tcplens":
+			out.append("%s %s" % (d, exe))
+	return out
+
+
 def run(ctx):
-	# the host's mounts before anything of this group ran: the classic
-	# tracepoint runs below happen on the host too, and must not leave a
-	# tracefs mount behind there either
-	host_before = mounts_of("self")
+	host = HostMounts()
 	try:
 		for probes in ("btf", "tracepoint"):
-			run_ready(ctx, probes)
+			run_ready(ctx, probes, host)
 		# tp_btf needs no tracefs for the sock/tcp tracepoints, but may
 		# use classic ones for others (syscalls have no tp_btf form)
 		for probes in ("tracepoint", "btf"):
-			run_tracefs(ctx, probes)
-		host_unchanged(ctx, host_before)
+			run_tracefs(ctx, probes, host)
+		with ctx.check("tracefs: the host's mounts do not change while tcplens runs "
+			       "(every --probes=tracepoint and btf run of this group)") as c:
+			for label, gained, lost, others in host.changes:
+				c.fail("%s: the host gained %s and lost %s" % (label, gained, lost))
+				if others:
+					c.note("other tcplens processes were running then, and may have done it: %s"
+					       % "; ".join(others))
 	finally:
-		restore_tracefs(ctx, host_before)
+		restore_tracefs(ctx, host)
 
 
-def restore_tracefs(ctx, host_before):
+def restore_tracefs(ctx, host):
 	"""Undo what a tcplens that broke the rule left: tracefs mounts the
-	host gained while this group ran (the failure is reported above)."""
-	had = set(m[1] for m in parse_mountinfo(host_before) if m[2] == "tracefs")
+	host gained while one of this group's runs was going (the failure is
+	reported above)."""
+	gained = set(m[0] for _l, g, _lost, _o in host.changes for m in g if m[1] == "tracefs")
 	for m in reversed(parse_mountinfo(mounts_of("self"))):
-		if m[2] == "tracefs" and m[1] not in had:
+		if m[2] == "tracefs" and m[1] in gained:
 			p = subprocess.run(["umount", m[1]], capture_output=True, text=True)
-			ctx.tap.diag("removed the tracefs mount on %s that this group's tcplens runs left "
-				     "on the host%s" % (m[1], "" if p.returncode == 0 else ": " + p.stderr.strip()))
+			ctx.tap.diag("removed the tracefs mount on %s that appeared on the host during "
+				     "a tcplens run%s" % (m[1], "" if p.returncode == 0 else ": " + p.stderr.strip()))
+			gained.discard(m[1])
 
 
 def wait_exit(tl, timeout):
@@ -70,12 +117,13 @@ def wait_exit(tl, timeout):
 	tl.stop()
 
 
-def run_ready(ctx, probes):
+def run_ready(ctx, probes, host):
 	"""All modes at once; one that never says it is ready fails its own
 	point and does not hold up the others."""
 	tls = [ctx.tcplens(args + ["--probes=" + probes], "ready %s --probes=%s" % (label, probes))
 	       for label, args, _ in MODES]
 	try:
+		host.before()
 		start_err = harness.start_each(tls)
 		time.sleep(0.3)	# a second ready line, if any, would come now
 		for (label, args, ends), tl in zip(MODES, tls):
@@ -84,6 +132,7 @@ def run_ready(ctx, probes):
 		for (label, args, ends), tl in zip(MODES, tls):
 			if not ends:
 				tl.stop()
+		host.after("ready --probes=%s" % probes, {tl.proc.pid for tl in tls if tl.proc})
 	finally:
 		for tl in tls:
 			tl.kill()
@@ -125,7 +174,7 @@ def tracefs_mounts(text):
 	return [m[4] for m in parse_mountinfo(text) if m[2] == "tracefs"]
 
 
-def run_tracefs(ctx, probes):
+def run_tracefs(ctx, probes, host):
 	label = "tracefs: --probes=%s in a mount namespace without tracefs" % probes
 	holder = None
 	tl = None
@@ -158,6 +207,7 @@ def run_tracefs(ctx, probes):
 		tl = ctx.tcplens([], label)
 		tl.binary = "nsenter"
 		tl.args = ["-t", str(holder.pid), "-m", "--", ctx.binary, "json", "--probes=" + probes]
+		host.before()
 		if not ctx.start(label, [tl]):
 			return
 		links = tl.tp_links()
@@ -170,6 +220,7 @@ def run_tracefs(ctx, probes):
 		ports = [ex.port, ex.lport]
 		tl.wait_for(lambda evs: len(checks.touching(evs, ports)) >= 3, WAIT_EVENTS_S)
 		tl.stop()
+		host.after(label, {tl.proc.pid})
 		# tcplens has exited; the namespace lives on in the holder
 		ns_after = mounts_of(holder.pid)
 	finally:
@@ -200,15 +251,3 @@ def run_tracefs(ctx, probes):
 		if c.true(ns_after is not None, "read the namespace's mountinfo after tcplens exited"):
 			c.eq(tracefs_mounts(ns_after), [], "tracefs mounts in the namespace after tcplens exited")
 			c.eq(mount_set(ns_after), mount_set(ns_before), "the namespace's mounts (point, fstype)")
-
-
-def host_unchanged(ctx, host_before):
-	host_after = mounts_of("self")
-	with ctx.check("tracefs: the host's mounts are unchanged by the whole group (every "
-		       "--probes=tracepoint run above included)") as c:
-		before, after = mount_set(host_before), mount_set(host_after)
-		gone = [m for m in before if m not in after]
-		new = [m for m in after if m not in before]
-		c.eq(new, [], "mounts the host gained")
-		c.eq(gone, [], "mounts the host lost")
-		c.note("(another test run on this host at the same time can also change them)")

@@ -107,14 +107,22 @@ class Ports:
 	"""Hands out ports below the ephemeral range that nothing holds (not even
 	TIME_WAIT), so each scenario has its own and reruns do not collide."""
 
-	def __init__(self, start=21000):
+	def __init__(self, start=None):
 		try:
 			with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
 				low = int(f.read().split()[0])
 		except OSError:
 			low = 32768
 		self.limit = min(low, 32768) - 1
+		if start is None:
+			# suites running at the same time on one host (several
+			# worktrees) start in different slices of the range: a port
+			# one of them found free and relies on staying closed is
+			# then unlikely to be the next one another binds
+			slices = max(1, (self.limit - 21000) // 1000)
+			start = 21000 + (os.getpid() % slices) * 1000
 		self.next = min(start, self.limit - 2000)
+		self.wrapped = False
 
 	@staticmethod
 	def _free(port):
@@ -131,12 +139,15 @@ class Ports:
 		return True
 
 	def take(self):
-		while self.next < self.limit:
+		while True:
+			if self.next >= self.limit:
+				if self.wrapped:
+					raise RuntimeError("no free port left below the ephemeral range")
+				self.wrapped, self.next = True, 21000
 			p = self.next
 			self.next += 1
 			if self._free(p):
 				return p
-		raise RuntimeError("no free port left below the ephemeral range")
 
 
 class Exchange:
@@ -214,6 +225,15 @@ class Exchange:
 		return probs
 
 
+def ss_dump(port):
+	try:
+		p = subprocess.run(["ss", "-tanpei", "( sport = :%d or dport = :%d )" % (port, port)],
+				   capture_output=True, text=True, timeout=10)
+		return p.stdout
+	except (OSError, subprocess.SubprocessError) as e:
+		return "(ss failed: %s)" % e
+
+
 class PhasedExchange(Exchange):
 	"""An Exchange in two phases: after start() the client connects and the
 	two move c_bytes / s_bytes, then both hold the connection open (phase1()
@@ -235,10 +255,19 @@ class PhasedExchange(Exchange):
 		self.t_go2 = None
 
 	def phase1(self, timeout=15.0):
-		self.client.expect("connected", timeout)
-		self.c_p1 = self.client.expect("phase1", timeout)
-		self.s_p1 = self.server.expect("phase1", timeout)
+		try:
+			self.client.expect("connected", timeout)
+			self.c_p1 = self.client.expect("phase1", timeout)
+			self.s_p1 = self.server.expect("phase1", timeout)
+		except PeerError as e:
+			raise PeerError("%s\n%s" % (e, self.explain()))
 		return self.c_p1, self.s_p1
+
+	def explain(self):
+		"""What the peers said and what the kernel shows for the port,
+		for a failure that must explain itself."""
+		return "server said: %s\nclient said: %s\nss for port %s:\n%s" % (
+			self.server.log, self.client.log, self.port, ss_dump(self.port))
 
 	def go2(self):
 		self.t_go2 = time.time()
