@@ -36,6 +36,11 @@ const volatile __u8 filter_rports_on = 0;
 const volatile __u8 filter_cgroup_on = 0;	/* cgroup_filter[0] holds the cgroup */
 const volatile __u64 lport_bits[1024] = {};
 const volatile __u64 rport_bits[1024] = {};
+/*
+ * Take the owner at the application's close (FIN_WAIT1, LAST_ACK): only
+ * where the accept() hooks are missing, since it costs a lookup per side.
+ */
+const volatile __u8 owner_at_close = 1;
 /* 0: wake the reader on every event; else only once this much is queued. */
 const volatile __u32 wakeup_bytes = 0;
 
@@ -50,11 +55,11 @@ struct sock_state {
 	__u8 dir;		/* enum tl_dir */
 	__u8 owner_known;
 	__u8 established;
-	__u8 fin_sent;
 	__u8 rst;		/* a RST was received or sent */
 	__u8 adopted;
 	__u8 in_cgroup;		/* with filter_cgroup_on: the owner is in it */
 	__u8 live;		/* 0 once the socket's last event went out */
+	__u8 in_storage;	/* in socket storage, not in the hash map */
 	char comm[TL_COMM_LEN];
 };
 
@@ -151,39 +156,54 @@ static __always_inline bool port_in(const volatile __u64 *bits, __u16 port)
 
 /* ---- per-socket state: socket storage (tp_btf) or hash map (fallback) ---- */
 
+/*
+ * Set once socket storage holds a state: until then a lookup that misses
+ * the hash map need not try it.
+ */
+__u32 storage_used = 0;
+
 static __always_inline struct sock_state *state_get(const struct sock *sk, bool btf)
 {
 	__u64 key = (__u64)sk;
+	struct sock_state *st = bpf_map_lookup_elem(&socks, &key);
 
-	if (btf)
-		return bpf_sk_storage_get(&sk_state, (struct sock *)sk, 0, 0);
-	return bpf_map_lookup_elem(&socks, &key);
+	if (st || !btf || !storage_used)
+		return st;
+	return bpf_sk_storage_get(&sk_state, (struct sock *)sk, 0, 0);
 }
 
-/* A fresh state for sk (a socket may connect() again after a failure). */
+/*
+ * A fresh state for sk (a socket may connect() again after a failure).
+ * The preallocated hash map first: an insert there costs a fraction of a
+ * socket-storage allocation (memory-accounted kmalloc, twice per socket).
+ * Once it is full, tp_btf goes on in socket storage, which has no cap.
+ */
 static __always_inline struct sock_state *state_new(const struct sock *sk, bool btf,
 						     const struct sock_state *init)
 {
 	__u64 key = (__u64)sk;
 	struct sock_state *st;
 
-	if (btf) {
-		st = bpf_sk_storage_get(&sk_state, (struct sock *)sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-		if (st)
-			*st = *init;
-		return st;
-	}
-	if (bpf_map_update_elem(&socks, &key, init, BPF_ANY))
+	if (bpf_map_update_elem(&socks, &key, init, BPF_ANY) == 0)
+		return bpf_map_lookup_elem(&socks, &key);
+	if (!btf)
 		return NULL;
-	return bpf_map_lookup_elem(&socks, &key);
+	storage_used = 1;
+	st = bpf_sk_storage_get(&sk_state, (struct sock *)sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (st) {
+		*st = *init;
+		st->in_storage = 1;
+	}
+	return st;
 }
 
-static __always_inline void state_del(const struct sock *sk, bool btf)
+/* Done with sk: a map place is given back; socket storage goes with the socket. */
+static __always_inline void state_del(const struct sock *sk, struct sock_state *st)
 {
 	__u64 key = (__u64)sk;
 
-	if (btf)
-		bpf_sk_storage_delete(&sk_state, (struct sock *)sk);
+	if (st->in_storage)
+		st->live = 0;
 	else
 		bpf_map_delete_elem(&socks, &key);
 }
@@ -414,6 +434,13 @@ static __always_inline void emit_connect(const struct sock *sk, struct sock_stat
 	bpf_ringbuf_submit(e, wake_flags());
 }
 
+/* States in which our FIN has been sent (a full socket closes from these after it). */
+static __always_inline bool fin_sent_in(int state)
+{
+	return state == TCP_FIN_WAIT1 || state == TCP_FIN_WAIT2 || state == TCP_CLOSING ||
+	       state == TCP_LAST_ACK || state == TCP_TIME_WAIT;
+}
+
 /*
  * Payload bytes so far. bytes_acked and bytes_received count sequence
  * space from the ISNs: an active socket's bytes_acked counts its SYN (its
@@ -481,7 +508,8 @@ static __always_inline void emit_session(const struct sock *sk, struct sock_stat
 	e = event_start(sk, st, &ep, TL_EV_SESSION, now, btf);
 	if (!e)
 		return;
-	read_payload(sk, tp, st, st->fin_sent, &p, btf);
+	/* the state it closed from tells whether our FIN went out */
+	read_payload(sk, tp, st, fin_sent_in(old), &p, btf);
 	e->tx_bytes = p.tx;
 	e->rx_bytes = p.rx;
 	if (p.syn_in_tx)
@@ -498,7 +526,7 @@ static __always_inline void emit_session(const struct sock *sk, struct sock_stat
 static __always_inline void on_connect(const struct sock *sk, __u64 now, bool btf)
 {
 	const struct tcp_sock *tp = tcp_of(sk, btf);
-	struct sock_state init = {};
+	struct sock_state init = {}, *st;
 	struct endpoints ep = {};
 
 	if (!tp)
@@ -521,8 +549,9 @@ static __always_inline void on_connect(const struct sock *sk, __u64 now, bool bt
 	return;
 untracked:
 	/* a socket that connects again must not keep an earlier attempt's state */
-	if (state_get(sk, btf))
-		state_del(sk, btf);
+	st = state_get(sk, btf);
+	if (st)
+		state_del(sk, st);
 }
 
 static __always_inline void on_passive(const struct sock *sk, __u64 now, bool btf)
@@ -553,7 +582,7 @@ static __always_inline void on_established(const struct sock *sk, int old, bool 
 	if (st->dir == TL_DIR_PASSIVE) {
 		tp = tcp_of(sk, btf);
 		if (!tp || read_endpoints(sk, tp, &ep, btf) || !endpoints_allowed(&ep, true)) {
-			state_del(sk, btf);
+			state_del(sk, st);
 			return;
 		}
 	} else if (!st->adopted) {
@@ -569,7 +598,8 @@ static __always_inline void on_close(const struct sock *sk, int old, __u64 now, 
 	__s32 err;
 	__u8 result;
 
-	if (!st || !st->live)
+	/* a listener has no session; an entry here is an earlier socket's whose CLOSE was missed */
+	if (!st || !st->live || old == TCP_LISTEN)
 		return;
 	if (st->established) {
 		owner_from_accept(sk, st);
@@ -589,10 +619,7 @@ static __always_inline void on_close(const struct sock *sk, int old, __u64 now, 
 		emit_connect(sk, st, result, err, now, btf);
 	}
 	/* done: later transitions of this socket (if it connects again) start anew */
-	if (btf)
-		st->live = 0;
-	else
-		state_del(sk, btf);
+	state_del(sk, st);
 }
 
 static __always_inline int handle_state(const struct sock *sk, int old, int new, bool btf)
@@ -619,7 +646,6 @@ static __always_inline int handle_state(const struct sock *sk, int old, int new,
 		st = state_get(sk, btf);
 		if (!st)
 			break;
-		st->fin_sent = 1;
 		/* the acceptor first: the closer may be another process it passed the fd to */
 		owner_from_accept(sk, st);
 		if (!st->owner_known)
@@ -637,7 +663,7 @@ static __always_inline int handle_state(const struct sock *sk, int old, int new,
 static __always_inline bool transition_used(int new)
 {
 	return new == TCP_SYN_SENT || new == TCP_SYN_RECV || new == TCP_ESTABLISHED ||
-	       new == TCP_FIN_WAIT1 || new == TCP_LAST_ACK || new == TCP_CLOSE;
+	       ((new == TCP_FIN_WAIT1 || new == TCP_LAST_ACK) && owner_at_close) || new == TCP_CLOSE;
 }
 
 /* ---- tp_btf ---- */
@@ -869,11 +895,6 @@ int tl_accept_exit(struct syscall_exit *ctx)
 
 /* ---- the socket iterator ---- */
 
-static __always_inline bool fin_sent_in(int state)
-{
-	return state == TCP_FIN_WAIT1 || state == TCP_FIN_WAIT2 || state == TCP_CLOSING ||
-	       state == TCP_LAST_ACK;
-}
 
 /* A socket open at start, first seen by the walk: from now on it is ours. */
 static __always_inline struct sock_state *adopt(const struct sock *sk, int state, bool btf)
@@ -891,7 +912,6 @@ static __always_inline struct sock_state *adopt(const struct sock *sk, int state
 	init.live = 1;
 	init.adopted = 1;
 	init.established = state != TCP_SYN_RECV;
-	init.fin_sent = fin_sent_in(state);
 	return state_new(sk, btf, &init);
 }
 
@@ -928,7 +948,7 @@ static __always_inline int iter_tcp(struct bpf_iter__tcp *ctx, bool btf)
 		owner_from_accept(sk, st);
 
 	r.cookie = bpf_get_socket_cookie(sk);
-	read_payload(sk, tp, st, st ? st->fin_sent : fin_sent_in(state), &p, true);
+	read_payload(sk, tp, st, fin_sent_in(state), &p, true);
 	r.tx_bytes = p.tx;
 	r.rx_bytes = p.rx;
 	if (p.syn_in_tx && state != TCP_LISTEN)

@@ -53,6 +53,8 @@ struct tl_capture {
 	const char *kind;
 	bool btf;		/* tp_btf programs, else classic tracepoints */
 	bool umount_tracefs;	/* we mounted it in the host's namespace: undo at close */
+	bool tracefs_ok;	/* tracefs is there (the host's, or ours) */
+	char tracefs_err[256];	/* why not */
 	tl_record_cb cb;
 	void *cb_ctx;
 	uint64_t bad_events;
@@ -183,8 +185,12 @@ static void capture_configure(struct tcplens_bpf *skel, const struct tl_options 
 	 */
 	skel->rodata->wakeup_bytes = rb / 4;
 	bpf_map__set_max_entries(skel->maps.events, rb);
-	/* a hash map is allocated whole: only the fallback needs one */
-	bpf_map__set_max_entries(skel->maps.socks, btf ? 1 : opt->max_sockets);
+	/*
+	 * The fast per-socket store on both paths; tp_btf goes on in socket
+	 * storage once it is full, the fallback loses (and counts) the rest.
+	 */
+	(void)btf;
+	bpf_map__set_max_entries(skel->maps.socks, opt->max_sockets);
 }
 
 /* What the kernel offers beyond the state tracepoint, for one probe set. */
@@ -284,8 +290,8 @@ static const char *load_error(int err)
 		return "the kernel's BPF verifier rejected the programs (run with -v to see why)";
 	case E2BIG:
 	case ENOMEM:
-		return "the kernel could not allocate the BPF maps (try a smaller --ringbuf-kib, or with "
-		       "--probes=tracepoint a smaller --max-sockets)";
+		return "the kernel could not allocate the BPF maps (try a smaller --ringbuf-kib or "
+		       "--max-sockets)";
 	default:
 		return NULL;
 	}
@@ -350,13 +356,13 @@ static struct tcplens_bpf *capture_try(struct tl_capture *c, const struct tl_opt
 		caps.io = btf_has_typedef(vmlinux, "btf_trace_sock_send_length") &&
 			  btf_has_typedef(vmlinux, "btf_trace_sock_recv_length");
 		/* the accept() hooks are worth a tracefs mount of our own */
-		if (capture_need_tracefs(c, err, errlen) == 0)
-			caps.accept = tracepoint_exists("syscalls", "sys_exit_accept4") &&
-				      tracepoint_exists("syscalls", "sys_exit_accept");
-		err[0] = '\0';
+		caps.accept = c->tracefs_ok && tracepoint_exists("syscalls", "sys_exit_accept4") &&
+			      tracepoint_exists("syscalls", "sys_exit_accept");
 	} else {
-		if (capture_need_tracefs(c, err, errlen))
+		if (!c->tracefs_ok) {
+			snprintf(err, errlen, "%s", c->tracefs_err);
 			return NULL;
+		}
 		if (!tracepoint_exists("sock", "inet_sock_set_state")) {
 			snprintf(err, errlen, "kernel too old: tracepoint sock:inet_sock_set_state (Linux 4.16) "
 				 "is missing");
@@ -380,6 +386,8 @@ static struct tcplens_bpf *capture_try(struct tl_capture *c, const struct tl_opt
 	}
 	capture_configure(skel, opt, btf);
 	capture_select(skel, btf, &caps);
+	/* with accept() telling the owner, the close need not look again */
+	skel->rodata->owner_at_close = !caps.accept;
 	if (!caps.accept && !caps.io)
 		tl_log("kernel has neither the syscalls:sys_exit_accept nor the sock_send_length/"
 		       "sock_recv_length tracepoints: passive sessions are attributed at close only");
@@ -448,6 +456,11 @@ struct tl_capture *tl_capture_open(const struct tl_options *opt, char *err, size
 		return NULL;
 	}
 	c->opt = opt;
+	/*
+	 * First, since it may give us a mount namespace of our own: whatever
+	 * looks at mounts (the cgroup tree) must see the one we keep.
+	 */
+	c->tracefs_ok = capture_need_tracefs(c, c->tracefs_err, sizeof(c->tracefs_err)) == 0;
 	if (capture_cgroups(c, opt, err, errlen))
 		goto fail;
 	vmlinux = btf__load_vmlinux_btf();

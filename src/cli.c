@@ -531,8 +531,9 @@ enum tl_cli_status tl_cli_parse(int argc, char **argv, const char *env_no_color,
 	"Common options:\n"                                                                  \
 	"  --probes=MODE      auto (default: tp_btf, else classic tracepoints), btf, tracepoint\n" \
 	"  --ringbuf-kib=N    ring buffer size in KiB, 64-1048576 (default 16384)\n"          \
-	"  --max-sockets=N    with classic tracepoints, sockets tracked at once,\n"            \
-	"                     1024-16777216 (default 65536; tp_btf has no such cap)\n"         \
+	"  --max-sockets=N    sockets in the fast per-socket map, 1024-16777216 (default\n"   \
+	"                     65536); beyond it tp_btf uses socket storage, classic\n"         \
+	"                     tracepoints lose and count the rest\n"                           \
 	"  -v, --verbose      show libbpf's messages\n"                                       \
 	"  -h, --help         show this help\n"                                               \
 	"  --version          show the version\n"
