@@ -179,7 +179,9 @@ def run_held(ctx):
 	tl_map_d = ctx.tcplens(mk + ["-D", str(port)], "counts tracepoint --max-sockets 1024 -D port")
 	tl_map_l = ctx.tcplens(mk + ["-L", str(port)], "counts tracepoint --max-sockets 1024 -L port")
 	tl_sto = ctx.tcplens(["json", "--probes=btf"], "counts btf")
-	instances = [tl_map, tl_map_d, tl_map_l, tl_sto]
+	# tp_btf with the same small map: what does not fit goes to socket storage
+	tl_ovf = ctx.tcplens(["json", "--probes=btf", "--max-sockets", "1024"], "counts btf --max-sockets 1024")
+	instances = [tl_map, tl_map_d, tl_map_l, tl_sto, tl_ovf]
 	srv = cli = None
 	try:
 		srv, cli = hold_load(ctx, "h", port, HELD, "tl-cli-hold", "tl-srv-hold")
@@ -196,6 +198,7 @@ def run_held(ctx):
 		sdone = srv.expect("done", TRAFFIC_TIMEOUT_S)
 		ctx.tap.diag("counts: held load done in %.2f s" % (time.time() - t0))
 		wait_lines(tl_sto, 3 * HELD, DRAIN_TIMEOUT_S)
+		wait_lines(tl_ovf, 3 * HELD, DRAIN_TIMEOUT_S)
 		time.sleep(0.5)
 		stop_all(instances)
 	finally:
@@ -218,19 +221,22 @@ def run_held(ctx):
 		   {"connect", "active"}, True, holding, cdone, sdone)
 	map_checks(ctx, tl_map_l, "--max-sockets 1024 (hash map) -L port", port, cli, srv,
 		   {"passive"}, True, holding, cdone, sdone)
-	with ctx.check("counts --probes=btf (socket storage): all %d sessions and %d connects, every drop counter 0"
-		       % (2 * HELD, HELD)) as c:
-		truth_check(c, "held", holding, cdone, sdone, HELD)
-		st = tl_sto.stats()
-		t2.check_stats_v2(c, st, zero=["dropped", "dropped_ringbuf", "dropped_map"] + t2.STATS_NEW_KEYS,
-				  misses=tl_sto.misses)
-		checks.check_ndjson(c, tl_sto)
-		con, act, pas = ours(tl_sto.events(), port)
-		if not c.eq((len(con), len(act), len(pas)), (HELD, HELD, HELD), "(connects, active, passive) captured"):
-			note_missing(c, holding["lports"], con, act, pas)
-		check_fields(c, con, act, pas, cli, srv)
-		checks.check_clean_exit(c, tl_sto)
-		c.note(tl_sto.describe())
+	for tl, what in ((tl_sto, "the hash map, socket storage beyond it"),
+			 (tl_ovf, "a 1024-entry map overflowing into socket storage")):
+		with ctx.check("%s (%s): all %d sessions and %d connects, every drop counter 0"
+			       % (tl.label, what, 2 * HELD, HELD)) as c:
+			truth_check(c, "held", holding, cdone, sdone, HELD)
+			st = tl.stats()
+			t2.check_stats_v2(c, st, zero=["dropped", "dropped_ringbuf", "dropped_map"] +
+					  t2.STATS_NEW_KEYS, misses=tl.misses)
+			checks.check_ndjson(c, tl)
+			con, act, pas = ours(tl.events(), port)
+			if not c.eq((len(con), len(act), len(pas)), (HELD, HELD, HELD),
+				    "(connects, active, passive) captured"):
+				note_missing(c, holding["lports"], con, act, pas)
+			check_fields(c, con, act, pas, cli, srv)
+			checks.check_clean_exit(c, tl)
+			c.note(tl.describe())
 
 
 def run_pid_filter(ctx):
