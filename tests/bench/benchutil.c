@@ -44,6 +44,17 @@ int bench_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+int bench_parse_uint(const char *s, unsigned int min, unsigned int max, unsigned int *out)
+{
+	uint64_t v;
+	int err;
+
+	err = bench_parse_u64(s, min, max, &v);
+	if (!err)
+		*out = v;
+	return err;
+}
+
 int bench_getopt(int argc, char **argv, const char *prog, const char *optstring,
 		 int (*opt)(int c, const char *arg), void (*usage)(FILE *f))
 {

@@ -18,6 +18,8 @@ double bench_cpu_s(void);
 
 /* A decimal in [min, max], nothing else (no sign, no suffix): 0 or -EINVAL. */
 int bench_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* The same into an unsigned int; *out is left alone on error. */
+int bench_parse_uint(const char *s, unsigned int min, unsigned int max, unsigned int *out);
 
 /*
  * getopt over argv with what every helper does alike: -h prints usage on

@@ -249,7 +249,6 @@ static void usage(FILE *f)
 
 static int parse_opt(int c, const char *arg)
 {
-	uint64_t v;
 	int err = 0;
 
 	switch (c) {
@@ -257,12 +256,10 @@ static int parse_opt(int c, const char *arg)
 		err = bench_parse_u64(arg, 1, 10000000, &cfg.count);
 		break;
 	case 'A':
-		err = bench_parse_u64(arg, 1, MAX_SRC, &v);
-		cfg.nsrc = v;
+		err = bench_parse_uint(arg, 1, MAX_SRC, &cfg.nsrc);
 		break;
 	case 'P':
-		err = bench_parse_u64(arg, 1, MAX_PORTS, &v);
-		cfg.nports = v;
+		err = bench_parse_uint(arg, 1, MAX_PORTS, &cfg.nports);
 		break;
 	case 'w':
 		cfg.wait = true;

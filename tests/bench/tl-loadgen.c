@@ -389,7 +389,6 @@ static int set_name(const char *name)
 
 static int parse_opt(int c, const char *arg)
 {
-	uint64_t v;
 	int err = 0;
 
 	switch (c) {
@@ -397,12 +396,10 @@ static int parse_opt(int c, const char *arg)
 		cfg.family = AF_INET6;
 		break;
 	case 'c':
-		err = bench_parse_u64(arg, 0, MAX_THREADS, &v);
-		cfg.clients = v;
+		err = bench_parse_uint(arg, 0, MAX_THREADS, &cfg.clients);
 		break;
 	case 'S':
-		err = bench_parse_u64(arg, 0, MAX_THREADS, &v);
-		cfg.servers = v;
+		err = bench_parse_uint(arg, 0, MAX_THREADS, &cfg.servers);
 		break;
 	case 'n':
 		err = bench_parse_u64(arg, 0, UINT64_MAX / 2, &cfg.count);
@@ -423,12 +420,10 @@ static int parse_opt(int c, const char *arg)
 		err = bench_parse_u64(arg, 0, UINT64_MAX / 2, &cfg.refused);
 		break;
 	case 'P':
-		err = bench_parse_u64(arg, 0, MAX_PORTS, &v);
-		cfg.nports = v;
+		err = bench_parse_uint(arg, 0, MAX_PORTS, &cfg.nports);
 		break;
 	case 'A':
-		err = bench_parse_u64(arg, 0, MAX_SRC, &v);
-		cfg.nsrc = v;
+		err = bench_parse_uint(arg, 0, MAX_SRC, &cfg.nsrc);
 		break;
 	case 'N':
 		err = set_name(arg);

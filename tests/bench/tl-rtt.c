@@ -48,7 +48,7 @@ static struct {
 	int family;
 	unsigned int pairs;
 	uint64_t count;
-	size_t msg;
+	unsigned int msg;
 	bool wait;
 	char name[16];
 } cfg = {
@@ -203,7 +203,6 @@ static void usage(FILE *f)
 
 static int parse_opt(int c, const char *arg)
 {
-	uint64_t v;
 	int err = 0;
 
 	switch (c) {
@@ -211,15 +210,13 @@ static int parse_opt(int c, const char *arg)
 		cfg.family = AF_INET6;
 		break;
 	case 'p':
-		err = bench_parse_u64(arg, 1, MAX_PAIRS, &v);
-		cfg.pairs = v;
+		err = bench_parse_uint(arg, 1, MAX_PAIRS, &cfg.pairs);
 		break;
 	case 'n':
 		err = bench_parse_u64(arg, 1, UINT64_MAX / 2, &cfg.count);
 		break;
 	case 's':
-		err = bench_parse_u64(arg, 1, MAX_MSG, &v);
-		cfg.msg = v;
+		err = bench_parse_uint(arg, 1, MAX_MSG, &cfg.msg);
 		break;
 	case 'N':
 		if (!*arg || strlen(arg) >= sizeof(cfg.name) || strpbrk(arg, "\"\\ "))
@@ -291,7 +288,7 @@ int main(int argc, char **argv)
 	}
 	if (!err) {
 		bench_json_head("result", cfg.name, cfg.family);
-		printf(",\"pairs\":%u,\"msg_bytes\":%zu,\"round_trips\":%" PRIu64
+		printf(",\"pairs\":%u,\"msg_bytes\":%u,\"round_trips\":%" PRIu64
 		       ",\"answered\":%" PRIu64 ",\"errno\":%d,\"elapsed_s\":%.6f,\"rate\":%.1f"
 		       ",\"rtt_us\":%.3f,\"cpu_s\":%.3f}\n",
 		       cfg.pairs, cfg.msg, done, answered, first_err, elapsed,
