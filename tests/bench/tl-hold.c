@@ -20,9 +20,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -33,9 +31,9 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <arpa/inet.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "benchutil.h"
 
 #define MAX_PORTS 64
 #define MAX_SRC 64
@@ -62,54 +60,6 @@ static uint64_t nconnected, naccepted;
 static uint64_t connect_errors, accept_errors;
 static int last_errno;
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double cpu_seconds(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-}
-
-static void addr4(struct sockaddr_in *a, unsigned int host_index, uint16_t port)
-{
-	memset(a, 0, sizeof(*a));
-	a->sin_family = AF_INET;
-	a->sin_port = htons(port);
-	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK + host_index);
-}
-
-static int open_listener(unsigned int i)
-{
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
-	int one = 1, fd;
-
-	addr4(&a, 0, 0);
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, BACKLOG) ||
-	    getsockname(fd, (struct sockaddr *)&a, &len)) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	listen_fds[i] = fd;
-	listen_ports[i] = ntohs(a.sin_port);
-	return 0;
-}
-
 /*
  * Raises the soft RLIMIT_NOFILE to the hard one (no privilege needed) and
  * returns how many connections one process can hold: both ends of each,
@@ -133,19 +83,17 @@ static uint64_t per_process_capacity(void)
 /* Connection j: source 127.0.0.(1 + j % A), listener (j / A) % P. */
 static void connect_one(uint64_t j)
 {
-	struct sockaddr_in src, dst;
-	int one = 1, fd;
+	struct sockaddr_storage dst;
+	socklen_t dlen;
+	int fd;
 
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		goto fail;
-	addr4(&src, j % cfg.nsrc, 0);
-	addr4(&dst, 0, listen_ports[(j / cfg.nsrc) % cfg.nports]);
-	/* connect() picks the port knowing the whole 4-tuple */
-	if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one)) ||
-	    bind(fd, (struct sockaddr *)&src, sizeof(src)))
+	dlen = bench_loopback(&dst, AF_INET, listen_ports[(j / cfg.nsrc) % cfg.nports], 0);
+	if (bench_bind_source(fd, j % cfg.nsrc))
 		goto fail;
-	if (connect(fd, (struct sockaddr *)&dst, sizeof(dst)) && errno != EINPROGRESS)
+	if (connect(fd, (struct sockaddr *)&dst, dlen) && errno != EINPROGRESS)
 		goto fail;
 	cfds[nconnected++] = fd;
 	return;
@@ -160,7 +108,7 @@ fail:
 static int accept_all(void)
 {
 	struct pollfd pfd[MAX_PORTS];
-	double deadline = now_s() + ACCEPT_TIMEOUT_S;
+	double deadline = bench_now_s() + ACCEPT_TIMEOUT_S;
 	unsigned int i;
 
 	for (i = 0; i < cfg.nports; i++) {
@@ -168,7 +116,7 @@ static int accept_all(void)
 		pfd[i].events = POLLIN;
 	}
 	while (naccepted < nconnected) {
-		if (now_s() > deadline)
+		if (bench_now_s() > deadline)
 			return -ETIMEDOUT;
 		if (poll(pfd, cfg.nports, 100) <= 0)
 			continue;
@@ -247,7 +195,7 @@ static void worker_main(uint64_t first, uint64_t end, int report_fd, int close_f
 {
 	struct worker_report r = { 0 };
 	uint64_t j, i, batch = (uint64_t)BATCH_PER_PORT * cfg.nports;
-	double cpu0 = cpu_seconds();
+	double cpu0 = bench_cpu_s();
 	char c;
 
 	for (j = first; j < end; j += batch) {
@@ -266,7 +214,7 @@ static void worker_main(uint64_t first, uint64_t end, int report_fd, int close_f
 	r.connect_errors = connect_errors;
 	r.accept_errors = accept_errors;
 	r.last_errno = last_errno;
-	r.cpu_s = cpu_seconds() - cpu0;
+	r.cpu_s = bench_cpu_s() - cpu0;
 	for (i = 0; i < cfg.nports; i++)
 		close(listen_fds[i]);
 	if (write_report(report_fd, &r))
@@ -278,36 +226,13 @@ static void worker_main(uint64_t first, uint64_t end, int report_fd, int close_f
 		if (n == 0 || (n < 0 && errno != EINTR))
 			break;
 	}
-	cpu0 = cpu_seconds();
+	cpu0 = bench_cpu_s();
 	for (i = 0; i < nconnected; i++)
 		close(cfds[i]);
 	for (i = 0; i < naccepted; i++)
 		close(sfds[i]);
-	r.cpu_s = cpu_seconds() - cpu0;
+	r.cpu_s = bench_cpu_s() - cpu0;
 	_exit(write_report(report_fd, &r) ? 1 : 0);
-}
-
-static void wait_line(void)
-{
-	char c;
-
-	while (read(STDIN_FILENO, &c, 1) == 1 && c != '\n')
-		;
-}
-
-static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!s || !*s || *s == '-')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
 }
 
 static void usage(FILE *f)
@@ -322,46 +247,27 @@ static void usage(FILE *f)
 		MAX_SRC, MAX_PORTS);
 }
 
-static int parse_args(int argc, char **argv)
+static int parse_opt(int c, const char *arg)
 {
-	uint64_t v;
-	int c;
+	int err = 0;
 
-	while ((c = getopt(argc, argv, "n:A:P:wh")) != -1) {
-		int err = 0;
-
-		switch (c) {
-		case 'n':
-			err = parse_u64(optarg, 1, 10000000, &cfg.count);
-			break;
-		case 'A':
-			err = parse_u64(optarg, 1, MAX_SRC, &v);
-			cfg.nsrc = v;
-			break;
-		case 'P':
-			err = parse_u64(optarg, 1, MAX_PORTS, &v);
-			cfg.nports = v;
-			break;
-		case 'w':
-			cfg.wait = true;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			usage(stderr);
-			return -EINVAL;
-		}
-		if (err) {
-			fprintf(stderr, "tl-hold: bad value for -%c: %s\n", c, optarg);
-			return -EINVAL;
-		}
+	switch (c) {
+	case 'n':
+		err = bench_parse_u64(arg, 1, 10000000, &cfg.count);
+		break;
+	case 'A':
+		err = bench_parse_uint(arg, 1, MAX_SRC, &cfg.nsrc);
+		break;
+	case 'P':
+		err = bench_parse_uint(arg, 1, MAX_PORTS, &cfg.nports);
+		break;
+	case 'w':
+		cfg.wait = true;
+		break;
+	default:
+		err = -EINVAL;
 	}
-	if (optind != argc) {
-		usage(stderr);
-		return -EINVAL;
-	}
-	return 0;
+	return err;
 }
 
 int main(int argc, char **argv)
@@ -375,7 +281,7 @@ int main(int argc, char **argv)
 	unsigned int nl = 0;
 	int err, status = 1, failed = 0;
 
-	if (parse_args(argc, argv))
+	if (bench_getopt(argc, argv, "tl-hold", "n:A:P:wh", parse_opt, usage))
 		return 2;
 	prctl(PR_SET_NAME, "tl-hold", 0, 0, 0);
 	per = per_process_capacity();
@@ -396,23 +302,22 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	for (nl = 0; nl < cfg.nports; nl++) {
-		err = open_listener(nl);
+		err = bench_listen(AF_INET, BACKLOG, &listen_fds[nl], &listen_ports[nl]);
 		if (err) {
 			fprintf(stderr, "tl-hold: listen: %s\n", strerror(-err));
 			goto cleanup;
 		}
 	}
 	printf("{\"type\":\"ready\",\"pid\":%d,\"workers\":%" PRIu64 ",\"per_worker\":%" PRIu64
-	       ",\"ports\":[", getpid(), nworkers, per);
-	for (i = 0; i < cfg.nports; i++)
-		printf("%s%u", i ? "," : "", listen_ports[i]);
-	printf("]}\n");
+	       ",\"ports\":", getpid(), nworkers, per);
+	bench_json_ports(listen_ports, cfg.nports);
+	printf("}\n");
 	fflush(stdout);
 	if (cfg.wait)
-		wait_line();
+		bench_wait_line();
 
 	/* open: one worker after the other, each accepting only its own */
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (w = 0; w < nworkers; w++) {
 		uint64_t first = w * per, end = first + per < cfg.count ? first + per : cfg.count;
 		int rp[2];
@@ -456,7 +361,7 @@ int main(int argc, char **argv)
 		}
 	}
 	nworkers = w;
-	t_open = now_s() - t0;
+	t_open = bench_now_s() - t0;
 	printf("{\"type\":\"open\",\"workers\":%" PRIu64 ",\"connections\":%" PRIu64
 	       ",\"accepted\":%" PRIu64 ",\"sockets\":%" PRIu64 ",\"unconnected\":%" PRIu64
 	       ",\"connect_errors\":%" PRIu64 ",\"accept_errors\":%" PRIu64
@@ -464,10 +369,10 @@ int main(int argc, char **argv)
 	       nworkers, tot.connected, tot.accepted, tot.connected + tot.accepted, tot.unconnected,
 	       tot.connect_errors, tot.accept_errors, tot.timed_out, tot.last_errno, t_open, cpu_open);
 	fflush(stdout);
-	wait_line();
+	bench_wait_line();
 
 	/* close: every worker at once */
-	t0 = now_s();
+	t0 = bench_now_s();
 	close(close_pipe[1]);
 	close_pipe[1] = -1;
 	for (w = 0; w < nworkers; w++) {
@@ -483,7 +388,7 @@ int main(int argc, char **argv)
 				    WEXITSTATUS(ws)))
 			failed = 1;
 	}
-	t_close = now_s() - t0;
+	t_close = bench_now_s() - t0;
 	printf("{\"type\":\"result\",\"pid\":%d,\"workers\":%" PRIu64 ",\"connections\":%" PRIu64
 	       ",\"sessions\":%" PRIu64 ",\"close_s\":%.3f,\"cpu_s\":%.3f,\"failed\":%d}\n",
 	       getpid(), nworkers, tot.accepted < tot.connected ? tot.accepted : tot.connected,

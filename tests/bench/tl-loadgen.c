@@ -19,10 +19,7 @@
  * {"type":"result",...} with the counts it observed itself.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -32,11 +29,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <arpa/inet.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "benchutil.h"
 
 #define MAX_THREADS 256
 #define MAX_PORTS 256
@@ -115,14 +112,6 @@ static atomic_bool clients_done;
 
 static char payload[IO_CHUNK];
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void sleep_until(double t)
 {
 	struct timespec ts;
@@ -137,75 +126,17 @@ static void sleep_until(double t)
 		;
 }
 
-static socklen_t make_addr(struct sockaddr_storage *ss, uint16_t port, unsigned int src)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (cfg.family == AF_INET6) {
-		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons(port);
-		a6->sin6_addr = in6addr_loopback;
-		return sizeof(*a6);
-	} else {
-		struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons(port);
-		a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK + src);
-		return sizeof(*a4);
-	}
-}
-
-static int bound_port(int fd, uint16_t *port)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-
-	if (getsockname(fd, (struct sockaddr *)&ss, &len))
-		return -errno;
-	if (ss.ss_family == AF_INET6)
-		*port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	else
-		*port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	return 0;
-}
-
-static int open_listener(int *fdp, uint16_t *port)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = make_addr(&ss, 0, 0);
-	int one = 1, fd, err;
-
-	fd = socket(cfg.family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 4096)) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	err = bound_port(fd, port);
-	if (err) {
-		close(fd);
-		return err;
-	}
-	*fdp = fd;
-	return 0;
-}
-
 /* A port nobody listens on: bind to an ephemeral one, then let it go. */
 static int find_closed_port(uint16_t *port)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = make_addr(&ss, 0, 0);
+	socklen_t len = bench_loopback(&ss, cfg.family, 0, 0);
 	int fd, err;
 
 	fd = socket(cfg.family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	err = bind(fd, (struct sockaddr *)&ss, len) ? -errno : bound_port(fd, port);
+	err = bind(fd, (struct sockaddr *)&ss, len) ? -errno : bench_bound_port(fd, port);
 	close(fd);
 	return err;
 }
@@ -271,15 +202,15 @@ static bool job_is_refused(uint64_t j)
 static void client_connect(struct worker *w, uint64_t j, bool refused)
 {
 	struct client_stats *st = &w->c;
-	struct sockaddr_storage src, dst;
+	struct sockaddr_storage dst;
 	unsigned int src_index = 0;
 	socklen_t dlen;
-	int fd, one = 1, err;
+	int fd, err;
 
 	if (refused) {
-		dlen = make_addr(&dst, closed_port, 0);
+		dlen = bench_loopback(&dst, cfg.family, closed_port, 0);
 	} else {
-		dlen = make_addr(&dst, listen_ports[j % cfg.nports], 0);
+		dlen = bench_loopback(&dst, cfg.family, listen_ports[j % cfg.nports], 0);
 		src_index = (j / cfg.nports) % cfg.nsrc;
 	}
 	fd = socket(cfg.family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -289,11 +220,7 @@ static void client_connect(struct worker *w, uint64_t j, bool refused)
 		return;
 	}
 	if (cfg.family == AF_INET && src_index > 0) {
-		/* let connect() pick the port knowing the whole 4-tuple */
-		socklen_t slen = make_addr(&src, 0, src_index);
-
-		if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one)) ||
-		    bind(fd, (struct sockaddr *)&src, slen)) {
+		if (bench_bind_source(fd, src_index)) {
 			st->last_errno = errno;
 			st->io_errors++;
 			close(fd);
@@ -345,7 +272,7 @@ static void *client_main(void *arg)
 			break;
 		if (cfg.rate > 0)
 			sleep_until(t_go_s + j / cfg.rate);
-		if (end && now_s() >= end)
+		if (end && bench_now_s() >= end)
 			break;
 		client_connect(w, j, job_is_refused(j));
 	}
@@ -375,8 +302,8 @@ static bool servers_finished(double *grace_end)
 	if (atomic_load(&servers_accepted_total) >= atomic_load(&clients_ok_total))
 		return true;
 	if (*grace_end == 0)
-		*grace_end = now_s() + SERVER_GRACE_S;
-	return now_s() >= *grace_end;
+		*grace_end = bench_now_s() + SERVER_GRACE_S;
+	return bench_now_s() >= *grace_end;
 }
 
 static void *server_main(void *arg)
@@ -429,21 +356,6 @@ static void usage(FILE *f)
 		"Prints one JSON line of ground truth at the end.\n");
 }
 
-static int parse_u64(const char *s, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!s || !*s || *s == '-')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 static int parse_double(const char *s, double *out)
 {
 	char *end;
@@ -475,71 +387,62 @@ static int set_name(const char *name)
 	return 0;
 }
 
+static int parse_opt(int c, const char *arg)
+{
+	int err = 0;
+
+	switch (c) {
+	case '6':
+		cfg.family = AF_INET6;
+		break;
+	case 'c':
+		err = bench_parse_uint(arg, 0, MAX_THREADS, &cfg.clients);
+		break;
+	case 'S':
+		err = bench_parse_uint(arg, 0, MAX_THREADS, &cfg.servers);
+		break;
+	case 'n':
+		err = bench_parse_u64(arg, 0, UINT64_MAX / 2, &cfg.count);
+		break;
+	case 'T':
+		err = parse_double(arg, &cfg.duration);
+		break;
+	case 's':
+		err = bench_parse_u64(arg, 0, UINT64_MAX / 2, &cfg.send_bytes);
+		break;
+	case 'r':
+		err = bench_parse_u64(arg, 0, UINT64_MAX / 2, &cfg.recv_bytes);
+		break;
+	case 'R':
+		err = parse_double(arg, &cfg.rate);
+		break;
+	case 'x':
+		err = bench_parse_u64(arg, 0, UINT64_MAX / 2, &cfg.refused);
+		break;
+	case 'P':
+		err = bench_parse_uint(arg, 0, MAX_PORTS, &cfg.nports);
+		break;
+	case 'A':
+		err = bench_parse_uint(arg, 0, MAX_SRC, &cfg.nsrc);
+		break;
+	case 'N':
+		err = set_name(arg);
+		break;
+	case 'w':
+		cfg.wait = true;
+		break;
+	default:
+		err = -EINVAL;
+	}
+	return err;
+}
+
 static int parse_args(int argc, char **argv)
 {
-	uint64_t v;
-	int c;
-
-	while ((c = getopt(argc, argv, "6c:S:n:T:s:r:R:x:P:A:N:wh")) != -1) {
-		int err = 0;
-
-		switch (c) {
-		case '6':
-			cfg.family = AF_INET6;
-			break;
-		case 'c':
-			err = parse_u64(optarg, MAX_THREADS, &v);
-			cfg.clients = v;
-			break;
-		case 'S':
-			err = parse_u64(optarg, MAX_THREADS, &v);
-			cfg.servers = v;
-			break;
-		case 'n':
-			err = parse_u64(optarg, UINT64_MAX / 2, &cfg.count);
-			break;
-		case 'T':
-			err = parse_double(optarg, &cfg.duration);
-			break;
-		case 's':
-			err = parse_u64(optarg, UINT64_MAX / 2, &cfg.send_bytes);
-			break;
-		case 'r':
-			err = parse_u64(optarg, UINT64_MAX / 2, &cfg.recv_bytes);
-			break;
-		case 'R':
-			err = parse_double(optarg, &cfg.rate);
-			break;
-		case 'x':
-			err = parse_u64(optarg, UINT64_MAX / 2, &cfg.refused);
-			break;
-		case 'P':
-			err = parse_u64(optarg, MAX_PORTS, &v);
-			cfg.nports = v;
-			break;
-		case 'A':
-			err = parse_u64(optarg, MAX_SRC, &v);
-			cfg.nsrc = v;
-			break;
-		case 'N':
-			err = set_name(optarg);
-			break;
-		case 'w':
-			cfg.wait = true;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			usage(stderr);
-			return -EINVAL;
-		}
-		if (err) {
-			fprintf(stderr, "tl-loadgen: bad value for -%c: %s\n", c, optarg);
-			return -EINVAL;
-		}
-	}
-	if (optind != argc || !cfg.clients || !cfg.servers || !cfg.nports || !cfg.nsrc) {
+	if (bench_getopt(argc, argv, "tl-loadgen", "6c:S:n:T:s:r:R:x:P:A:N:wh", parse_opt,
+			 usage))
+		return -EINVAL;
+	if (!cfg.clients || !cfg.servers || !cfg.nports || !cfg.nsrc) {
 		usage(stderr);
 		return -EINVAL;
 	}
@@ -552,36 +455,14 @@ static int parse_args(int argc, char **argv)
 	return 0;
 }
 
-static void print_ports(void)
-{
-	unsigned int i;
-
-	printf("[");
-	for (i = 0; i < cfg.nports; i++)
-		printf("%s%u", i ? "," : "", listen_ports[i]);
-	printf("]");
-}
-
 static void wait_for_go(void)
 {
-	char c;
-
-	printf("{\"type\":\"ready\",\"pid\":%d,\"comm\":\"%s\",\"family\":%d,\"ports\":",
-	       getpid(), cfg.name, cfg.family == AF_INET6 ? 6 : 4);
-	print_ports();
+	bench_json_head("ready", cfg.name, cfg.family);
+	printf(",\"ports\":");
+	bench_json_ports(listen_ports, cfg.nports);
 	printf(",\"closed_port\":%u}\n", closed_port);
 	fflush(stdout);
-	while (read(STDIN_FILENO, &c, 1) == 1 && c != '\n')
-		;
-}
-
-static double cpu_seconds(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	bench_wait_line();
 }
 
 static void print_result(struct worker *cl, struct worker *sv, double elapsed, double drain,
@@ -612,8 +493,8 @@ static void print_result(struct worker *cl, struct worker *sv, double elapsed, d
 		s.bytes_received += sv[i].s.bytes_received;
 	}
 	conns = c.completed < s.completed ? c.completed : s.completed;
-	printf("{\"type\":\"result\",\"pid\":%d,\"comm\":\"%s\",\"family\":%d,"
-	       "\"connections\":%" PRIu64 ",\"client_sessions\":%" PRIu64 ",\"server_sessions\":%" PRIu64
+	bench_json_head("result", cfg.name, cfg.family);
+	printf(",\"connections\":%" PRIu64 ",\"client_sessions\":%" PRIu64 ",\"server_sessions\":%" PRIu64
 	       ",\"sessions\":%" PRIu64 ",\"connects\":%" PRIu64
 	       ",\"connects_ok\":%" PRIu64 ",\"connects_refused\":%" PRIu64
 	       ",\"refused_unexpected\":%" PRIu64 ",\"connects_error\":%" PRIu64
@@ -622,7 +503,6 @@ static void print_result(struct worker *cl, struct worker *sv, double elapsed, d
 	       ",\"bytes_c2s\":%" PRIu64 ",\"bytes_s2c\":%" PRIu64
 	       ",\"elapsed_s\":%.6f,\"drain_s\":%.6f,\"rate\":%.1f,\"cpu_s\":%.3f"
 	       ",\"clients\":%u,\"servers\":%u,\"ports\":",
-	       getpid(), cfg.name, cfg.family == AF_INET6 ? 6 : 4,
 	       conns, c.connects_ok, s.accepted, c.connects_ok + s.accepted,
 	       c.connects_ok + c.connects_refused + c.connects_error,
 	       c.connects_ok, c.connects_refused, c.refused_unexpected, c.connects_error,
@@ -630,7 +510,7 @@ static void print_result(struct worker *cl, struct worker *sv, double elapsed, d
 	       s.bytes_received, c.bytes_received,
 	       elapsed, drain, elapsed > 0 ? conns / elapsed : 0.0, cpu,
 	       cfg.clients, cfg.servers);
-	print_ports();
+	bench_json_ports(listen_ports, cfg.nports);
 	printf("}\n");
 	fflush(stdout);
 }
@@ -649,7 +529,7 @@ int main(int argc, char **argv)
 	prctl(PR_SET_NAME, cfg.name, 0, 0, 0);
 
 	for (nl = 0; nl < cfg.nports; nl++) {
-		err = open_listener(&listen_fds[nl], &listen_ports[nl]);
+		err = bench_listen(cfg.family, 4096, &listen_fds[nl], &listen_ports[nl]);
 		if (err) {
 			fprintf(stderr, "tl-loadgen: listen: %s\n", strerror(-err));
 			goto cleanup;
@@ -671,7 +551,7 @@ int main(int argc, char **argv)
 	if (cfg.wait)
 		wait_for_go();
 
-	cpu0 = cpu_seconds();
+	cpu0 = bench_cpu_s();
 	for (ns = 0; ns < cfg.servers; ns++) {
 		servers[ns].index = ns;
 		err = pthread_create(&servers[ns].thread, NULL, server_main, &servers[ns]);
@@ -695,14 +575,14 @@ join:
 	/* a failed start still joins what it started, so servers can end */
 	for (i = 0; i < nc; i++)
 		pthread_join(clients[i].thread, NULL);
-	t_clients_done = now_s();
+	t_clients_done = bench_now_s();
 	atomic_store(&clients_done, true);
 	for (i = 0; i < ns; i++)
 		pthread_join(servers[i].thread, NULL);
 	elapsed = t_clients_done - t_go_s;
-	drain = now_s() - t_clients_done;
+	drain = bench_now_s() - t_clients_done;
 	if (!status)
-		print_result(clients, servers, elapsed, drain, cpu_seconds() - cpu0);
+		print_result(clients, servers, elapsed, drain, bench_cpu_s() - cpu0);
 cleanup:
 	for (i = 0; i < nl; i++)
 		close(listen_fds[i]);

@@ -15,7 +15,6 @@
  * a line or EOF on stdin), and at the end {"type":"result",...}.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -26,11 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <arpa/inet.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "benchutil.h"
 
 #define MAX_PAIRS 64
 #define MAX_MSG 65536
@@ -50,7 +48,7 @@ static struct {
 	int family;
 	unsigned int pairs;
 	uint64_t count;
-	size_t msg;
+	unsigned int msg;
 	bool wait;
 	char name[16];
 } cfg = {
@@ -62,43 +60,6 @@ static struct {
 };
 
 static struct pair pairs[MAX_PAIRS];
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double cpu_seconds(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-}
-
-static socklen_t loopback(struct sockaddr_storage *ss, uint16_t port)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (cfg.family == AF_INET6) {
-		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons(port);
-		a6->sin6_addr = in6addr_loopback;
-		return sizeof(*a6);
-	} else {
-		struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons(port);
-		a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		return sizeof(*a4);
-	}
-}
 
 /* Exactly n bytes, or -errno (-EPIPE at EOF). */
 static int read_full(int fd, char *buf, size_t n)
@@ -190,7 +151,7 @@ static int set_nodelay(int fd)
 static int open_pairs(uint16_t *port_out)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = loopback(&ss, 0);
+	socklen_t len = bench_loopback(&ss, cfg.family, 0, 0);
 	unsigned int i;
 	int lfd, err = 0;
 
@@ -201,13 +162,10 @@ static int open_pairs(uint16_t *port_out)
 		err = -errno;
 		goto cleanup;
 	}
-	len = sizeof(ss);
-	if (getsockname(lfd, (struct sockaddr *)&ss, &len)) {
-		err = -errno;
+	err = bench_bound_port(lfd, port_out);
+	if (err)
 		goto cleanup;
-	}
-	*port_out = ntohs(cfg.family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-						 : ((struct sockaddr_in *)&ss)->sin_port);
+	len = bench_loopback(&ss, cfg.family, *port_out, 0);
 	for (i = 0; i < cfg.pairs; i++) {
 		struct pair *p = &pairs[i];
 
@@ -229,21 +187,6 @@ cleanup:
 	return err;
 }
 
-static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!s || !*s || *s == '-')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -258,56 +201,36 @@ static void usage(FILE *f)
 		"Prints one JSON line of ground truth at the end.\n", MAX_PAIRS, MAX_MSG);
 }
 
-static int parse_args(int argc, char **argv)
+static int parse_opt(int c, const char *arg)
 {
-	uint64_t v;
-	int c;
+	int err = 0;
 
-	while ((c = getopt(argc, argv, "6p:n:s:N:wh")) != -1) {
-		int err = 0;
-
-		switch (c) {
-		case '6':
-			cfg.family = AF_INET6;
-			break;
-		case 'p':
-			err = parse_u64(optarg, 1, MAX_PAIRS, &v);
-			cfg.pairs = v;
-			break;
-		case 'n':
-			err = parse_u64(optarg, 1, UINT64_MAX / 2, &cfg.count);
-			break;
-		case 's':
-			err = parse_u64(optarg, 1, MAX_MSG, &v);
-			cfg.msg = v;
-			break;
-		case 'N':
-			if (!*optarg || strlen(optarg) >= sizeof(cfg.name) ||
-			    strpbrk(optarg, "\"\\ "))
-				err = -EINVAL;
-			else
-				strcpy(cfg.name, optarg);
-			break;
-		case 'w':
-			cfg.wait = true;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			usage(stderr);
-			return -EINVAL;
-		}
-		if (err) {
-			fprintf(stderr, "tl-rtt: bad value for -%c: %s\n", c, optarg);
-			return -EINVAL;
-		}
+	switch (c) {
+	case '6':
+		cfg.family = AF_INET6;
+		break;
+	case 'p':
+		err = bench_parse_uint(arg, 1, MAX_PAIRS, &cfg.pairs);
+		break;
+	case 'n':
+		err = bench_parse_u64(arg, 1, UINT64_MAX / 2, &cfg.count);
+		break;
+	case 's':
+		err = bench_parse_uint(arg, 1, MAX_MSG, &cfg.msg);
+		break;
+	case 'N':
+		if (!*arg || strlen(arg) >= sizeof(cfg.name) || strpbrk(arg, "\"\\ "))
+			err = -EINVAL;
+		else
+			strcpy(cfg.name, arg);
+		break;
+	case 'w':
+		cfg.wait = true;
+		break;
+	default:
+		err = -EINVAL;
 	}
-	if (optind != argc) {
-		usage(stderr);
-		return -EINVAL;
-	}
-	return 0;
+	return err;
 }
 
 int main(int argc, char **argv)
@@ -317,9 +240,8 @@ int main(int argc, char **argv)
 	double t0, elapsed, cpu0, cpu;
 	uint16_t port = 0;
 	int err, first_err = 0;
-	char c;
 
-	if (parse_args(argc, argv))
+	if (bench_getopt(argc, argv, "tl-rtt", "6p:n:s:N:wh", parse_opt, usage))
 		return 2;
 	prctl(PR_SET_NAME, cfg.name, 0, 0, 0);
 	for (i = 0; i < MAX_PAIRS; i++)
@@ -330,15 +252,13 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	if (cfg.wait) {
-		printf("{\"type\":\"ready\",\"pid\":%d,\"comm\":\"%s\",\"family\":%d,\"port\":%u,"
-		       "\"pairs\":%u}\n", getpid(), cfg.name, cfg.family == AF_INET6 ? 6 : 4, port,
-		       cfg.pairs);
+		bench_json_head("ready", cfg.name, cfg.family);
+		printf(",\"port\":%u,\"pairs\":%u}\n", port, cfg.pairs);
 		fflush(stdout);
-		while (read(STDIN_FILENO, &c, 1) == 1 && c != '\n')
-			;
+		bench_wait_line();
 	}
-	cpu0 = cpu_seconds();
-	t0 = now_s();
+	cpu0 = bench_cpu_s();
+	t0 = bench_now_s();
 	for (ns = 0; ns < cfg.pairs; ns++) {
 		err = pthread_create(&pairs[ns].server, NULL, server_main, &pairs[ns]);
 		if (err)
@@ -358,21 +278,23 @@ int main(int argc, char **argv)
 		pthread_join(pairs[i].client, NULL);
 	for (i = 0; i < ns; i++)
 		pthread_join(pairs[i].server, NULL);
-	elapsed = now_s() - t0;
-	cpu = cpu_seconds() - cpu0;
+	elapsed = bench_now_s() - t0;
+	cpu = bench_cpu_s() - cpu0;
 	for (i = 0; i < cfg.pairs; i++) {
 		done += pairs[i].done;
 		answered += pairs[i].answered;
 		if (pairs[i].err && !first_err)
 			first_err = pairs[i].err;
 	}
-	if (!err)
-		printf("{\"type\":\"result\",\"pid\":%d,\"comm\":\"%s\",\"family\":%d,\"pairs\":%u,"
-		       "\"msg_bytes\":%zu,\"round_trips\":%" PRIu64 ",\"answered\":%" PRIu64
-		       ",\"errno\":%d,\"elapsed_s\":%.6f,\"rate\":%.1f,\"rtt_us\":%.3f,\"cpu_s\":%.3f}\n",
-		       getpid(), cfg.name, cfg.family == AF_INET6 ? 6 : 4, cfg.pairs, cfg.msg, done,
-		       answered, first_err, elapsed, elapsed > 0 ? done / elapsed : 0.0,
+	if (!err) {
+		bench_json_head("result", cfg.name, cfg.family);
+		printf(",\"pairs\":%u,\"msg_bytes\":%u,\"round_trips\":%" PRIu64
+		       ",\"answered\":%" PRIu64 ",\"errno\":%d,\"elapsed_s\":%.6f,\"rate\":%.1f"
+		       ",\"rtt_us\":%.3f,\"cpu_s\":%.3f}\n",
+		       cfg.pairs, cfg.msg, done, answered, first_err, elapsed,
+		       elapsed > 0 ? done / elapsed : 0.0,
 		       done ? elapsed * 1e6 * cfg.pairs / done : 0.0, cpu);
+	}
 	fflush(stdout);
 	if (!err && (first_err || done != cfg.count))
 		err = -EIO;
