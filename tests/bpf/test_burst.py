@@ -2,6 +2,7 @@
 server process: every session and connect accounted for, zero drops.
 Each client sends 100 bytes and waits for the server to close first."""
 import collections
+import subprocess
 import time
 
 import checks
@@ -13,6 +14,7 @@ CLIENTS = 4
 PAYLOAD = 100
 TRAFFIC_TIMEOUT_S = 120.0
 DRAIN_TIMEOUT_S = 10.0
+CLOSE_TIMEOUT_S = 60.0
 
 
 def wait_lines(tl, n, timeout):
@@ -24,6 +26,26 @@ def wait_lines(tl, n, timeout):
 				return True
 		time.sleep(0.2)
 	return False
+
+
+def wait_closed(port, timeout):
+	"""Wait until no socket on port is left but TIME_WAIT remnants and the
+	listener: a burst overflows loopback's backlog, dropped FINs are
+	retransmitted with backoff, and a socket still closing has no session
+	yet. Returns how many were still closing."""
+	deadline = time.monotonic() + timeout
+	while True:
+		r = subprocess.run(["ss", "-Htan"], capture_output=True, text=True)
+		left = 0
+		for line in r.stdout.splitlines():
+			f = line.split()
+			if len(f) < 5 or f[0] in ("TIME-WAIT", "LISTEN"):
+				continue
+			if f[3].rsplit(":", 1)[-1] == str(port) or f[4].rsplit(":", 1)[-1] == str(port):
+				left += 1
+		if not left or time.monotonic() >= deadline:
+			return left
+		time.sleep(0.2)
 
 
 def run(ctx):
@@ -51,6 +73,9 @@ def run(ctx):
 		t_done = time.time()
 		ctx.tap.diag("burst: %d connections in %.2f s (%.0f/s)" % (
 			made, t_done - t_go, made / max(t_done - t_go, 1e-6)))
+		closing = wait_closed(port, CLOSE_TIMEOUT_S)
+		ctx.tap.diag("burst: sockets of the test still closing after %.0f s at most: %d" % (
+			CLOSE_TIMEOUT_S, closing))
 		t0 = time.monotonic()
 		wait_lines(d_tl, 2 * made, DRAIN_TIMEOUT_S)
 		wait_lines(all_tl, 3 * made, max(0.5, DRAIN_TIMEOUT_S - (time.monotonic() - t0)))
