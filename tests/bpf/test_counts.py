@@ -283,12 +283,22 @@ def run_pid_filter(ctx):
 			st = tl.stats()
 			zero = ["dropped", "dropped_ringbuf", "dropped_map"] + [
 				k for k in t2.STATS_NEW_KEYS if "btf" in tl.label or k != "missed_state_changes"]
+			if "--max-sockets" in tl.label:
+				# a 1024-entry map can fill for a moment while foreign sockets
+				# wait between handshake and accept(): losses must then be
+				# counted exactly (checked below), not be zero
+				zero = ["dropped_ringbuf", "dropped_sessions_ringbuf", "dropped_connects_ringbuf"]
 			t2.check_stats_v2(c, st, zero=zero, misses=tl.misses)
 			checks.check_ndjson(c, tl)
 			events = [e for e in tl.events() if e.get("type") in ("session", "connect")]
 			con, act, pas = ours(events, port)
-			c.eq((len(con), len(act), len(pas)), (C_CONNS, C_CONNS, 0),
-			     "(connects, active, passive) of the filtered client")
+			if "--max-sockets" not in tl.label:
+				c.eq((len(con), len(act), len(pas)), (C_CONNS, C_CONNS, 0),
+				     "(connects, active, passive) of the filtered client")
+			else:
+				c.eq(len(pas), 0, "passive sessions of the filtered client")
+				c.true(len(con) >= C_CONNS - 10, "most of the client's connects captured (%d of %d)"
+				       % (len(con), C_CONNS))
 			if st and isinstance(st.get("dropped_connects_storage"), int):
 				# whatever was lost must at least be counted, exactly
 				c.eq(len(con) + st["dropped_connects_storage"], C_CONNS,
