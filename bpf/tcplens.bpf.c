@@ -953,9 +953,10 @@ static __always_inline int iter_tcp(struct bpf_iter__tcp *ctx, bool btf)
 	r.rx_bytes = p.rx;
 	if (p.syn_in_tx && state != TCP_LISTEN)
 		r.flags |= TL_F_SYN_IN_TX;
+	/* typed pointers all the way: loads the JIT guards, no probe-read calls */
 	so = tp->inet_conn.icsk_inet.sk.sk_socket;
-	if (so)
-		r.inode = BPF_CORE_READ(so, file, f_inode, i_ino);
+	if (so && so->file && so->file->f_inode)
+		r.inode = so->file->f_inode->i_ino;
 	r.srtt_us = tp->srtt_us >> 3;
 	r.retrans = tp->total_retrans;
 	r.ack_backlog = tp->inet_conn.icsk_inet.sk.sk_ack_backlog;

@@ -29,6 +29,7 @@
 #include "decode.h"
 #include "log.h"
 #include "open_filter.h"
+#include "owners.h"
 #include "procfd.h"
 #include "tcplens_event.h"
 #include "tcplens.skel.h"
@@ -60,6 +61,7 @@ struct tl_capture {
 	uint64_t bad_events;
 	struct tl_snapshot start;	/* the walk at start that adopted the open sockets */
 	struct tl_adopt_table *adopt;	/* owners and directions of those, by address */
+	struct tl_owners *owners;	/* the /proc scan of start, for later snapshots */
 	struct tl_cgroups *cg;		/* cgroup ids to paths; NULL: no cgroup v2 */
 	const struct tl_options *opt;
 	char cg_fspath[4096];		/* -c: the directory, for the kernel-side filter */
@@ -516,6 +518,7 @@ void tl_capture_close(struct tl_capture *c)
 		tl_log("could not unmount the tracefs it mounted on %s: %s", TRACEFS, strerror(errno));
 	tl_snapshot_free(&c->start);
 	tl_adopt_table_free(c->adopt);
+	tl_owners_free(c->owners);
 	tl_cgroups_free(c->cg);
 	free(c);
 }
@@ -725,12 +728,23 @@ static int capture_adopt(struct tl_capture *c, char *err, size_t errlen)
 	    !(c->adopt = tl_adopt_table_new(&c->start, cgroups))) {
 		snprintf(err, errlen, "out of memory adopting the open sockets");
 		ret = -ENOMEM;
+	} else if (!(c->owners = tl_owners_new(pf, tl_clock_mono_ns(), TL_OWNERS_RESCAN_NS,
+						  tl_procfd_scan))) {
+		snprintf(err, errlen, "out of memory adopting the open sockets");
+		ret = -ENOMEM;
 	} else {
+		/* the scan is kept: later snapshots look owners up in it */
+		pf = NULL;
 		ret = 0;
 	}
 	free(cgroups);
 	tl_procfd_free(pf);
 	return ret;
+}
+
+struct tl_owners *tl_capture_owners(struct tl_capture *c)
+{
+	return c->owners;
 }
 
 const char *tl_capture_cgroup_path(void *ctx, uint64_t id)

@@ -52,6 +52,10 @@ void tl_capture_announce(const struct tl_capture *c, const char *what);
  * /proc and the listeners); NULL when there was no walk. */
 struct tl_adopt_table;
 const struct tl_adopt_table *tl_capture_adopt_table(const struct tl_capture *c);
+/* Owners by socket inode for snapshots (src/owners.h); NULL without the
+ * iterator. */
+struct tl_owners;
+struct tl_owners *tl_capture_owners(struct tl_capture *c);
 /* A cgroup v2 id's path from the v2 root, or NULL (ctx: the capture; the
  * shape of tl_cgroup_path_fn). */
 const char *tl_capture_cgroup_path(void *ctx, uint64_t id);

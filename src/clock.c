@@ -36,3 +36,11 @@ uint64_t tl_clock_wall_ns(void)
 	clock_gettime(CLOCK_REALTIME, &w);
 	return (uint64_t)ts_ns(&w);
 }
+
+uint64_t tl_clock_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}

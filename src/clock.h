@@ -9,5 +9,7 @@
 int64_t tl_clock_boot_to_wall(void);
 /* Now, in ns since the epoch. */
 uint64_t tl_clock_wall_ns(void);
+/* CLOCK_MONOTONIC now, in ns: for intervals and rate limits. */
+uint64_t tl_clock_mono_ns(void);
 
 #endif

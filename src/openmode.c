@@ -2,9 +2,8 @@
 /*
  * Each snapshot: walk the sockets (iter/tcp), find owners in /proc, adopt
  * (owners, directions, the SYN byte), compute rates against the previous
- * snapshot, filter, print, flush. /proc is scanned once per snapshot: it
- * costs a readlink per open file of every process, which at one snapshot
- * a second is acceptable; caching by inode is the next step if not.
+ * snapshot, filter, print, flush. Owners only /proc can tell come from the
+ * scan kept since start (src/owners.h), not from a scan per snapshot.
  */
 #include <errno.h>
 #include <signal.h>
@@ -19,7 +18,8 @@
 #include "open_out.h"
 #include "open_rates.h"
 #include "openmode.h"
-#include "procfd.h"
+#include "owners.h"
+#include "clock.h"
 
 /* What open_step returns besides 0 (go on); 1 is the loop's Ctrl-C. */
 #define STEP_EPIPE 2		/* the reader went away */
@@ -87,7 +87,7 @@ static int open_step(struct openmode *om)
 	struct tl_snapshot *cur = &om->snap[om->cur];
 	const struct tl_snapshot *prev = om->have_prev ? &om->snap[!om->cur] : NULL;
 	const struct tl_adopt_entry *e;
-	struct tl_procfd *pf;
+	struct tl_owners *owners;
 	const char *path;
 	struct tl_sock *s;
 	int n, ret;
@@ -115,25 +115,18 @@ static int open_step(struct openmode *om)
 		if (s->dir == TL_SOCK_DIR_UNKNOWN)
 			s->dir = e->dir;
 	}
-	/* /proc is only worth a walk when some socket lacks its owner */
-	for (i = 0; i < cur->n; i++) {
-		if (!cur->socks[i].owner_known && cur->socks[i].inode)
-			break;
-	}
-	pf = i < cur->n ? tl_procfd_scan() : NULL;
-	if (i < cur->n && !pf) {
-		if (errno == ENOMEM)
-			return open_nomem();
+	/* owners /proc tells: the start scan, rescanned only for sockets it lacks */
+	owners = tl_capture_owners(om->cap);
+	if (open_room(om, cur->n) ||
+	    (owners ? tl_owners_complete(owners, cur, om->cgroups, tl_clock_mono_ns())
+		    : tl_adopt_snapshot(cur, NULL, om->cgroups)) < 0 ||
+	    (om->opt->interval_s > 0 && tl_open_rates(prev, cur, om->rates) < 0))
+		return open_nomem();
+	if (owners && tl_owners_scan_errors(owners) && !om->warned_procfd) {
 		/* owners the kernel knows still show; the others stay unknown */
-		if (!om->warned_procfd)
-			tl_log("warning: cannot read /proc (%s): owners of sockets opened before "
-			       "start stay unknown", strerror(errno));
+		tl_log("warning: cannot read /proc: owners of some sockets opened before start "
+		       "stay unknown");
 		om->warned_procfd = true;
-	}
-	if (open_room(om, cur->n) || tl_adopt_snapshot(cur, pf, om->cgroups) < 0 ||
-	    (om->opt->interval_s > 0 && tl_open_rates(prev, cur, om->rates) < 0)) {
-		ret = open_nomem();
-		goto cleanup;
 	}
 
 	/* the cgroup path that came with an owner found at start */
@@ -155,15 +148,13 @@ static int open_step(struct openmode *om)
 	tl_open_printer_end(om->pr);
 	ret = open_flush();
 	if (ret)
-		goto cleanup;
+		return ret;
 
 	om->cur = !om->cur;
 	om->have_prev = true;
 	if (++om->taken == om->opt->count)
-		ret = STEP_DONE;
-cleanup:
-	tl_procfd_free(pf);
-	return ret;
+		return STEP_DONE;
+	return 0;
 }
 
 static void open_discard(void *ctx, const struct tl_record *r)
