@@ -13,10 +13,9 @@
 #include "drops.h"
 #include "record.h"
 #include "sock.h"
+#include "source.h"
 
 struct tl_capture;
-
-typedef void (*tl_record_cb)(void *ctx, const struct tl_record *r);
 
 /*
  * Checks the privileges and the kernel, loads and attaches. On failure
@@ -64,6 +63,6 @@ const char *tl_capture_cgroup_filter(const struct tl_capture *c);
 /* "tp_btf" or "tracepoint" */
 const char *tl_capture_probe_kind(const struct tl_capture *c);
 /* How often the owner should drain when there is no wake-up. */
-#define TL_CAPTURE_DRAIN_NS (50ull * 1000 * 1000)
+#define TL_CAPTURE_DRAIN_NS TL_SOURCE_DRAIN_NS
 
 #endif

@@ -9,9 +9,11 @@
 #include "printer.h"
 
 #define DROP_CHECK_TICKS 20	/* warn about new drops about once a second */
+#define LINEMODE_BATCH 4096	/* records per drain of a finite source: signals stay prompt */
+
 
 struct linemode {
-	struct tl_capture *cap;
+	struct tl_source *src;
 	struct tl_printer *printer;
 	struct tl_totals totals;
 	unsigned int ticks;
@@ -35,7 +37,7 @@ static void linemode_on_record(void *ctx, const struct tl_record *r)
  */
 static int linemode_drain(struct linemode *lm)
 {
-	int n = tl_capture_drain(lm->cap, linemode_on_record, lm);
+	int n = tl_source_drain(lm->src, linemode_on_record, lm, LINEMODE_BATCH);
 
 	if (n < 0 && n != -EINTR) {
 		tl_log("reading the ring buffer failed: %s", strerror(-n));
@@ -76,7 +78,7 @@ static void linemode_check_drops(struct linemode *lm)
 {
 	struct tl_drops d;
 
-	tl_capture_drops(lm->cap, &d);
+	tl_source_drops(lm->src, &d);
 	if (tl_drops_total(&d) + d.missed + d.map_sessions_max + d.map_connects_max > lm->drops_warned) {
 		tl_log("warning: %s", drops_text(&d).s);
 		lm->drops_warned = tl_drops_total(&d) + d.missed + d.map_sessions_max + d.map_connects_max;
@@ -85,7 +87,13 @@ static void linemode_check_drops(struct linemode *lm)
 
 static int linemode_on_fd(void *ctx)
 {
-	return linemode_drain(ctx);
+	struct linemode *lm = ctx;
+	int ret = linemode_drain(lm);
+
+	/* a recording read to its end: as if interrupted, the totals follow */
+	if (!ret && tl_source_ended(lm->src))
+		return 1;
+	return ret;
 }
 
 static int linemode_on_timer(void *ctx)
@@ -102,29 +110,29 @@ static int linemode_on_quit(void *ctx)
 	return 1;
 }
 
-int tl_linemode_run(const struct tl_options *opt, struct tl_capture *cap)
+int tl_linemode_run(const struct tl_options *opt, struct tl_source *src)
 {
-	struct linemode lm = { .cap = cap };
+	struct linemode lm = { .src = src };
 	struct tl_loop *loop = NULL;
 	int ret, status = 1;
 
 	lm.printer = tl_printer_new(opt, stdout);
 	if (lm.printer)
-		tl_printer_set_cgroup_path(lm.printer, tl_capture_cgroup_path, cap);
+		tl_printer_set_cgroup_path(lm.printer, tl_source_cgroup_path, src);
 	loop = tl_loop_new();
 	if (!lm.printer || !loop) {
 		tl_log("out of memory");
 		goto cleanup;
 	}
 	if (tl_loop_set_signals(loop, linemode_on_quit, NULL, &lm) ||
-	    tl_loop_add_fd(loop, tl_capture_fd(cap), linemode_on_fd, &lm) ||
-	    tl_loop_set_timer(loop, TL_CAPTURE_DRAIN_NS, linemode_on_timer, &lm)) {
+	    tl_loop_add_fd(loop, tl_source_fd(src), linemode_on_fd, &lm) ||
+	    tl_loop_set_timer(loop, TL_SOURCE_DRAIN_NS, linemode_on_timer, &lm)) {
 		tl_log("cannot set up the event loop: %s", strerror(errno));
 		goto cleanup;
 	}
 	tl_printer_header(lm.printer);
 	fflush(stdout);
-	tl_capture_announce(cap, "TCP sessions and connects");
+	tl_source_announce(src, "TCP sessions and connects");
 
 	ret = tl_loop_run(loop);
 	if (ret == 2) {		/* the reader went away: nothing more to say */
@@ -132,9 +140,9 @@ int tl_linemode_run(const struct tl_options *opt, struct tl_capture *cap)
 		goto cleanup;
 	}
 	/* drain what the kernel still holds, then the totals */
-	while ((ret = tl_capture_drain(cap, linemode_on_record, &lm)) > 0)
+	while ((ret = tl_source_drain(src, linemode_on_record, &lm, 0)) > 0)
 		;
-	tl_capture_drops(cap, &lm.totals.drops);
+	tl_source_drops(src, &lm.totals.drops);
 	tl_printer_totals(lm.printer, &lm.totals);
 	fflush(stdout);
 	linemode_report(&lm.totals);

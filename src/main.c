@@ -12,6 +12,7 @@
 #include "log.h"
 #include "model/model.h"
 #include "openmode.h"
+#include "source_live.h"
 #include "ui/ui.h"
 
 #define EXIT_USAGE 2
@@ -39,6 +40,7 @@ int main(int argc, char **argv)
 {
 	static struct tl_options opt;
 	struct tl_capture *cap;
+	struct tl_source *src;
 	char err[512];
 	int status;
 
@@ -62,12 +64,19 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	opt.cgroup_relpath = tl_capture_cgroup_filter(cap);
+	src = tl_source_live_new(cap);
+	if (!src) {
+		fprintf(stderr, "tcplens: out of memory\n");
+		tl_capture_close(cap);
+		return 1;
+	}
 	if (opt.mode == TL_MODE_MONITOR)
 		status = run_monitor(&opt, cap);
 	else if (opt.mode == TL_MODE_OPEN)
-		status = tl_open_run(&opt, cap);
+		status = tl_open_run(&opt, src);
 	else
-		status = tl_linemode_run(&opt, cap);
+		status = tl_linemode_run(&opt, src);
+	tl_source_live_free(src);
 	tl_capture_close(cap);
 	return status;
 }

@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Each snapshot: walk the sockets (iter/tcp), find owners in /proc, adopt
- * (owners, directions, the SYN byte), compute rates against the previous
- * snapshot, filter, print, flush. Owners only /proc can tell come from the
- * scan kept since start (src/owners.h), not from a scan per snapshot.
+ * Each snapshot: a completed snapshot from the source (owners, directions,
+ * cgroup paths), rates against the previous one, filter, print, flush.
  */
 #include <errno.h>
 #include <signal.h>
@@ -11,15 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "adopt.h"
 #include "log.h"
 #include "loop.h"
 #include "open_filter.h"
 #include "open_out.h"
 #include "open_rates.h"
 #include "openmode.h"
-#include "owners.h"
-#include "clock.h"
 
 /* What open_step returns besides 0 (go on); 1 is the loop's Ctrl-C. */
 #define STEP_EPIPE 2		/* the reader went away */
@@ -28,29 +23,22 @@
 
 struct openmode {
 	const struct tl_options *opt;
-	struct tl_capture *cap;
+	struct tl_source *src;
 	struct tl_open_printer *pr;
 	struct tl_snapshot snap[2];	/* the current one and the previous one, in turn */
 	int cur;
 	bool have_prev;
-	const char **cgroups;		/* per socket of the current snapshot, from adoption */
 	struct tl_open_rate *rates;
-	size_t room;			/* entries in cgroups and rates */
+	size_t room;			/* entries in rates */
 	long taken;
-	bool warned_procfd;
 };
 
 static int open_room(struct openmode *om, size_t n)
 {
-	const char **cg;
 	struct tl_open_rate *r;
 
 	if (n <= om->room)
 		return 0;
-	cg = realloc(om->cgroups, n * sizeof(*cg));
-	if (!cg)
-		return -ENOMEM;
-	om->cgroups = cg;
 	r = realloc(om->rates, n * sizeof(*r));
 	if (!r)
 		return -ENOMEM;
@@ -76,73 +64,34 @@ static int open_nomem(void)
 	return STEP_FAIL;
 }
 
-static const struct tl_adopt_entry *open_adopted(const struct openmode *om, const struct tl_sock *s)
-{
-	return tl_adopt_table_find(tl_capture_adopt_table(om->cap), s->family, s->laddr, s->lport,
-				   s->raddr, s->rport);
-}
-
 static int open_step(struct openmode *om)
 {
 	struct tl_snapshot *cur = &om->snap[om->cur];
 	const struct tl_snapshot *prev = om->have_prev ? &om->snap[!om->cur] : NULL;
-	const struct tl_adopt_entry *e;
-	struct tl_owners *owners;
+	const char *const *cgroups;
+	const struct tl_sock *s;
 	const char *path;
-	struct tl_sock *s;
 	int n, ret;
 	size_t i;
 
-	n = tl_capture_snapshot(om->cap, cur);
+	n = tl_source_snapshot(om->src, cur, prev, &cgroups);
+	if (n == -ENOMEM)
+		return open_nomem();
 	if (n < 0) {
 		tl_log("cannot walk the open sockets: %s", strerror(-n));
 		return STEP_FAIL;
 	}
-	if (tl_adopt_keep_dirs(cur, prev) < 0)
-		return open_nomem();
-	/* owners and directions the capture engine found at start: no /proc walk for those */
-	for (i = 0; i < cur->n; i++) {
-		s = &cur->socks[i];
-		e = s->state == TL_TCP_LISTEN ? NULL : open_adopted(om, s);
-		if (!e)
-			continue;
-		if (!s->owner_known && e->owner_known) {
-			s->pid = e->pid;
-			memcpy(s->comm, e->comm, sizeof(s->comm));
-			s->comm[sizeof(s->comm) - 1] = '\0';
-			s->owner_known = 1;
-		}
-		if (s->dir == TL_SOCK_DIR_UNKNOWN)
-			s->dir = e->dir;
-	}
-	/* owners /proc tells: the start scan, rescanned only for sockets it lacks */
-	owners = tl_capture_owners(om->cap);
 	if (open_room(om, cur->n) ||
-	    (owners ? tl_owners_complete(owners, cur, om->cgroups, tl_clock_mono_ns())
-		    : tl_adopt_snapshot(cur, NULL, om->cgroups)) < 0 ||
 	    (om->opt->interval_s > 0 && tl_open_rates(prev, cur, om->rates) < 0))
 		return open_nomem();
-	if (owners && tl_owners_scan_errors(owners) && !om->warned_procfd) {
-		/* owners the kernel knows still show; the others stay unknown */
-		tl_log("warning: cannot read /proc: owners of some sockets opened before start "
-		       "stay unknown");
-		om->warned_procfd = true;
-	}
 
-	/* the cgroup path that came with an owner found at start */
-	for (i = 0; i < cur->n; i++) {
-		s = &cur->socks[i];
-		if (s->owner_known && !s->cgroup_id && !om->cgroups[i] && s->state != TL_TCP_LISTEN &&
-		    (e = open_adopted(om, s)))
-			om->cgroups[i] = e->cgroup;
-	}
 	tl_open_printer_begin(om->pr, cur->ts_ns);
 	for (i = 0; i < cur->n; i++) {
 		s = &cur->socks[i];
-		path = s->cgroup_id ? tl_capture_cgroup_path(om->cap, s->cgroup_id) : om->cgroups[i];
+		path = cgroups[i];
 		if (!tl_open_match(om->opt, s, path))
 			continue;
-		tl_open_printer_sock(om->pr, s, om->cgroups[i],
+		tl_open_printer_sock(om->pr, s, path,
 				     om->opt->interval_s > 0 ? &om->rates[i] : NULL);
 	}
 	tl_open_printer_end(om->pr);
@@ -166,7 +115,7 @@ static int open_on_fd(void *ctx)
 {
 	struct openmode *om = ctx;
 
-	tl_capture_drain(om->cap, open_discard, NULL);
+	tl_source_drain(om->src, open_discard, NULL, 0);
 	return 0;
 }
 
@@ -183,7 +132,7 @@ static int open_on_quit(void *ctx)
 	return 1;
 }
 
-int tl_open_run(const struct tl_options *opt, struct tl_capture *cap)
+int tl_open_run(const struct tl_options *opt, struct tl_source *src)
 {
 	struct openmode om;
 	struct tl_loop *loop = NULL;
@@ -192,10 +141,10 @@ int tl_open_run(const struct tl_options *opt, struct tl_capture *cap)
 
 	memset(&om, 0, sizeof(om));
 	om.opt = opt;
-	om.cap = cap;
+	om.src = src;
 	/* a closed pipe should end us with EPIPE from fflush, not kill us mid-line */
 	signal(SIGPIPE, SIG_IGN);
-	om.pr = tl_open_printer_new(opt, stdout, tl_capture_cgroup_path, cap);
+	om.pr = tl_open_printer_new(opt, stdout, tl_source_cgroup_path, src);
 	if (!om.pr) {
 		tl_log("out of memory");
 		goto cleanup;
@@ -209,7 +158,7 @@ int tl_open_run(const struct tl_options *opt, struct tl_capture *cap)
 		}
 		ret = tl_loop_set_signals(loop, open_on_quit, NULL, &om);
 		if (!ret)
-			ret = tl_loop_add_fd(loop, tl_capture_fd(cap), open_on_fd, &om);
+			ret = tl_loop_add_fd(loop, tl_source_fd(src), open_on_fd, &om);
 		if (!ret)
 			ret = tl_loop_set_timer(loop, period_ns, open_on_timer, &om);
 		if (ret) {
@@ -217,7 +166,7 @@ int tl_open_run(const struct tl_options *opt, struct tl_capture *cap)
 			goto cleanup;
 		}
 	}
-	tl_capture_announce(cap, "open TCP sockets");
+	tl_source_announce(src, "open TCP sockets");
 
 	ret = open_step(&om);
 	if (ret == 0 && loop)
@@ -232,7 +181,6 @@ cleanup:
 	tl_open_printer_free(om.pr);
 	tl_snapshot_free(&om.snap[0]);
 	tl_snapshot_free(&om.snap[1]);
-	free(om.cgroups);
 	free(om.rates);
 	return status;
 }

@@ -3,14 +3,14 @@
 #ifndef TCPLENS_OPENMODE_H
 #define TCPLENS_OPENMODE_H
 
-#include "capture.h"
 #include "cli.h"
+#include "source.h"
 
 /*
  * Returns the process exit status: 0 after the last snapshot, on SIGINT or
  * SIGTERM, or when the reader of stdout went away (EPIPE: quietly); 1 when
  * a snapshot or another write fails (one line on stderr).
  */
-int tl_open_run(const struct tl_options *opt, struct tl_capture *cap);
+int tl_open_run(const struct tl_options *opt, struct tl_source *src);
 
 #endif

@@ -16,66 +16,55 @@
 
 #include "cgroup.h"
 
-#include "capture.h"
+#include "adopt.h"
+#include "source.h"
 #include "cli.h"
 #include "open_filter.h"
 #include "openmode.h"
 #include "tests/unit/tap.h"
 
-/* ---- the fake capture ---- */
+/* ---- the fake source ---- */
 
-struct tl_capture {
+struct fake_source {
+	struct tl_source base;
 	int fd;
 	int calls;
 	int fail_at;		/* snapshot call that fails; 0: none */
 	int sigterm_at;		/* snapshot call that raises SIGTERM; 0: none */
 	int drains;
+	const char *cgroups[3];
 };
 
-static struct tl_capture fake;
+static struct fake_source fake;
 static uint64_t own_cgroup_id;		/* of this process; 0: not found */
 static char own_cgroup[4200];
 
-int tl_capture_fd(const struct tl_capture *c)
+static int fake_fd(const struct tl_source *s)
 {
-	return c->fd;
+	return ((const struct fake_source *)s)->fd;
 }
 
-int tl_capture_drain(struct tl_capture *c, tl_record_cb cb, void *ctx)
+static int fake_drain(struct tl_source *s, tl_record_cb cb, void *ctx, size_t max)
 {
-	c->drains++;
+	((struct fake_source *)s)->drains++;
 	return 0;
 }
 
-/* nothing was open at the fake start */
-const struct tl_adopt_table *tl_capture_adopt_table(const struct tl_capture *c)
+static void fake_drops(const struct tl_source *s, struct tl_drops *d)
 {
-	(void)c;
-	return NULL;
-}
-
-/* no /proc owners: the fake sockets have no inodes (tests/unit/test_owners.c) */
-struct tl_owners *tl_capture_owners(struct tl_capture *c)
-{
-	(void)c;
-	return NULL;
+	memset(d, 0, sizeof(*d));
 }
 
 /* the real resolver, as the capture engine holds it */
 static struct tl_cgroups *fake_cg;
 
-const char *tl_capture_cgroup_path(void *ctx, uint64_t id)
+static const char *fake_cgroup_path(void *ctx, uint64_t id)
 {
 	(void)ctx;
 	return fake_cg && id ? tl_cgroups_path(fake_cg, id) : NULL;
 }
 
-const char *tl_capture_probe_kind(const struct tl_capture *c)
-{
-	return "fake";
-}
-
-void tl_capture_announce(const struct tl_capture *c, const char *what)
+static void fake_announce(const struct tl_source *s, const char *what)
 {
 	fprintf(stderr, "tcplens: tracing %s with fake probes\n", what);
 }
@@ -95,8 +84,13 @@ static void fill(struct tl_sock *s, uint64_t cookie, uint16_t lport, uint8_t sta
 	memcpy(s->comm, "srv", 4);
 }
 
-int tl_capture_snapshot(struct tl_capture *c, struct tl_snapshot *snap)
+/* As the live source hands them out: completed (directions, the SYN byte)
+ * by the same adoption code, cgroup paths resolved. */
+static int fake_snapshot(struct tl_source *src, struct tl_snapshot *snap,
+			 const struct tl_snapshot *prev, const char *const **cgroups)
 {
+	struct fake_source *c = (struct fake_source *)src;
+
 	c->calls++;
 	if (c->calls == c->sigterm_at)
 		kill(getpid(), SIGTERM);
@@ -119,8 +113,23 @@ int tl_capture_snapshot(struct tl_capture *c, struct tl_snapshot *snap)
 	snap->socks[2].owner_known = 0;
 	snap->socks[2].syn_in_acked = 1;
 	snap->socks[2].tx_bytes = 1 + 2048 * (uint64_t)c->calls;
+	if (tl_adopt_keep_dirs(snap, prev) < 0 || tl_adopt_snapshot(snap, NULL, c->cgroups) < 0)
+		return -ENOMEM;
+	for (int i = 0; i < 3; i++)
+		if (snap->socks[i].cgroup_id)
+			c->cgroups[i] = fake_cgroup_path(c, snap->socks[i].cgroup_id);
+	*cgroups = c->cgroups;
 	return 3;
 }
+
+static const struct tl_source_ops fake_ops = {
+	.fd = fake_fd,
+	.drain = fake_drain,
+	.drops = fake_drops,
+	.snapshot = fake_snapshot,
+	.cgroup_path = fake_cgroup_path,
+	.announce = fake_announce,
+};
 
 /* ---- running tl_open_run with stdout and stderr in files ---- */
 
@@ -174,7 +183,7 @@ static int run(const char *argline, int stdout_fd)
 	dup2(stdout_fd >= 0 ? stdout_fd : fo, 1);
 	dup2(fe, 2);
 	clearerr(stdout);
-	status = tl_open_run(&opt, &fake);
+	status = tl_open_run(&opt, &fake.base);
 	fflush(stdout);
 	fflush(stderr);
 	dup2(so, 1);
@@ -206,6 +215,7 @@ static void reset_fake(void)
 	int fd = fake.fd;
 
 	memset(&fake, 0, sizeof(fake));
+	fake.base.ops = &fake_ops;
 	fake.fd = fd;
 }
 
