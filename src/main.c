@@ -64,6 +64,8 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	opt.cgroup_relpath = tl_capture_cgroup_filter(cap);
+	/* a reader gone away is an EPIPE from write, handled where it happens */
+	signal(SIGPIPE, SIG_IGN);
 	src = tl_source_live_new(cap);
 	if (!src) {
 		fprintf(stderr, "tcplens: out of memory\n");

@@ -338,7 +338,7 @@ static void test_json(void)
 	struct tl_record c = connect4(TL_REC_OK, 123456), e = connect4(TL_REC_ERROR, 1500000);
 	struct tl_totals t = { .sessions = 10, .connects = 5, .drops = { .ringbuf = 3, .map = 4, .missed = 2,
 		.ringbuf_sessions = 1, .ringbuf_connects = 2, .map_sessions = 3, .map_connects = 1,
-		.map_sessions_max = 5, .map_connects_max = 6 } };
+		.map_sessions_max = 5, .map_connects_max = 6 }, .dropped_output = 9 };
 
 	e.err = 113;
 	e.retrans = 1;
@@ -373,7 +373,7 @@ static void test_json(void)
 	       "\"dropped_sessions_ringbuf\":1,\"dropped_connects_ringbuf\":2,"
 	       "\"dropped_sessions_storage\":3,\"dropped_connects_storage\":1,"
 	       "\"dropped_sessions_storage_max\":5,\"missed_state_changes\":2,"
-	       "\"dropped_connects_storage_max\":6}\n",
+	       "\"dropped_connects_storage_max\":6,\"dropped_output\":9}\n",
 	       "json: sessions, null owner, connects, stats");
 
 	memcpy(h.comm, "a\x1b[2Jb\"\n", 9);
@@ -403,7 +403,7 @@ static void test_json(void)
 	       "\"dropped_sessions_ringbuf\":0,\"dropped_connects_ringbuf\":0,"
 	       "\"dropped_sessions_storage\":0,\"dropped_connects_storage\":0,"
 	       "\"dropped_sessions_storage_max\":0,\"missed_state_changes\":0,"
-	       "\"dropped_connects_storage_max\":0}\n", "json: zero totals");
+	       "\"dropped_connects_storage_max\":0,\"dropped_output\":0}\n", "json: zero totals");
 
 	/* cgroup paths through the resolver, raw bytes escaped; reset and adopted */
 	h = session4();
