@@ -92,15 +92,37 @@ static bool has_cap(const struct __user_cap_data_struct *d, int cap)
 	return d[cap / 32].effective & (1u << (cap % 32));
 }
 
-/* Root, or CAP_BPF with CAP_PERFMON, or CAP_SYS_ADMIN. */
-static bool capture_privileged(void)
+/*
+ * CAP_BPF with CAP_PERFMON, or CAP_SYS_ADMIN. Being uid 0 is not enough:
+ * a container may have dropped them, and then "run as root" would be the
+ * wrong advice. False with the reason, naming what is missing, in err.
+ */
+static bool capture_privileged(char *err, size_t errlen)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = { 0 };
+	bool bpf, perfmon;
 
-	if (syscall(SYS_capget, &hdr, data))
-		return geteuid() == 0;
-	return has_cap(data, CAP_SYS_ADMIN) || (has_cap(data, CAP_BPF) && has_cap(data, CAP_PERFMON));
+	if (syscall(SYS_capget, &hdr, data)) {
+		if (geteuid() == 0)
+			return true;
+		snprintf(err, errlen, "must run as root (or with CAP_BPF and CAP_PERFMON) to load BPF "
+			 "programs");
+		return false;
+	}
+	if (has_cap(data, CAP_SYS_ADMIN))
+		return true;
+	bpf = has_cap(data, CAP_BPF);
+	perfmon = has_cap(data, CAP_PERFMON);
+	if (bpf && perfmon)
+		return true;
+	snprintf(err, errlen, "%s without %s%s%s (or CAP_SYS_ADMIN), needed to load and attach the BPF "
+		 "programs%s",
+		 geteuid() == 0 ? "running as uid 0 but" : "running", bpf ? "" : "CAP_BPF",
+		 !bpf && !perfmon ? " and " : "", perfmon ? "" : "CAP_PERFMON",
+		 geteuid() == 0 ? ": the capabilities were dropped (a container?)" :
+				  ": run as root or grant them");
+	return false;
 }
 
 static bool btf_has_typedef(const struct btf *btf, const char *name)
@@ -117,11 +139,20 @@ static const char *tracefs_root(void)
 	return TRACEFS;
 }
 
-static bool tracefs_mounted(void)
+/* 0: tracefs is there and readable; -EACCES: there but not for us; -ENOENT. */
+static int tracefs_state(void)
 {
+	const char *const roots[] = { DEBUGFS_TRACING "/events", TRACEFS "/events" };
+	int ret = -ENOENT;
 	struct stat st;
 
-	return stat(DEBUGFS_TRACING "/events", &st) == 0 || stat(TRACEFS "/events", &st) == 0;
+	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		if (stat(roots[i], &st) == 0)
+			return 0;
+		if (errno == EACCES)
+			ret = -EACCES;
+	}
+	return ret;
 }
 
 /*
@@ -132,20 +163,31 @@ static bool tracefs_mounted(void)
  */
 static int capture_need_tracefs(struct tl_capture *c, char *err, size_t errlen)
 {
-	if (tracefs_mounted())
+	int ret = tracefs_state();
+
+	if (ret == 0)
 		return 0;
+	/* mounted but closed to us: mounting another would not be the answer */
+	if (ret == -EACCES) {
+		snprintf(err, errlen, "classic tracepoints need tracefs, which is mounted on %s but not "
+			 "readable by this process (Permission denied): run as root or make it readable",
+			 TRACEFS);
+		return ret;
+	}
 	if (unshare(CLONE_NEWNS) == 0) {
 		if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) == 0 &&
 		    mount("tracefs", TRACEFS, "tracefs", 0, NULL) == 0)
 			return 0;
+		ret = -errno;
 		snprintf(err, errlen, "classic tracepoints need tracefs, and mounting it on %s failed: %s",
-			 TRACEFS, strerror(errno));
-		return -errno;
+			 TRACEFS, strerror(-ret));
+		return ret;
 	}
 	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL)) {
+		ret = -errno;
 		snprintf(err, errlen, "classic tracepoints need tracefs, and mounting it on %s failed: %s",
-			 TRACEFS, strerror(errno));
-		return -errno;
+			 TRACEFS, strerror(-ret));
+		return ret;
 	}
 	c->umount_tracefs = true;
 	tl_log("mounted tracefs on %s for the classic tracepoints; it is unmounted at exit", TRACEFS);
@@ -424,10 +466,8 @@ static int capture_preflight(char *err, size_t errlen)
 	struct stat st;
 	int ret;
 
-	if (!capture_privileged()) {
-		snprintf(err, errlen, "must run as root (or with CAP_BPF and CAP_PERFMON) to load BPF programs");
+	if (!capture_privileged(err, errlen))
 		return -EPERM;
-	}
 	if (stat(VMLINUX_BTF, &st)) {
 		snprintf(err, errlen, "kernel has no BTF (%s is missing): a kernel built with "
 			 "CONFIG_DEBUG_INFO_BTF=y (Linux 5.8 or later) is required", VMLINUX_BTF);
@@ -446,15 +486,20 @@ struct tl_capture *tl_capture_open(const struct tl_options *opt, char *err, size
 	struct tl_capture *c = NULL;
 	struct btf *vmlinux = NULL;
 	char btf_err[256] = "";
+	/* what the user or the kernel must change, unless a run-time failure says otherwise */
+	int why = EINVAL;
 
 	libbpf_verbose = opt->verbose;
 	libbpf_set_print(capture_libbpf_print);
-	if (capture_preflight(err, errlen))
+	if (capture_preflight(err, errlen)) {
+		errno = EINVAL;
 		return NULL;
+	}
 
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		snprintf(err, errlen, "out of memory");
+		errno = EIO;
 		return NULL;
 	}
 	c->opt = opt;
@@ -486,6 +531,8 @@ struct tl_capture *tl_capture_open(const struct tl_options *opt, char *err, size
 			goto fail;
 	}
 
+	/* from here on, what fails is not the user's to fix */
+	why = EIO;
 	c->ncpus = libbpf_num_possible_cpus();
 	if (c->ncpus <= 0) {
 		snprintf(err, errlen, "cannot count the possible CPUs: %s", strerror(-c->ncpus));
@@ -505,6 +552,7 @@ struct tl_capture *tl_capture_open(const struct tl_options *opt, char *err, size
 fail:
 	btf__free(vmlinux);
 	tl_capture_close(c);
+	errno = why;
 	return NULL;
 }
 

@@ -19,7 +19,9 @@ struct tl_capture;
 
 /*
  * Checks the privileges and the kernel, loads and attaches. On failure
- * returns NULL with one line for the user in err.
+ * returns NULL with one line for the user in err, and errno EINVAL when the
+ * user or the kernel must change something (options, privileges, a kernel
+ * feature: exit status 2) or EIO for a failure while starting (exit 1).
  */
 struct tl_capture *tl_capture_open(const struct tl_options *opt, char *err, size_t errlen);
 void tl_capture_close(struct tl_capture *c);

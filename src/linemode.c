@@ -172,10 +172,14 @@ int tl_linemode_run(const struct tl_options *opt, struct tl_source *src)
 		tl_log("out of memory");
 		goto cleanup;
 	}
-	if (tl_loop_set_signals(lm.loop, linemode_on_quit, NULL, &lm) ||
-	    tl_loop_add_fd(lm.loop, tl_source_fd(src), linemode_on_fd, &lm) ||
-	    tl_loop_set_timer(lm.loop, TL_SOURCE_DRAIN_NS, linemode_on_timer, &lm)) {
-		tl_log("cannot set up the event loop: %s", strerror(errno));
+	/* these return -errno and leave errno alone */
+	ret = tl_loop_set_signals(lm.loop, linemode_on_quit, NULL, &lm);
+	if (!ret)
+		ret = tl_loop_add_fd(lm.loop, tl_source_fd(src), linemode_on_fd, &lm);
+	if (!ret)
+		ret = tl_loop_set_timer(lm.loop, TL_SOURCE_DRAIN_NS, linemode_on_timer, &lm);
+	if (ret) {
+		tl_log("cannot set up the event loop: %s", strerror(-ret));
 		goto cleanup;
 	}
 	tl_printer_header(lm.printer);

@@ -60,8 +60,9 @@ int main(int argc, char **argv)
 
 	cap = tl_capture_open(&opt, err, sizeof(err));
 	if (!cap) {
+		status = errno == EIO ? 1 : EXIT_USAGE;
 		fprintf(stderr, "tcplens: %s\n", err);
-		return EXIT_USAGE;
+		return status;
 	}
 	opt.cgroup_relpath = tl_capture_cgroup_filter(cap);
 	/* a reader gone away is an EPIPE from write, handled where it happens */
