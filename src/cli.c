@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "decimal.h"
 #include "format.h"
 
 #define PID_MAX 4194304ULL	/* PID_MAX_LIMIT on 64-bit kernels */
@@ -24,7 +25,6 @@ enum {
 };
 
 #define CGROUP_PATH_MAX 4096	/* PATH_MAX */
-#define DECIMAL_MAX_LEN 32	/* longer numbers are typos, not intervals */
 
 #define GLOBAL_LONGOPTS                                                        \
 	{ "help", no_argument, NULL, 'h' },                                    \
@@ -164,37 +164,6 @@ static int parse_u64(const char *s, size_t n, unsigned long long *v)
 		r = r * 10 + (unsigned long long)(s[i] - '0');
 	}
 	*v = r;
-	return 0;
-}
-
-/*
- * "12", "0.5", ".5", "3." in any locale; no signs, exponents, inf or nan.
- * Hundreds of digits would overflow to inf/inf = nan, which compares false
- * to every bound: such numbers are refused as out of range (-ERANGE).
- */
-static int parse_decimal(const char *s, double *v)
-{
-	double mant = 0, scale = 1;
-	int digits = 0, dot = 0;
-	size_t len = strlen(s);
-
-	for (; *s; s++) {
-		if (*s >= '0' && *s <= '9') {
-			mant = mant * 10 + (*s - '0');
-			if (dot)
-				scale *= 10;
-			digits++;
-		} else if (*s == '.' && !dot) {
-			dot = 1;
-		} else {
-			return -EINVAL;
-		}
-	}
-	if (!digits)
-		return -EINVAL;
-	if (len > DECIMAL_MAX_LEN || !isfinite(mant / scale))
-		return -ERANGE;
-	*v = mant / scale;
 	return 0;
 }
 
@@ -355,7 +324,7 @@ static enum tl_cli_status handle(struct parse_ctx *c, int ch, const char *arg)
 		break;
 	case 'd':
 	case 'i':
-		r = parse_decimal(arg, &d);
+		r = tl_parse_decimal(arg, &d);
 		if (r == -EINVAL)
 			st = fail(c, "%s: interval '%s' is not a number of seconds", c->name,
 				  quote(arg, strlen(arg)).s);
@@ -506,7 +475,7 @@ enum tl_cli_status tl_cli_parse(int argc, char **argv, const char *env_no_color,
 	npos = argc - optind;
 	if (mode == TL_MODE_CONNLAT && npos >= 1) {
 		const char *a = argv[optind];
-		int r = parse_decimal(a, &opt->min_ms);
+		int r = tl_parse_decimal(a, &opt->min_ms);
 
 		c.name = "MIN_MS";
 		if (r == -ERANGE)

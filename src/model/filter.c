@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decimal.h"
 #include "filter.h"
 
 enum term_type {
@@ -214,13 +215,10 @@ static int parse_term(struct term *t, const char *tok, char *err, size_t errlen)
 		}
 		return 0;
 	default: {		/* lat>MS, lat<MS */
-		char *end;
 		double ms;
 
-		errno = 0;
-		ms = strtod(val, &end);
-		if (errno || *end || !isfinite(ms) || ms < 0 || ms > 1e12 ||
-		    !(isdigit((unsigned char)*val) || *val == '.')) {
+		/* not strtod: "0.5" in every locale, and no hex or exponents */
+		if (tl_parse_decimal(val, &ms) || ms > 1e12) {
 			set_err(err, errlen, "latency '%s' is not a number of milliseconds", val);
 			return -EINVAL;
 		}

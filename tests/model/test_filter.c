@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The filter language: every term, negation, malformed input, matching. */
+#include <locale.h>
 #include <stdlib.h>
 
 #include "../unit/tap.h"
@@ -125,7 +126,7 @@ int main(void)
 	is_int(m1("lat<0.1", &cref), 0, "lat<0.1 on 0.1 ms is strict");
 	is_int(m1("lat>.05", &cref), 1, "lat>.05 on 0.1 ms");
 	is_int(m1("lat>0", &s4), 0, "lat> never matches a session");
-	is_int(m1("lat<1e9", &s4), 0, "lat< never matches a session");
+	is_int(m1("lat<1000000000", &s4), 0, "lat< never matches a session");
 	/* combinations */
 	is_int(m1("port=443 comm=ngi dir=in fam=4", &s4), 1, "all four terms hold");
 	is_int(m1("port=443 comm=ngi dir=out", &s4), 0, "one term fails: no match");
@@ -153,6 +154,11 @@ int main(void)
 	bad("dir=up", "dir");
 	bad("result=maybe", "result");
 	bad("lat>abc", "milliseconds");
+	/* numbers as typed, in any locale: no hex, exponents or comma decimals */
+	bad("lat>0x10", "milliseconds");
+	bad("lat>1e3", "milliseconds");
+	bad("lat>0,5", "milliseconds");
+	bad("lat>000000000000000000000000000000000000000000000000000000000000001", "milliseconds");
 	bad("lat>-1", "milliseconds");
 	bad("lat>", "empty");
 	bad("lat=5", "'>' or '<'");
@@ -163,5 +169,29 @@ int main(void)
 	bad("port=80 bogus", "unknown");
 	f = tl_filter_parse("port=99999", NULL, 0);
 	ok(f == NULL, "a NULL error buffer is allowed");
+	/* under a locale whose decimal point is a comma (generated here: no
+	 * locale is installed on a fresh machine), numbers read the same */
+	{
+		char dir[] = "/tmp/tl-locale-XXXXXX", cmd[256];
+
+		if (mkdtemp(dir)) {
+			snprintf(cmd, sizeof(cmd), "localedef -i de_DE -f UTF-8 %s/de_DE.UTF-8 2>/dev/null",
+				 dir);
+			if (system(cmd) == 0) {
+				setenv("LOCPATH", dir, 1);
+				ok(setlocale(LC_ALL, "de_DE.UTF-8") != NULL, "de_DE.UTF-8 generated and set");
+				is_int(m1("lat>2", &cok), 1, "de_DE: lat>2 on 2.5 ms");
+				is_int(m1("lat>2.5", &cok), 0, "de_DE: lat>2.5 still reads 2.5");
+				is_int(m1("lat>.05", &cref), 1, "de_DE: lat>.05 on 0.1 ms");
+				bad("lat>0,5", "milliseconds");
+				setlocale(LC_ALL, "C");
+			} else {
+				ok(0, "localedef -i de_DE (the locales package) could build a de_DE locale");
+			}
+			snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+			if (system(cmd) != 0)
+				printf("# could not remove %s\n", dir);
+		}
+	}
 	return tap_done();
 }
