@@ -204,8 +204,14 @@ static void test_life(void)
 	o.csv = true;
 	start();
 	tl_printer_record(pr, &h);
-	is_str(stop(), "1234,x\\\\\\x01\\x2cy\xc3\xa9z,4,10.0.0.1,51234,10.0.0.2,443,1,10,1.23\n",
-	       "life -s: whole name, comma escaped so columns stay put");
+	is_str(stop(), "1234,\"x\\\\\\x01,y\xc3\xa9z\",4,10.0.0.1,51234,10.0.0.2,443,1,10,1.23\n",
+	       "life -s: whole name, quoted (RFC 4180) for its comma");
+	strcpy(h.comm, "\"},{\"x\":1");
+	start();
+	tl_printer_record(pr, &h);
+	is_str(stop(), "1234,\"\"\"},{\"\"x\"\":1\",4,10.0.0.1,51234,10.0.0.2,443,1,10,1.23\n",
+	       "life -s: quotes in a name are doubled inside a quoted field");
+	strcpy(h.comm, "x\\\x01,y\xc3\xa9z");
 	o.csv = false;
 	strcpy(h.comm, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9");
 	start();

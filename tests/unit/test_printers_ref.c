@@ -123,14 +123,17 @@ static void ref_life(struct ref *x, const struct tl_options *o, const struct tl_
 		ref_printf(x, o->csv ? "%s," : "%-9s ", t);
 	}
 	if (o->csv) {
+		bool quote = strchr(comm, ',') || strchr(comm, '"');
+
+		if (quote)
+			csv[k++] = '"';
 		for (i = 0; comm[i]; i++) {
-			if (comm[i] == ',') {
-				memcpy(csv + k, "\\x2c", 4);
-				k += 4;
-			} else {
-				csv[k++] = comm[i];
-			}
+			if (comm[i] == '"')
+				csv[k++] = '"';
+			csv[k++] = comm[i];
 		}
+		if (quote)
+			csv[k++] = '"';
 		csv[k] = '\0';
 		ref_printf(x, "%s,%s,%u,%s,%u,%s,%u,%llu,%llu,%s", pid, csv, r->family, l,
 			   r->lport, rm, r->rport, tx, rx, ms);
