@@ -20,8 +20,11 @@ struct tl_output {
 	bool line_dropped;	/* the line being assembled is already lost */
 	uint64_t dropped;
 	int err;		/* the first write error, as a positive errno */
+	bool regular;		/* a regular file: writes never wait for a reader */
 	FILE *fp;
 };
+
+#define OUTPUT_STDIO_BUF (64u << 10)	/* bytes stdio gathers per write to us */
 
 /* Appends the complete line o->line, or drops it whole. */
 static void output_commit(struct tl_output *o)
@@ -40,11 +43,33 @@ static void output_commit(struct tl_output *o)
 	o->line_dropped = false;
 }
 
+/* A regular file takes everything at once: no copy, no line assembly. */
+static void output_direct(struct tl_output *o, const char *data, size_t size)
+{
+	ssize_t n;
+
+	while (!o->err && size) {
+		n = write(o->fd, data, size);
+		if (n > 0) {
+			data += n;
+			size -= (size_t)n;
+		} else if (n < 0 && errno == EINTR) {
+			continue;
+		} else {
+			o->err = n < 0 ? errno : EIO;
+		}
+	}
+}
+
 static ssize_t output_cookie_write(void *cookie, const char *data, size_t size)
 {
 	struct tl_output *o = cookie;
 	size_t done = 0;
 
+	if (o->regular) {
+		output_direct(o, data, size);
+		return (ssize_t)size;
+	}
 	while (done < size) {
 		const char *nl = memchr(data + done, '\n', size - done);
 		size_t n = (nl ? (size_t)(nl - data) + 1 : size) - done;
@@ -85,8 +110,11 @@ struct tl_output *tl_output_new(int fd, size_t cap)
 	o->fp = fopencookie(o, "w", io);
 	if (!o->fp)
 		goto fail;
+	/* fewer, larger writes; the buffer belongs to the stream */
+	setvbuf(o->fp, NULL, _IOFBF, OUTPUT_STDIO_BUF);
 	/* regular files do not block on a reader, and do not poll */
-	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+	o->regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	if (!o->regular) {
 		flags = fcntl(fd, F_GETFL);
 		if (flags >= 0 && !(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0)
 			o->old_flags = flags;
