@@ -356,7 +356,9 @@ static void read_logs(struct tl_dest_view *v)
 			/* the log wrapped since the last look */
 			mark_all_dirty(v);
 		} else {
-			for (s = v->cursor[t]; s < a->log_total; s++) {
+			/* from the last entry already read: a run of connects to its
+			 * row may have grown since without a new entry */
+			for (s = v->cursor[t] ? v->cursor[t] - 1 : 0; s < a->log_total; s++) {
 				uint32_t vr = v->map[t][a->log[s & (TL_AGG_LOG_LEN - 1)]];
 
 				if (vr != DV_NONE)
