@@ -30,6 +30,15 @@ struct tl_model *tl_model_hold(const struct tl_model *m, uint64_t upto)
 	/* one item even when empty: a zero-size ring is not a ring */
 	if (tl_history_init(&held->sessions, isz, n ? n : 1))
 		goto fail;
+	/* all of it at once (the ring would start with a first allocation) */
+	if (held->sessions.alloc < held->sessions.cap) {
+		uint8_t *buf = realloc(held->sessions.buf, held->sessions.cap * isz);
+
+		if (!buf)
+			goto fail;
+		held->sessions.buf = buf;
+		held->sessions.alloc = held->sessions.cap;
+	}
 	/* oldest first, in at most two runs of the ring's buffer */
 	for (seq = first; seq < upto; seq += done) {
 		size_t i = (size_t)(h->total - 1 - seq);	/* index of seq, newest = 0 */

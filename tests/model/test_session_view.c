@@ -173,6 +173,24 @@ static void test_hold(void)
 	   "upto past the end: everything retained");
 	tl_model_free(e);
 	tl_model_free(h);
+	h = NULL;
+
+	/* a ring past its first allocation (4096 items): the copy is whole too */
+	tl_model_free(m);
+	cfg.history = 10000;
+	m = tl_model_new(&cfg);
+	if (!m)
+		goto out;
+	for (i = 0; i < 25000; i++) {
+		r = random_session(i + 1);
+		tl_model_add(m, &r);
+	}
+	h = tl_model_hold(m, 25000);
+	ok(h && tl_model_history_len(h) == 10000, "history 10000, 25000 sessions: 10000 held");
+	for (bad = 0, i = 0; h && i < 10000; i++)
+		bad += tl_model_history_get(h, i)->ts_ns != 25000 - i;
+	is_int(bad, 0, "every held row in place (newest 25000 down to 15001)");
+	tl_model_free(h);
 out:
 	tl_session_view_free(v);
 	tl_model_free(m);
