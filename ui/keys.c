@@ -214,7 +214,8 @@ static bool held_refuses(struct tl_ui *ui, const char *what)
 {
 	if (!ui->paused)
 		return false;
-	tl_ui_message(ui, true, "paused: %s not changed; Z resumes", what);
+	/* short: it shares the line with the PAUSED note at 80 columns */
+	tl_ui_message(ui, true, "%s: not while paused", what);
 	return true;
 }
 
@@ -362,7 +363,7 @@ static int main_key(struct tl_ui *ui, int key, bool fn)
 			ui->sdesc = !ui->sdesc;
 		return TL_ACT_REBUILD;
 	case 'g':
-		if (held_refuses(ui, "grouping"))
+		if (held_refuses(ui, "g"))
 			return TL_ACT_DRAW;
 		ui->group = (ui->group + 1) % TL_GROUP_COUNT;
 		ui->dp.sel = ui->dp.top = 0;
@@ -370,7 +371,7 @@ static int main_key(struct tl_ui *ui, int key, bool fn)
 	case 'B':
 		return TL_ACT_BPF_STATS | TL_ACT_DRAW;
 	case 'w':
-		if (held_refuses(ui, "window"))
+		if (held_refuses(ui, "w"))
 			return TL_ACT_DRAW;
 		ui->win = (ui->win + 1) % TL_WIN_COUNT;
 		return TL_ACT_REBUILD;

@@ -78,7 +78,7 @@ static void set_bpf_stats(struct monitor *mon, bool on)
 		tl_ui_message(&mon->ui, true, "BPF statistics not available: %s", strerror(-err));
 		on = false;
 	} else if (on) {
-		tl_ui_message(&mon->ui, false, "BPF statistics on while tcplens runs (B turns them off)");
+		tl_ui_message(&mon->ui, false, "BPF statistics on (B: off)");
 	} else {
 		tl_ui_message(&mon->ui, false, "BPF statistics off");
 	}

@@ -178,7 +178,7 @@ static void interval(const struct tl_ui *ui, struct line *l)
 
 /*
  * The paused view holds still; say in words what arrived since it was
- * taken (level 0: words, else short). Without a held copy (out of memory)
+ * taken (level 0: words, 1: short, 2: sessions only). Without a held copy (out of memory)
  * older rows may be overwritten: say how many.
  */
 static void paused_note(const struct tl_ui *ui, struct line *l, int level)
@@ -190,7 +190,9 @@ static void paused_note(const struct tl_ui *ui, struct line *l, int level)
 
 	tl_fmt_count(ns, sizeof(ns), t->sessions - ui->paused_sessions);
 	tl_fmt_count(nc, sizeof(nc), t->connects - ui->paused_connects);
-	if (level)
+	if (level >= 2)
+		add(l, TL_ST_PAUSED, " PAUSED %s +%s sess ", dot, ns);
+	else if (level)
 		add(l, TL_ST_PAUSED, " PAUSED %s +%s sess +%s conn ", dot, ns, nc);
 	else
 		add(l, TL_ST_PAUSED, " PAUSED %s %s new sessions, %s connects since pause ", dot, ns,
@@ -227,7 +229,8 @@ static void choices(const struct tl_ui *ui, struct line *l, int level, bool with
 		add(l, TL_ST_STATUS, compact ? " " : "  window ");
 		add(l, TL_ST_STATUS_VALUE, "%s", tl_window_name(ui->win));
 	}
-	if (with_interval)
+	/* a message matters more than the interval at the narrowest */
+	if (with_interval && (level < 2 || !ui->msg[0]))
 		interval(ui, l);
 }
 

@@ -95,7 +95,7 @@ int tl_ui_set_filter(struct tl_ui *ui, const char *text)
 
 	if (ui->paused) {
 		/* the latency rows are held as they were: they cannot be refiltered */
-		tl_ui_message(ui, true, "paused: filter not changed; Z resumes");
+		tl_ui_message(ui, true, "filter: not while paused");
 		return -EBUSY;
 	}
 	while (isspace((unsigned char)*text))

@@ -366,8 +366,17 @@ static void test_ui_state(void)
 	ui.screen = TL_SCREEN_MAIN;
 	tl_canvas_resize(c, 80, 24);
 	tl_screen_compose(&ui, c);
-	ok(strstr(row(c, 1), "PAUSED") && strstr(rowbuf, "+2,507 sess +5 conn"),
-	   "at 80 columns, shorter words: %s", rowbuf);
+	ok(strstr(row(c, 1), "PAUSED \u00b7 +2,507 sess ") != NULL, "at 80 columns, shorter: %s", rowbuf);
+	tl_canvas_resize(c, 100, 24);
+	tl_screen_compose(&ui, c);
+	ok(strstr(row(c, 1), "PAUSED \u00b7 +2,507 sess +5 conn") != NULL, "at 100 columns: %s", rowbuf);
+	tl_canvas_resize(c, 80, 24);
+	tl_keys_handle(&ui, 'g', false);
+	tl_screen_compose(&ui, c);
+	ok(ui.group == TL_GROUP_DEST && strstr(row(c, 1), "PAUSED") &&
+	   strstr(rowbuf, "g: not while paused"),
+	   "g while paused: refused, the whole message at 80 columns: %s", rowbuf);
+	ui.msg[0] = '\0';
 
 	/* sort keys reorder what is held; nothing new comes in */
 	tl_canvas_resize(c, 120, 40);
@@ -388,7 +397,7 @@ static void test_ui_state(void)
 	ok(tl_search_next(&ui, "gen", false) && tl_session_view_get(ui.sv, ui.sp.sel),
 	   "search in the held view");
 	is_int(tl_ui_set_filter(&ui, "port=80"), -EBUSY, "a filter is refused while paused");
-	ok(strstr(ui.msg, "Z resumes") != NULL, "and says why: %s", ui.msg);
+	ok(strstr(ui.msg, "not while paused") != NULL, "and says why: %s", ui.msg);
 	ui.msg[0] = '\0';
 
 	/* resume: the live views */
