@@ -66,6 +66,7 @@ struct tl_capture {
 	const struct tl_options *opt;
 	char cg_fspath[4096];		/* -c: the directory, for the kernel-side filter */
 	char cg_relpath[4096];		/* -c: its path from the v2 root */
+	int stats_fd;			/* BPF run-time statistics are on while held; -1: off */
 };
 
 static bool libbpf_verbose;
@@ -502,6 +503,7 @@ struct tl_capture *tl_capture_open(const struct tl_options *opt, char *err, size
 		errno = EIO;
 		return NULL;
 	}
+	c->stats_fd = -1;
 	c->opt = opt;
 	/*
 	 * First, since it may give us a mount namespace of our own: whatever
@@ -560,6 +562,7 @@ void tl_capture_close(struct tl_capture *c)
 {
 	if (!c)
 		return;
+	tl_capture_bpf_stats_enable(c, false);
 	ring_buffer__free(c->rb);
 	tcplens_bpf__destroy(c->skel);
 	if (c->umount_tracefs && umount2(TRACEFS, MNT_DETACH))
@@ -569,6 +572,51 @@ void tl_capture_close(struct tl_capture *c)
 	tl_owners_free(c->owners);
 	tl_cgroups_free(c->cg);
 	free(c);
+}
+
+int tl_capture_bpf_stats_enable(struct tl_capture *c, bool on)
+{
+	int fd;
+
+	if (!on) {
+		if (c->stats_fd >= 0)
+			close(c->stats_fd);	/* the kernel turns them off with the last holder */
+		c->stats_fd = -1;
+		return 0;
+	}
+	if (c->stats_fd >= 0)
+		return 0;
+	fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (fd < 0)
+		return fd < -1 ? fd : -errno;
+	c->stats_fd = fd;
+	return 0;
+}
+
+bool tl_capture_bpf_stats_on(const struct tl_capture *c)
+{
+	return c->stats_fd >= 0;
+}
+
+int tl_capture_bpf_stats(const struct tl_capture *c, uint64_t *run_ns, uint64_t *run_cnt)
+{
+	struct bpf_program *prog;
+
+	*run_ns = *run_cnt = 0;
+	bpf_object__for_each_program(prog, c->skel->obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd < 0)	/* the variant not loaded on this kernel */
+			continue;
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(fd, &info, &len))
+			return -errno;
+		*run_ns += info.run_time_ns;
+		*run_cnt += info.run_cnt;
+	}
+	return 0;
 }
 
 int tl_capture_fd(const struct tl_capture *c)

@@ -22,6 +22,7 @@ enum {
 	OPT_MAX_DESTS,
 	OPT_NO_COLOR,
 	OPT_JSON,
+	OPT_BPF_STATS,
 };
 
 #define CGROUP_PATH_MAX 4096	/* PATH_MAX */
@@ -81,6 +82,7 @@ static const struct option monitor_longopts[] = {
 	{ "history", required_argument, NULL, OPT_HISTORY },
 	{ "max-dests", required_argument, NULL, OPT_MAX_DESTS },
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+	{ "bpf-stats", no_argument, NULL, OPT_BPF_STATS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -355,6 +357,9 @@ static enum tl_cli_status handle(struct parse_ctx *c, int ch, const char *arg)
 	case OPT_NO_COLOR:
 		opt->no_color = true;
 		break;
+	case OPT_BPF_STATS:
+		opt->bpf_stats = true;
+		break;
 	case 'c':
 		/* whether it names a cgroup is for src/cgroup.c to say, at start */
 		if (!arg[0])
@@ -487,6 +492,8 @@ enum tl_cli_status tl_cli_parse(int argc, char **argv, const char *env_no_color,
 	}
 	if (npos > 0 && mode == TL_MODE_MONITOR && mode_of(argv[optind]) != TL_MODE_MONITOR)
 		return fail(&c, "the mode must come first: 'tcplens %s [OPTIONS]'", argv[optind]);
+	if (opt->bpf_stats && opt->batch)
+		return fail(&c, "--bpf-stats: the BPF cost is shown by the full-screen monitor, not -b");
 	if (mode == TL_MODE_OPEN && opt->count && !opt->interval_s)
 		return fail(&c, "open: -n COUNT needs -i SECONDS (without -i there is one snapshot)");
 	if (npos > 0)
@@ -540,6 +547,8 @@ static const char monitor_usage[] =
 	"  --max-dests N      destinations tracked by the latency panel, 10-10000000\n"
 	"                     (default 10000; the rest are folded into \"other\")\n"
 	"  --no-color         no colours (also when NO_COLOR is set)\n"
+	"  --bpf-stats        show the probes' own run time per event (turns the kernel's\n"
+	"                     BPF statistics on while tcplens runs; also the B key)\n"
 	"\n"
 	"Filters -p, -L, -D, -4, -6 and -c run in the kernel and apply in every mode.\n"
 	"\n"

@@ -69,6 +69,7 @@ struct tl_options {
 	size_t history;			/* --history N; default 200000 */
 	size_t max_dests;		/* --max-dests N; default 10000 */
 	bool no_color;			/* --no-color, or NO_COLOR set */
+	bool bpf_stats;			/* --bpf-stats: BPF run time per event (monitor) */
 
 	/* engine, every mode */
 	bool verbose;			/* -v: pass libbpf messages through */

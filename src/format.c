@@ -371,3 +371,35 @@ const char *tl_fmt_dir_short(uint8_t dir)
 		return "?";
 	}
 }
+
+size_t tl_fmt_count(char *buf, size_t len, uint64_t n)
+{
+	char digits[24], tmp[32];
+	int nd = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)n), i, o = 0;
+
+	/* a comma every three digits from the right, whatever the locale */
+	for (i = 0; i < nd; i++) {
+		if (i && (nd - i) % 3 == 0)
+			tmp[o++] = ',';
+		tmp[o++] = digits[i];
+	}
+	tmp[o] = '\0';
+	return put_str(buf, len, tmp);
+}
+
+size_t tl_fmt_drop_causes(char *buf, size_t len, const struct tl_drops *d, bool all)
+{
+	static const char *const name[] = { "ring", "map", "missed" };
+	uint64_t val[] = { d->ringbuf, d->map, d->missed };
+	char tmp[96];
+	size_t i, o = 0;
+
+	tmp[0] = '\0';
+	for (i = 0; i < sizeof(val) / sizeof(val[0]); i++) {
+		if (!all && !val[i])
+			continue;
+		o += (size_t)snprintf(tmp + o, sizeof(tmp) - o, "%s%s %llu", o ? ", " : "", name[i],
+				      (unsigned long long)val[i]);
+	}
+	return put_str(buf, len, tmp);
+}

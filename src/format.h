@@ -8,9 +8,11 @@
 #ifndef TCPLENS_FORMAT_H
 #define TCPLENS_FORMAT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "drops.h"
 #include "record.h"
 
 #define TL_ADDR_MAX 46		/* INET6_ADDRSTRLEN */
@@ -35,6 +37,12 @@ size_t tl_fmt_pid(char *buf, size_t len, const struct tl_record *r);
 size_t tl_fmt_bytes(char *buf, size_t len, uint64_t bytes);
 /* "0us", "850us", "12.3ms", "1.20s", "59.9s", "5m03s", "2h05m" */
 size_t tl_fmt_duration(char *buf, size_t len, uint64_t ns);
+/* "1,234,567": a comma every three digits, in every locale */
+size_t tl_fmt_count(char *buf, size_t len, uint64_t n);
+/* The causes of lost events as -b and the monitor name them: "ring 1, map 2,
+ * missed 3" (missed counts state changes); all: every cause, else only
+ * those with a non-zero count ("" when none). */
+size_t tl_fmt_drop_causes(char *buf, size_t len, const struct tl_drops *d, bool all);
 /* A JSON string literal with quotes; every control character escaped,
  * invalid UTF-8 bytes as \u00XX. Reads at most n bytes, stops at NUL. */
 size_t tl_fmt_json_string(char *buf, size_t len, const char *s, size_t n);

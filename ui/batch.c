@@ -54,7 +54,7 @@ static void snapshot(struct batch *b)
 	const struct tl_model_totals *t = tl_model_totals(ui->m);
 	size_t nd = tl_dest_view_len(ui->dv), ns = tl_session_view_len(ui->sv), i, n;
 	char (*cells)[TL_MAX_COLS][TL_CELL_MAX];
-	char up[32], when[32];
+	char up[32], when[32], causes[96];
 	time_t now = time(NULL);
 	struct tm tm;
 	uint64_t newest = b->last_ts_ns;
@@ -62,14 +62,13 @@ static void snapshot(struct batch *b)
 	localtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%H:%M:%S", &tm);
 	tl_fmt_duration(up, sizeof(up), tl_ui_mono_ns() - ui->start_mono_ns);
+	tl_fmt_drop_causes(causes, sizeof(causes), &t->drops, true);
 	printf("tcplens %s up %s, sessions %llu (%.1f/s), connects %llu (%.1f/s), failed %llu, "
-	       "dropped %llu (ring %llu, map %llu, missed %llu)\n", when, up,
+	       "dropped %llu (%s)\n", when, up,
 	       (unsigned long long)t->sessions, ui->rate_sessions,
 	       (unsigned long long)t->connects, ui->rate_connects,
 	       (unsigned long long)t->connects_failed,
-	       (unsigned long long)tl_drops_total(&t->drops),
-	       (unsigned long long)t->drops.ringbuf, (unsigned long long)t->drops.map,
-	       (unsigned long long)t->drops.missed);
+	       (unsigned long long)tl_drops_total(&t->drops), causes);
 	printf("filter: %s\n\n", ui->filter ? tl_filter_text(ui->filter) : "none");
 
 	n = nd > ns ? nd : ns;

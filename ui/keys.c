@@ -209,6 +209,16 @@ static void open_prompt(struct tl_ui *ui, enum tl_prompt p)
 		snprintf(ui->input, sizeof(ui->input), "%s", ui->search);
 }
 
+/* A paused view holds its latency rows: they cannot be regrouped or refiltered. */
+static bool held_refuses(struct tl_ui *ui, const char *what)
+{
+	if (!ui->paused)
+		return false;
+	/* short: it shares the line with the PAUSED note at 80 columns */
+	tl_ui_message(ui, true, "%s: not while paused", what);
+	return true;
+}
+
 static void change_interval(struct tl_ui *ui, int dir)
 {
 	size_t i;
@@ -287,7 +297,8 @@ static int main_key(struct tl_ui *ui, int key, bool fn)
 			open_prompt(ui, TL_PROMPT_SEARCH);
 			return TL_ACT_DRAW;
 		case KEY_F(4):
-			open_prompt(ui, TL_PROMPT_FILTER);
+			if (!held_refuses(ui, "filter"))
+				open_prompt(ui, TL_PROMPT_FILTER);
 			return TL_ACT_DRAW;
 		case KEY_F(6):
 			move_sort(ui, 1);
@@ -322,13 +333,14 @@ static int main_key(struct tl_ui *ui, int key, bool fn)
 		return TL_ACT_DRAW;
 	case KEY_ESC:
 		ui->msg[0] = '\0';
-		if (ui->filter) {
+		if (ui->filter && !ui->paused) {
 			tl_ui_set_filter(ui, "");
 			return TL_ACT_REBUILD;
 		}
 		return TL_ACT_DRAW;
 	case '\\':
-		open_prompt(ui, TL_PROMPT_FILTER);
+		if (!held_refuses(ui, "filter"))
+			open_prompt(ui, TL_PROMPT_FILTER);
 		return TL_ACT_DRAW;
 	case '/':
 		open_prompt(ui, TL_PROMPT_SEARCH);
@@ -351,10 +363,16 @@ static int main_key(struct tl_ui *ui, int key, bool fn)
 			ui->sdesc = !ui->sdesc;
 		return TL_ACT_REBUILD;
 	case 'g':
+		if (held_refuses(ui, "g"))
+			return TL_ACT_DRAW;
 		ui->group = (ui->group + 1) % TL_GROUP_COUNT;
 		ui->dp.sel = ui->dp.top = 0;
 		return TL_ACT_REBUILD;
+	case 'B':
+		return TL_ACT_BPF_STATS | TL_ACT_DRAW;
 	case 'w':
+		if (held_refuses(ui, "w"))
+			return TL_ACT_DRAW;
 		ui->win = (ui->win + 1) % TL_WIN_COUNT;
 		return TL_ACT_REBUILD;
 	}

@@ -58,11 +58,40 @@ static void draw(struct monitor *mon)
 	tl_term_blit(mon->canvas);
 }
 
+/* The cost of watching, over the interval since the last refresh. */
+static void sample_cost(struct monitor *mon)
+{
+	const struct tl_model_totals *t = tl_model_totals(mon->ui.m);
+	uint64_t run_ns = 0, run_cnt;
+	bool bpf = mon->ui.cost.bpf_on && !tl_capture_bpf_stats(mon->cap, &run_ns, &run_cnt);
+
+	tl_cost_sample(&mon->ui.cost, tl_ui_mono_ns(), tl_cost_self_cpu_ns(),
+		       t->sessions + t->connects, bpf ? &run_ns : NULL);
+}
+
+/* Takes or lets go of the kernel's BPF run-time statistics. */
+static void set_bpf_stats(struct monitor *mon, bool on)
+{
+	int err = tl_capture_bpf_stats_enable(mon->cap, on);
+
+	if (err) {
+		tl_ui_message(&mon->ui, true, "BPF statistics not available: %s", strerror(-err));
+		on = false;
+	} else if (on) {
+		tl_ui_message(&mon->ui, false, "BPF statistics on (B: off)");
+	} else {
+		tl_ui_message(&mon->ui, false, "BPF statistics off");
+	}
+	tl_cost_set_bpf(&mon->ui.cost, on);
+	sample_cost(mon);	/* the base for the next interval */
+}
+
 static void refresh_view(struct monitor *mon)
 {
 	struct tl_ui *ui = &mon->ui;
 
 	tl_ui_update_rates(ui);
+	sample_cost(mon);
 	/* a paused view is renewed only when rows on screen are overwritten:
 	 * tl_screen_compose sees to that */
 	tl_ui_update_views(ui, false);
@@ -113,6 +142,8 @@ static int on_input(void *ctx)
 		if (act & TL_ACT_QUIT)
 			return 1;
 	}
+	if (act & TL_ACT_BPF_STATS)
+		set_bpf_stats(mon, !mon->ui.cost.bpf_on);
 	if (act & TL_ACT_INTERVAL)
 		mon->next_refresh_ns = tl_ui_mono_ns() + (uint64_t)(mon->ui.interval_s * 1e9);
 	if (act & TL_ACT_REBUILD)
@@ -186,6 +217,9 @@ int tl_monitor_run(const struct tl_options *opt, struct tl_capture *cap, struct 
 	}
 	mon.next_refresh_ns = tl_ui_mono_ns() + (uint64_t)(mon.ui.interval_s * 1e9);
 	drain(&mon);
+	sample_cost(&mon);
+	if (opt->bpf_stats)
+		set_bpf_stats(&mon, true);
 	tl_ui_update_views(&mon.ui, true);
 	draw(&mon);
 	err = tl_loop_run(loop);

@@ -41,6 +41,17 @@ struct tl_detail {
 
 #define TL_INPUT_MAX 256
 
+/* The cost of watching over the last refresh interval (ui/cost.c). */
+struct tl_cost {
+	bool have_base, bpf_base;
+	uint64_t mono_ns, cpu_ns, events, bpf_ns;	/* at the last sample */
+	double cpu_pct;			/* tcplens's own CPU, % of one CPU; < 0: not known */
+	double events_rate;		/* events taken in per second; < 0: not known */
+	bool bpf_on;			/* the kernel's BPF statistics are held */
+	double bpf_ns_per_event;	/* probes' run time per event; < 0: not known */
+	double bpf_cpu_pct;		/* probes' run time, % of one CPU; < 0: not known */
+};
+
 struct tl_ui {
 	const struct tl_options *opt;
 	struct tl_model *m;
@@ -66,16 +77,21 @@ struct tl_ui {
 	bool msg_warn;
 
 	bool paused;
-	uint64_t paused_sessions, paused_connects;	/* totals when paused */
+	/* while paused: the sessions the view showed, held (NULL if memory ran
+	 * out: then the ring may overwrite rows of the paused view) */
+	struct tl_model *held;
+	uint64_t paused_sessions, paused_connects;	/* totals the paused view shows */
 
 	double interval_s;
 	uint64_t start_mono_ns;
 	uint64_t view_wall_ns;		/* wall clock of the last view rebuild */
 	uint64_t view_first_seq;	/* oldest retained session then (model sequence) */
+	uint64_t view_sessions, view_connects;	/* the model's totals then */
 	double rate_sessions, rate_connects;	/* per second, last interval */
 	uint64_t rate_base_sessions, rate_base_connects, rate_base_mono_ns;
 
 	struct tl_detail detail;
+	struct tl_cost cost;
 
 	/* where the last draw put the headers, for mouse clicks */
 	int shdr_y, dhdr_y;
@@ -92,8 +108,9 @@ uint64_t tl_ui_wall_ns(void);
 /* ui/views.c */
 int tl_ui_init(struct tl_ui *ui, const struct tl_options *opt, struct tl_model *m);
 void tl_ui_fini(struct tl_ui *ui);
-/* Rebuild both views from the model (unless paused and !force), keeping the
- * cursor on the same row when the user has scrolled away from the top. */
+/* Rebuild both views from the model (unless paused and !force; paused and
+ * forced, from what is held), keeping the cursor on the same row when the
+ * user has scrolled away from the top. */
 void tl_ui_update_views(struct tl_ui *ui, bool force);
 /* Once per refresh interval: the per-second rates. */
 void tl_ui_update_rates(struct tl_ui *ui);
@@ -109,9 +126,24 @@ int tl_ui_set_filter(struct tl_ui *ui, const char *text);
 bool tl_ui_blank(const char *text);
 void tl_ui_message(struct tl_ui *ui, bool warn, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Pausing holds both views as last drawn (a copy of the sessions, the
+ * latency rows); sort keys and search still work on what is held. Resuming
+ * drops the copy and shows the live views. */
 void tl_ui_pause(struct tl_ui *ui, bool pause);
+/* The model the session view reads: the held copy while paused. */
+const struct tl_model *tl_ui_session_model(const struct tl_ui *ui);
 /* Keeps the cursor inside [0, len) and on screen. */
 void tl_scroll_fit(struct tl_scroll *s, size_t len, int rows);
+
+/* ui/cost.c */
+void tl_cost_init(struct tl_cost *c);
+/* Statistics taken (on) or let go: the next interval's BPF figures are unknown. */
+void tl_cost_set_bpf(struct tl_cost *c, bool on);
+/* Once per refresh: the monotonic clock, tcplens's CPU time, events so far,
+ * and the probes' summed run time (NULL: not available). */
+void tl_cost_sample(struct tl_cost *c, uint64_t mono_ns, uint64_t cpu_ns, uint64_t events,
+		    const uint64_t *bpf_ns);
+uint64_t tl_cost_self_cpu_ns(void);
 
 /* ui/session_panel.c */
 #define TL_CELL_MAX 72
@@ -168,6 +200,7 @@ enum {
 	TL_ACT_REBUILD = 2,	/* rebuild the views, then redraw */
 	TL_ACT_QUIT = 4,
 	TL_ACT_INTERVAL = 8,	/* the refresh interval changed */
+	TL_ACT_BPF_STATS = 16,	/* turn the BPF statistics on or off (monitor.c holds them) */
 };
 /* fn: key is a curses key code (KEY_*), else a character. */
 int tl_keys_handle(struct tl_ui *ui, int key, bool fn);

@@ -83,9 +83,48 @@ static const char *sort_header(const struct tl_ui *ui)
 	return "?";
 }
 
-/* level 0: words; 1: short words; 2: shorter, the interval moves to the
- * second line so that the drop causes still fit at 80 columns; 3: drops as
- * a total only */
+/*
+ * The cost of watching: tcplens's CPU, the events it takes in, and with the
+ * BPF statistics held, the probes' run time per event and as a share of one
+ * CPU. "-" until a whole interval has been measured.
+ */
+static void watch_cost(const struct tl_ui *ui, struct line *l, int level)
+{
+	const struct tl_cost *c = &ui->cost;
+	char n[32];
+
+	add(l, TL_ST_STATUS, level ? " cpu " : "  cpu ");
+	if (c->cpu_pct < 0)
+		add(l, TL_ST_STATUS_VALUE, "-");
+	else
+		add(l, TL_ST_STATUS_VALUE, "%.1f%%", c->cpu_pct);
+	add(l, TL_ST_STATUS, level ? " " : "  ");
+	if (c->events_rate < 0) {
+		add(l, TL_ST_STATUS_VALUE, "-");
+	} else {
+		tl_fmt_count(n, sizeof(n), (uint64_t)(c->events_rate + 0.5));
+		add(l, TL_ST_STATUS_VALUE, "%s", n);
+	}
+	add(l, TL_ST_STATUS, level ? " ev/s" : " events/s");
+	if (!c->bpf_on)
+		return;
+	add(l, TL_ST_STATUS, level ? " bpf " : "  bpf ");
+	if (c->bpf_ns_per_event < 0) {
+		add(l, TL_ST_STATUS_VALUE, "-");
+	} else {
+		tl_fmt_count(n, sizeof(n), (uint64_t)(c->bpf_ns_per_event + 0.5));
+		add(l, TL_ST_STATUS_VALUE, "%s", n);
+	}
+	add(l, TL_ST_STATUS, level ? " ns/ev " : " ns/event ");
+	if (c->bpf_cpu_pct < 0)
+		add(l, TL_ST_STATUS_VALUE, "-");
+	else
+		add(l, TL_ST_STATUS_VALUE, "%.2f%%", c->bpf_cpu_pct);
+}
+
+/* level 0: words; 1: short words; 2: shorter, no uptime, the interval moves
+ * to the second line so that the drop causes and the cost of watching still
+ * fit at 80 columns; 3: drops as a total only */
 static void counters(const struct tl_ui *ui, struct line *l, int level)
 {
 	const struct tl_model_totals *t = tl_model_totals(ui->m);
@@ -96,9 +135,12 @@ static void counters(const struct tl_ui *ui, struct line *l, int level)
 	tl_fmt_duration(up, sizeof(up), tl_ui_mono_ns() - ui->start_mono_ns);
 	tl_fmt_duration(ival, sizeof(ival), (uint64_t)(ui->interval_s * 1e9 + 0.5));
 	l->n = 0;
-	add(l, TL_ST_STATUS, compact ? "up " : "tcplens up ");
-	add(l, TL_ST_STATUS_VALUE, "%s", up);
-	add(l, TL_ST_STATUS, compact ? " sess " : "  sessions ");
+	/* the uptime goes first: drops and the cost of watching matter more */
+	if (level < 2) {
+		add(l, TL_ST_STATUS, compact ? "up " : "tcplens up ");
+		add(l, TL_ST_STATUS_VALUE, "%s", up);
+	}
+	add(l, TL_ST_STATUS, level >= 2 ? "sess " : compact ? " sess " : "  sessions ");
 	add(l, TL_ST_STATUS_VALUE, "%" PRIu64, t->sessions);
 	add(l, TL_ST_STATUS, compact ? " %.0f/s conn " : " (%.1f/s)  connects ", ui->rate_sessions);
 	add(l, TL_ST_STATUS_VALUE, "%" PRIu64, t->connects);
@@ -108,16 +150,17 @@ static void counters(const struct tl_ui *ui, struct line *l, int level)
 	add(l, TL_ST_STATUS, level >= 2 ? " drop " : compact ? " dropped " : "  dropped ");
 	/* every cause is named once anything is lost: they need different fixes */
 	/* missed counts state changes, not events: not in the total, but named */
-	if (!dropped && !t->drops.missed)
+	if (!dropped && !t->drops.missed) {
 		add(l, TL_ST_STATUS_VALUE, "0");
-	else if (level >= 3)
+	} else if (level >= 3) {
 		add(l, TL_ST_WARN, "%" PRIu64, dropped);
-	else if (level == 2)
-		add(l, TL_ST_WARN, "%" PRIu64 " (ring %" PRIu64 " map %" PRIu64 " missed %" PRIu64 ")",
-		    dropped, t->drops.ringbuf, t->drops.map, t->drops.missed);
-	else
-		add(l, TL_ST_WARN, "%" PRIu64 " (ring %" PRIu64 ", map %" PRIu64 ", missed %" PRIu64 ")",
-		    dropped, t->drops.ringbuf, t->drops.map, t->drops.missed);
+	} else {
+		char causes[96];
+
+		tl_fmt_drop_causes(causes, sizeof(causes), &t->drops, false);
+		add(l, TL_ST_WARN, "%" PRIu64 " (%s)", dropped, causes);
+	}
+	watch_cost(ui, l, level);
 	if (level < 2) {
 		add(l, TL_ST_STATUS, compact ? " every " : "  every ");
 		add(l, TL_ST_STATUS_VALUE, "%s", ival);
@@ -134,28 +177,43 @@ static void interval(const struct tl_ui *ui, struct line *l)
 }
 
 /*
+ * The paused view holds still; say in words what arrived since it was
+ * taken (level 0: words, 1: short, 2: sessions only). Without a held copy (out of memory)
+ * older rows may be overwritten: say how many.
+ */
+static void paused_note(const struct tl_ui *ui, struct line *l, int level)
+{
+	const struct tl_model_totals *t = tl_model_totals(ui->m);
+	const char *dot = ui->utf8 ? "\u00b7" : "-";
+	char ns[32], nc[32];
+	uint64_t gone = ui->held ? 0 : tl_ui_overwritten(ui);
+
+	tl_fmt_count(ns, sizeof(ns), t->sessions - ui->paused_sessions);
+	tl_fmt_count(nc, sizeof(nc), t->connects - ui->paused_connects);
+	if (level >= 2)
+		add(l, TL_ST_PAUSED, " PAUSED %s +%s sess ", dot, ns);
+	else if (level)
+		add(l, TL_ST_PAUSED, " PAUSED %s +%s sess +%s conn ", dot, ns, nc);
+	else
+		add(l, TL_ST_PAUSED, " PAUSED %s %s new sessions, %s connects since pause ", dot, ns,
+		    nc);
+	if (gone)
+		add(l, TL_ST_WARN, " %" PRIu64 " rows overwritten ", gone);
+	add(l, TL_ST_STATUS, " ");
+}
+
+/*
  * level 0: words; 1: short words; 2: also without the grouping and window
  * (the latency panel's title has them) so that a message fits at 80 columns.
  */
 static void choices(const struct tl_ui *ui, struct line *l, int level, bool with_interval)
 {
-	const struct tl_model_totals *t = tl_model_totals(ui->m);
 	bool desc = ui->focus == TL_FOCUS_DESTS ? ui->ddesc : ui->sdesc;
 	bool compact = level > 0;
 
 	l->n = 0;
-	if (ui->paused) {
-		uint64_t since = t->sessions - ui->paused_sessions + t->connects - ui->paused_connects;
-		uint64_t gone = tl_ui_overwritten(ui);
-
-		add(l, TL_ST_PAUSED, level >= 2 ? " PAUSED +%" PRIu64 " " : " PAUSED +%" PRIu64 " events ",
-		    since);
-		/* older sessions the ring dropped since: off-screen rows may be gone */
-		if (gone)
-			add(l, TL_ST_WARN, compact ? " -%" PRIu64 " old " :
-			    " %" PRIu64 " old sessions overwritten ", gone);
-		add(l, TL_ST_STATUS, " ");
-	}
+	if (ui->paused)
+		paused_note(ui, l, level);
 	add(l, TL_ST_STATUS, "sort ");
 	add(l, TL_ST_STATUS_VALUE, "%s %s", sort_header(ui), desc ? "desc" : "asc");
 	add(l, TL_ST_STATUS, "  filter ");
@@ -171,7 +229,8 @@ static void choices(const struct tl_ui *ui, struct line *l, int level, bool with
 		add(l, TL_ST_STATUS, compact ? " " : "  window ");
 		add(l, TL_ST_STATUS_VALUE, "%s", tl_window_name(ui->win));
 	}
-	if (with_interval)
+	/* a message matters more than the interval at the narrowest */
+	if (with_interval && (level < 2 || !ui->msg[0]))
 		interval(ui, l);
 }
 

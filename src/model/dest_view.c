@@ -40,6 +40,8 @@
 #define DV_OTHER 2
 #define DV_DIRTY 4		/* in the dirty list */
 
+#define TL_DV_HOLD_NQ 16	/* quantiles a held view keeps per row */
+
 struct dv_row {
 	struct tl_agg_key key;
 	uint8_t is_other;
@@ -102,6 +104,11 @@ struct tl_dest_view {
 	uint32_t kmask;
 	bool need_sort;
 	struct tl_sketch scratch;
+	/* held (paused): hquant[vr * hnq + k] is quantile hq[k] of row vr */
+	bool held;
+	int hnq;
+	double hq[TL_DV_HOLD_NQ];
+	uint64_t *hquant;
 };
 
 struct tl_dest_view *tl_dest_view_new(void)
@@ -138,6 +145,7 @@ void tl_dest_view_free(struct tl_dest_view *v)
 	free(v->stmp);
 	free(v->khash);
 	tl_sketch_free(&v->scratch);
+	free(v->hquant);
 	free(v);
 }
 
@@ -356,7 +364,9 @@ static void read_logs(struct tl_dest_view *v)
 			/* the log wrapped since the last look */
 			mark_all_dirty(v);
 		} else {
-			for (s = v->cursor[t]; s < a->log_total; s++) {
+			/* from the last entry already read: a run of connects to its
+			 * row may have grown since without a new entry */
+			for (s = v->cursor[t] ? v->cursor[t] - 1 : 0; s < a->log_total; s++) {
 				uint32_t vr = v->map[t][a->log[s & (TL_AGG_LOG_LEN - 1)]];
 
 				if (vr != DV_NONE)
@@ -752,13 +762,22 @@ void tl_dest_view_update(struct tl_dest_view *v, const struct tl_model *m,
 	bool rebuilt = false;
 	size_t i;
 
+	if ((unsigned)sort >= TL_DCOL_COUNT)
+		sort = TL_DCOL_P99;
+	if (v->held) {
+		/* the rows hold still; only their order may change */
+		if (v->sort != sort || v->desc != descending) {
+			v->sort = sort;
+			v->desc = descending;
+			sort_rows(v);
+		}
+		return;
+	}
 	tl_model_flush(m);
 	if ((unsigned)group >= TL_GROUP_COUNT)
 		group = TL_GROUP_DEST;
 	if ((unsigned)win >= TL_WIN_COUNT)
 		win = TL_WIN_ALL;
-	if ((unsigned)sort >= TL_DCOL_COUNT)
-		sort = TL_DCOL_P99;
 	if (!v->built || v->m != m || v->group != group || v->win != win ||
 	    (ftext ? !v->ftext || strcmp(v->ftext, ftext) : !!v->ftext)) {
 		char *copy = ftext ? strdup(ftext) : NULL;
@@ -872,8 +891,59 @@ uint64_t tl_dest_view_quantile(const struct tl_dest_view *v, size_t i, double q)
 
 	if (i >= v->n)
 		return 0;
+	if (v->held) {
+		int k;
+
+		for (k = 0; k < v->hnq; k++)
+			if (v->hq[k] == q)
+				return v->hquant[(size_t)v->order[i] * v->hnq + k];
+		return 0;
+	}
 	tl_sketch_init(&sk);
 	val = tl_sketch_quantile(row_data(v, &sk, v->order[i], &st, &x), q);
 	tl_sketch_free(&sk);
 	return val;
+}
+
+int tl_dest_view_hold(struct tl_dest_view *v, const double *qs, int nq)
+{
+	struct tl_agg_stats st;
+	struct dv_wexp x;
+	uint64_t *hq;
+	size_t i;
+
+	if (nq < 0 || nq > TL_DV_HOLD_NQ)
+		return -EINVAL;
+	tl_dest_view_release(v);
+	/* indexed by view row: a re-sort while held keeps the pairing */
+	hq = calloc(v->nrows ? v->nrows * (size_t)nq : 1, sizeof(*hq));
+	if (!hq)
+		return -ENOMEM;
+	for (i = 0; i < v->n; i++) {
+		uint32_t vr = v->order[i];
+
+		tl_dest_view_get(v, i);		/* fills the histogram now */
+		if (nq && v->out[vr].ok)
+			tl_sketch_quantiles(row_data(v, &v->scratch, vr, &st, &x), qs, nq,
+					    hq + (size_t)vr * nq);
+	}
+	memcpy(v->hq, qs, (size_t)nq * sizeof(*qs));
+	v->hnq = nq;
+	v->hquant = hq;
+	v->held = true;
+	return 0;
+}
+
+void tl_dest_view_release(struct tl_dest_view *v)
+{
+	/* the touch logs kept their place: the next update catches up from there */
+	free(v->hquant);
+	v->hquant = NULL;
+	v->hnq = 0;
+	v->held = false;
+}
+
+bool tl_dest_view_held(const struct tl_dest_view *v)
+{
+	return v->held;
 }

@@ -154,7 +154,8 @@ uint64_t tl_model_alloc_failures(const struct tl_model *m)
 	int g;
 
 	for (g = 0; g < TL_GROUP_COUNT; g++)
-		n += m->agg[g]->alloc_failures;
+		if (m->agg[g])		/* a held model has none */
+			n += m->agg[g]->alloc_failures;
 	return n;
 }
 

@@ -46,6 +46,17 @@ size_t tl_model_history_cap(const struct tl_model *m);
 size_t tl_model_connects_cap(const struct tl_model *m);
 const struct tl_record *tl_model_history_get(const struct tl_model *m, size_t i);
 
+/*
+ * A held copy of the sessions retained now with sequence numbers below
+ * upto (the sessions a view showed when it was last updated), for a paused
+ * screen: the live ring may overwrite its rows, the copy never changes.
+ * Session views work on it as on any model; it has no connects and no
+ * latency tables, so it is not for tl_dest_view_update. Costs at most one
+ * copy of the retained history; free it with tl_model_free.
+ * NULL + errno.
+ */
+struct tl_model *tl_model_hold(const struct tl_model *m, uint64_t upto);
+
 /* ---- filter language (see man page FILTERS) ---- */
 
 /* NULL on a malformed expression, with a one-line reason in err. */
@@ -144,5 +155,17 @@ size_t tl_dest_view_len(const struct tl_dest_view *v);
 const struct tl_dest_row *tl_dest_view_get(const struct tl_dest_view *v, size_t i);
 /* Quantile q in [0,1] of one row's latencies (for the detail view). */
 uint64_t tl_dest_view_quantile(const struct tl_dest_view *v, size_t i, double q);
+/*
+ * Holds the rows as they are, for a paused screen: every row's histogram
+ * and the nq quantiles qs (the detail view's) are read from the tables
+ * now, so nothing read later depends on the model. While held, update only
+ * re-sorts the held rows (group, window, filter and now_ns are ignored,
+ * the model is not read) and tl_dest_view_quantile answers the held qs
+ * (0 for any other q). 0 or -ENOMEM (then nothing is held).
+ */
+int tl_dest_view_hold(struct tl_dest_view *v, const double *qs, int nq);
+/* Back to live rows: the next update catches up with the model. */
+void tl_dest_view_release(struct tl_dest_view *v);
+bool tl_dest_view_held(const struct tl_dest_view *v);
 
 #endif

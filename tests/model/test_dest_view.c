@@ -4,6 +4,7 @@
  * folding past max_dests, every sort column both ways, filtered views.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "../unit/tap.h"
 #include "model/model.h"
@@ -466,6 +467,88 @@ static void test_derived_groups(void)
 	tl_model_free(m);
 }
 
+/*
+ * The touch log keeps one entry for a run of connects to one row: connects
+ * that extend the run after a view has read it must still reach the view.
+ */
+static void test_run_after_read(void)
+{
+	struct tl_model *m = tl_model_new(NULL);
+	struct tl_dest_view *v = tl_dest_view_new();
+	struct tl_record r = mk_connect(NS * 100, 10, "c", "10.0.0.1", 80, TL_REC_OK, MS);
+	int i;
+
+	tl_model_add(m, &r);
+	tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_ALL, NULL, TL_DCOL_P99, true, NS * 100);
+	is_int(tl_dest_view_get(v, 0)->connects, 1, "one destination, one connect");
+	for (i = 0; i < 4; i++)
+		tl_model_add(m, &r);
+	tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_ALL, NULL, TL_DCOL_P99, true, NS * 100);
+	is_int(tl_dest_view_get(v, 0)->connects, 5, "four more to the same row after the view read it");
+	tl_dest_view_free(v);
+	tl_model_free(m);
+}
+
+/* A held view (paused) reads nothing from the model; re-sorting is allowed. */
+static void test_hold(void)
+{
+	static const double qs[3] = { 0.5, 0.99, 1.0 };
+	struct tl_model *m = tl_model_new(NULL);
+	struct tl_dest_view *v = tl_dest_view_new();
+	const struct tl_dest_row *d;
+	struct tl_dest_row before[2];
+	struct tl_record r;
+	uint64_t q99[2];
+	int i, k;
+
+	/* port 1000: 10 connects at 1..10 ms; port 2000: 3 at 50 ms */
+	for (i = 1; i <= 10; i++) {
+		r = mk_connect(NS * 100, 10, "c", "10.0.0.1", 1000, TL_REC_OK, (uint64_t)i * MS);
+		tl_model_add(m, &r);
+	}
+	for (i = 0; i < 3; i++) {
+		r = mk_connect(NS * 100, 10, "c", "10.0.0.1", 2000, TL_REC_OK, 50 * MS);
+		tl_model_add(m, &r);
+	}
+	tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_ALL, NULL, TL_DCOL_P99, true, NS * 100);
+	is_int(tl_dest_view_len(v), 2, "two destinations");
+	for (k = 0; k < 2; k++) {
+		before[k] = *tl_dest_view_get(v, (size_t)k);
+		q99[k] = tl_dest_view_quantile(v, (size_t)k, 0.99);
+	}
+	ok(before[0].port == 2000, "by p99 descending: the 50 ms port first");
+	is_int(tl_dest_view_hold(v, qs, 3), 0, "hold");
+	ok(tl_dest_view_held(v), "held");
+	/* more connects to both, and a third destination, all much slower */
+	for (i = 0; i < 100; i++) {
+		r = mk_connect(NS * 101, 10, "c", "10.0.0.1", (uint16_t)(1000 * (1 + i % 3)), TL_REC_OK,
+			       900 * MS);
+		tl_model_add(m, &r);
+	}
+	tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_ALL, NULL, TL_DCOL_P99, true, NS * 101);
+	is_int(tl_dest_view_len(v), 2, "held: still two rows, the new destination not shown");
+	for (k = 0; k < 2; k++) {
+		d = tl_dest_view_get(v, (size_t)k);
+		ok(d->port == before[k].port && d->connects == before[k].connects &&
+		   d->p99_ns == before[k].p99_ns && !memcmp(d->hist, before[k].hist, sizeof(d->hist)),
+		   "held row %d: the same port, connects, p99 and histogram", k);
+		is_int(tl_dest_view_quantile(v, (size_t)k, 0.99), q99[k],
+		       "held row %d: the detail's p99 is the held one", k);
+	}
+	is_int(tl_dest_view_quantile(v, 0, 0.25), 0, "a quantile not held: 0, never a live value");
+	tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_ALL, NULL, TL_DCOL_P99, false, NS * 101);
+	ok(tl_dest_view_get(v, 0)->port == 1000 && tl_dest_view_get(v, 0)->connects == 10,
+	   "held, sorted ascending: the 1000 row first, still 10 connects");
+	is_int(tl_dest_view_quantile(v, 0, 0.99), q99[1], "re-sorted: quantiles follow their rows");
+	tl_dest_view_release(v);
+	tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_ALL, NULL, TL_DCOL_P99, true, NS * 101);
+	is_int(tl_dest_view_len(v), 3, "released: the third destination");
+	is_int(find_port(v, 1000)->connects, 10 + 34, "released: port 1000 caught up (10 + 34)");
+	is_int(find_port(v, 2000)->connects, 3 + 33, "released: port 2000 caught up (3 + 33)");
+	tl_dest_view_free(v);
+	tl_model_free(m);
+}
+
 int main(void)
 {
 	test_windows();
@@ -473,5 +556,7 @@ int main(void)
 	test_sorts_and_filter();
 	test_filtered_sort();
 	test_derived_groups();
+	test_run_after_read();
+	test_hold();
 	return tap_done();
 }

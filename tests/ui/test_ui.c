@@ -4,9 +4,11 @@
  * (widths, cutting, control characters, UTF-8 and ASCII line drawing), the
  * column fitter (dropping by priority at 80 and 200 columns), -b tables,
  * the status line's drop counters, blank filters, the help screen's width,
- * and a paused view whose rows the history ring overwrites.
+ * a paused view that holds while the history ring wraps, and the cost of
+ * watching.
  * Expected values are worked out by hand in the comments.
  */
+#include <errno.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -245,7 +247,22 @@ static void add_sessions(struct tl_model *m, uint64_t *seq, int n)
 	}
 }
 
-/* Status line, blank filters, help width, and the paused-view crash. */
+/* n connects to 127.0.0.1:80, answered in 1 ms. */
+static void add_connects(struct tl_model *m, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		struct tl_record r = session((uint64_t)i);
+
+		r.kind = TL_REC_CONNECT;
+		r.result = TL_REC_OK;
+		r.span_ns = 1000000;
+		tl_model_add(m, &r);
+	}
+}
+
+/* Status line, blank filters, help width, and a paused view that holds. */
 static void test_ui_state(void)
 {
 	struct tl_model_config cfg = { .history = 1000, .max_dests = 100 };
@@ -255,6 +272,7 @@ static void test_ui_state(void)
 	struct tl_canvas *c = tl_canvas_new(160, 100, true);
 	struct tl_ui ui;
 	const char *p;
+	static uint64_t shown[1000];
 	uint64_t seq = 0;
 	size_t len;
 	int y, bad;
@@ -265,6 +283,7 @@ static void test_ui_state(void)
 	opt.max_dests = 100;
 	opt.filter = "  \t ";
 	is_int(tl_ui_init(&ui, &opt, m), 0, "init with a blank -f");
+	ui.utf8 = true;
 	ok(ui.filter == NULL, "a blank -f is no filter");
 	is_int(tl_ui_set_filter(&ui, " \t"), 0, "blank text at the prompt is accepted");
 	ok(ui.filter == NULL, "and clears the filter");
@@ -280,7 +299,7 @@ static void test_ui_state(void)
 		is_int(c->cells[p - rowbuf + 8].style, TL_ST_WARN, "non-zero drops are highlighted");
 	tl_canvas_resize(c, 80, 100);
 	tl_status_draw(&ui, c, 0);
-	p = strstr(row(c, 0), "drop 3 (ring 1 map 2 missed 3)");
+	p = strstr(row(c, 0), "drop 3 (ring 1, map 2, missed 3)");
 	ok(p != NULL, "status at 80 columns still names every cause, missed included: %s", rowbuf);
 	if (p)
 		is_int(c->cells[p - rowbuf + 5].style, TL_ST_WARN, "highlighted at 80 columns");
@@ -301,55 +320,163 @@ static void test_ui_state(void)
 			bad = y;
 	ok(bad < 0, "help lines fit in 80 columns (row %d reaches the edge)", bad);
 
-	/* paused view, the ring overwrites its rows */
+	/* paused: the ring wraps 2.5 times underneath, the view holds */
 	add_sessions(m, &seq, 1500);
 	tl_ui_update_views(&ui, true);
 	len = tl_session_view_len(ui.sv);
 	is_int(len, 1000, "newest-first view of a full ring: 1000 rows");
+	add_connects(m, 10);
+	tl_ui_update_views(&ui, true);
+	ok(tl_dest_view_len(ui.dv) == 1 && tl_dest_view_get(ui.dv, 0)->connects == 10,
+	   "latency panel: one destination, 10 connects");
+	for (y = 0; y < 1000; y++)
+		shown[y] = tl_session_view_get(ui.sv, (size_t)y)->ts_ns;
+	/* arrived after the last refresh, never shown: they overwrite the 7
+	 * oldest rows shown, which the held copy cannot have */
+	add_sessions(m, &seq, 7);
+	len -= 7;
 	tl_ui_pause(&ui, true);
-	add_sessions(m, &seq, 50);
-	is_int(tl_ui_overwritten(&ui), 50, "50 sessions overwritten since the pause");
-	ok(tl_session_view_get(ui.sv, len - 1) == NULL, "model contract: the oldest row reads NULL");
+	ok(ui.paused && ui.held && tl_dest_view_held(ui.dv), "Z: paused, sessions and latency rows held");
+	add_sessions(m, &seq, 2500);
+	add_connects(m, 5);
+	is_int(tl_model_history_len(m), 1000, "the live ring is still full (it wrapped)");
+	tl_ui_update_views(&ui, false);		/* a refresh tick while paused */
 	tl_canvas_resize(c, 120, 40);
 	ui.sp.sel = ui.sp.top = 0;
 	tl_screen_compose(&ui, c);
-	ok(ui.paused && !ui.msg[0], "rows on screen still there: the paused view is kept");
+	ok(!ui.msg[0], "nothing renewed, no message: %s", ui.msg);
+	is_int(tl_session_view_len(ui.sv), len, "paused: the 993 rows still retained at the pause");
+	for (bad = 0, y = 0; y < (int)len; y++) {
+		const struct tl_record *r = tl_session_view_get(ui.sv, (size_t)y);
+
+		bad += !r || r->ts_ns != shown[y];
+	}
+	is_int(bad, 0, "paused: every row readable and the same as before the pause");
+	ok(strstr(row(c, 1), "PAUSED \u00b7 2,507 new sessions, 5 connects since pause") != NULL,
+	   "the status says in words what arrived since: %s", rowbuf);
+	ok(!strstr(rowbuf, "old") && !strstr(rowbuf, "overwritten"), "no 'old', no 'overwritten'");
+	ok(tl_dest_view_get(ui.dv, 0)->connects == 10, "latency panel held: still 10 connects");
 	ui.sp.sel = len - 1;		/* End */
+	tl_screen_compose(&ui, c);
+	is_int(tl_session_view_get(ui.sv, ui.sp.sel)->ts_ns, shown[len - 1],
+	       "End: the oldest held row, as it was");
 	tl_detail_open(&ui);
-	ok(ui.screen == TL_SCREEN_MAIN && strstr(ui.msg, "no longer retained"),
-	   "Enter on an overwritten row: a message, no detail");
-	tl_screen_compose(&ui, c);	/* used to crash */
-	ok(strstr(ui.msg, "view renewed") != NULL, "End on overwritten rows renews the view: %s",
-	   ui.msg);
+	ok(ui.screen == TL_SCREEN_DETAIL && ui.detail.rec.ts_ns == shown[len - 1],
+	   "Enter on the oldest held row opens its detail");
+	ui.screen = TL_SCREEN_MAIN;
 	tl_canvas_resize(c, 80, 24);
 	tl_screen_compose(&ui, c);
-	ok(strstr(row(c, 1), "PAUSED") && strstr(rowbuf, "view renewed: 50 sessions overwritten"),
-	   "at 80 columns the status line shows PAUSED and the whole message: %s", rowbuf);
-	tl_canvas_resize(c, 120, 40);
-	ok(ui.paused && tl_session_view_get(ui.sv, ui.sp.sel) != NULL,
-	   "still paused, the cursor on a retained row");
-	is_int(tl_ui_overwritten(&ui), 0, "nothing overwritten since the renewal");
-	tl_detail_open(&ui);
-	ok(ui.screen == TL_SCREEN_DETAIL, "Enter there opens the detail");
-	ui.screen = TL_SCREEN_MAIN;
+	ok(strstr(row(c, 1), "PAUSED \u00b7 +2,507 sess ") != NULL, "at 80 columns, shorter: %s", rowbuf);
+	tl_canvas_resize(c, 100, 24);
+	tl_screen_compose(&ui, c);
+	ok(strstr(row(c, 1), "PAUSED \u00b7 +2,507 sess +5 conn") != NULL, "at 100 columns: %s", rowbuf);
+	tl_canvas_resize(c, 80, 24);
+	tl_keys_handle(&ui, 'g', false);
+	tl_screen_compose(&ui, c);
+	ok(ui.group == TL_GROUP_DEST && strstr(row(c, 1), "PAUSED") &&
+	   strstr(rowbuf, "g: not while paused"),
+	   "g while paused: refused, the whole message at 80 columns: %s", rowbuf);
+	ui.msg[0] = '\0';
 
-	/* sorted by PID: overwritten rows are scattered through the view */
+	/* sort keys reorder what is held; nothing new comes in */
+	tl_canvas_resize(c, 120, 40);
+	ui.scol = TL_SCOL_PID;
+	ui.dcol = TL_DCOL_CONNECTS;
+	tl_ui_update_views(&ui, true);
+	{
+		uint64_t sum = 0, want = 0;
+
+		for (y = 0; y < (int)len; y++) {
+			want += shown[y];
+			sum += tl_session_view_get(ui.sv, (size_t)y)->ts_ns;
+		}
+		ok(tl_session_view_len(ui.sv) == len && sum == want,
+		   "sorted by PID while paused: the same 993 held sessions");
+	}
+	ok(tl_dest_view_get(ui.dv, 0)->connects == 10, "latency re-sorted while paused: still held");
+	ok(tl_search_next(&ui, "gen", false) && tl_session_view_get(ui.sv, ui.sp.sel),
+	   "search in the held view");
+	is_int(tl_ui_set_filter(&ui, "port=80"), -EBUSY, "a filter is refused while paused");
+	ok(strstr(ui.msg, "not while paused") != NULL, "and says why: %s", ui.msg);
+	ui.msg[0] = '\0';
+
+	/* resume: the live views */
+	ui.scol = TL_SCOL_TIME;
+	ui.sp.sel = ui.sp.top = 0;
+	tl_ui_pause(&ui, false);
+	ok(!ui.paused && !ui.held && !tl_dest_view_held(ui.dv), "Z again: resumed, nothing held");
+	ok(tl_session_view_get(ui.sv, 0)->ts_ns == session(seq - 1).ts_ns,
+	   "resumed: the newest live session on top");
+	is_int(tl_dest_view_get(ui.dv, 0)->connects, 15, "resumed: the latency panel counts 15");
+
+	/* live, sorted, the ring overwrites rows between refreshes: renewed */
 	ui.scol = TL_SCOL_PID;
 	tl_ui_update_views(&ui, true);
 	add_sessions(m, &seq, 300);
-	ui.sp.sel = 500;
-	ui.sp.top = 490;
-	for (bad = 0, y = 0; y < (int)tl_session_view_len(ui.sv); y++)
-		bad += !tl_session_view_get(ui.sv, (size_t)y);
-	is_int(bad, 300, "sorted paused view: 300 rows read NULL");
-	ok(tl_search_next(&ui, "gen", false) && tl_session_view_get(ui.sv, ui.sp.sel),
-	   "search skips overwritten rows");
 	ui.sp.sel = tl_session_view_len(ui.sv) - 1;
 	tl_screen_compose(&ui, c);
-	ok(strstr(ui.msg, "view renewed") != NULL, "sorted view renewed too");
 	for (bad = 0, y = 0; y < (int)tl_session_view_len(ui.sv); y++)
 		bad += !tl_session_view_get(ui.sv, (size_t)y);
-	is_int(bad, 0, "no NULL row after the renewal");
+	is_int(bad, 0, "live sorted view: overwritten rows renewed before drawing");
+	tl_ui_fini(&ui);
+out:
+	tl_canvas_free(c);
+	tl_model_free(m);
+}
+
+/* The cost of watching: rates over the interval, unknown until measured. */
+static void test_cost(void)
+{
+	struct tl_model *m = tl_model_new(NULL);
+	struct tl_canvas *c = tl_canvas_new(160, 4, true);
+	struct tl_options opt = { .interval_s = 1 };
+	struct tl_cost k;
+	struct tl_ui ui;
+	uint64_t bpf = 1000000;
+
+	tl_cost_init(&k);
+	ok(k.cpu_pct < 0 && k.events_rate < 0 && !k.bpf_on, "nothing known before two samples");
+	tl_cost_sample(&k, 1000000000, 5000000, 100, NULL);
+	ok(k.cpu_pct < 0 && k.events_rate < 0, "one sample: still unknown");
+	/* 2 s later: 10 ms of CPU, 4000 events */
+	tl_cost_sample(&k, 3000000000, 15000000, 4100, NULL);
+	ok(k.cpu_pct > 0.4999 && k.cpu_pct < 0.5001, "10 ms CPU in 2 s: 0.5%% (%.4f)", k.cpu_pct);
+	ok(k.events_rate > 1999.9 && k.events_rate < 2000.1, "4000 events in 2 s: 2000/s");
+	tl_cost_set_bpf(&k, true);
+	tl_cost_sample(&k, 4000000000, 15000000, 4100, &bpf);
+	ok(k.bpf_on && k.bpf_ns_per_event < 0 && k.bpf_cpu_pct < 0,
+	   "statistics just taken: the first interval is not known");
+	is_int((long long)(k.cpu_pct * 1000), 0, "no CPU in that second: 0%%");
+	bpf += 2000000;		/* 2 ms of BPF for 1000 events in 1 s */
+	tl_cost_sample(&k, 5000000000, 16000000, 5100, &bpf);
+	ok(k.bpf_ns_per_event > 1999.9 && k.bpf_ns_per_event < 2000.1, "2 ms / 1000 events: 2000 ns");
+	ok(k.bpf_cpu_pct > 0.1999 && k.bpf_cpu_pct < 0.2001, "2 ms in 1 s: 0.2%% of a CPU");
+	bpf += 500000;		/* run time, but no events: per event is unknown */
+	tl_cost_sample(&k, 6000000000, 16000000, 5100, &bpf);
+	ok(k.bpf_ns_per_event < 0 && k.bpf_cpu_pct > 0.0499 && k.bpf_cpu_pct < 0.0501,
+	   "no events: no ns/event figure, the CPU share still");
+	tl_cost_sample(&k, 6000000000, 17000000, 5200, &bpf);
+	ok(k.events_rate == 0 && k.bpf_cpu_pct > 0.0499, "a sample at the same instant changes nothing");
+	tl_cost_set_bpf(&k, false);
+	ok(!k.bpf_on && k.bpf_ns_per_event < 0, "statistics let go: no BPF figures");
+
+	if (!ok(m && c && !tl_ui_init(&ui, &opt, m), "a ui for the status line"))
+		goto out;
+	tl_status_draw(&ui, c, 0);
+	ok(strstr(row(c, 0), "cpu -  - events/s") != NULL, "not measured yet: '-': %s", rowbuf);
+	ok(!strstr(rowbuf, "bpf"), "no bpf figure without the statistics");
+	tl_cost_sample(&ui.cost, 1000000000, 0, 0, NULL);
+	tl_cost_sample(&ui.cost, 2000000000, 3000000, 12345, NULL);
+	tl_cost_set_bpf(&ui.cost, true);
+	ui.cost.bpf_ns_per_event = 1234.4;
+	ui.cost.bpf_cpu_pct = 1.5;
+	tl_status_draw(&ui, c, 0);
+	ok(strstr(row(c, 0), "cpu 0.3%  12,345 events/s  bpf 1,234 ns/event 1.50%") != NULL,
+	   "the cost of watching in words: %s", rowbuf);
+	tl_canvas_resize(c, 80, 4);
+	tl_status_draw(&ui, c, 0);
+	ok(strstr(row(c, 0), "cpu 0.3% 12,345 ev/s bpf 1,234 ns/ev 1.50%") != NULL,
+	   "and at 80 columns: %s", rowbuf);
 	tl_ui_fini(&ui);
 out:
 	tl_canvas_free(c);
@@ -369,5 +496,6 @@ int main(void)
 	test_columns();
 	test_batch_table();
 	test_ui_state();
+	test_cost();
 	return tap_done();
 }

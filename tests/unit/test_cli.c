@@ -180,6 +180,11 @@ static void test_monitor(void)
 	is_int(o.history, 1000, "--history 1000");
 	is_int(o.max_dests, 10, "--max-dests 10");
 	ok(o.no_color, "--no-color");
+	ok(!o.bpf_stats, "no --bpf-stats: off");
+	is_int(parse("--bpf-stats -d 1"), TL_CLI_RUN, "--bpf-stats");
+	ok(o.bpf_stats, "--bpf-stats: on");
+	bad("--bpf-stats -b", "--bpf-stats", "not -b");
+	bad("life --bpf-stats", "unknown", "--bpf-stats");
 
 	is_int(parse_v(5, a, NULL), TL_CLI_RUN, "filter with spaces");
 	is_str(o.filter, "port=443 comm=curl", "filter kept whole");

@@ -239,6 +239,37 @@ static void test_words(void)
 	is_str(tl_fmt_dir_short(TL_REC_PASSIVE), "in", "dir short in");
 }
 
+static void test_counts_and_drops(void)
+{
+	struct tl_drops d = { 0 };
+	char buf[96];
+
+	tl_fmt_count(buf, sizeof(buf), 0);
+	is_str(buf, "0", "count 0");
+	tl_fmt_count(buf, sizeof(buf), 999);
+	is_str(buf, "999", "count 999: no separator");
+	tl_fmt_count(buf, sizeof(buf), 1000);
+	is_str(buf, "1,000", "count 1000");
+	tl_fmt_count(buf, sizeof(buf), 4058481);
+	is_str(buf, "4,058,481", "count 4058481");
+	tl_fmt_count(buf, sizeof(buf), UINT64_MAX);
+	is_str(buf, "18,446,744,073,709,551,615", "count UINT64_MAX");
+	tl_fmt_count(buf, 4, 1234567);
+	is_str(buf, "1,2", "count truncated to fit");
+
+	tl_fmt_drop_causes(buf, sizeof(buf), &d, true);
+	is_str(buf, "ring 0, map 0, missed 0", "every cause, all zero (-b)");
+	tl_fmt_drop_causes(buf, sizeof(buf), &d, false);
+	is_str(buf, "", "non-zero causes only, all zero: nothing");
+	d.map = 2;
+	tl_fmt_drop_causes(buf, sizeof(buf), &d, false);
+	is_str(buf, "map 2", "only the cause that lost something");
+	d.ringbuf = 1234;
+	d.missed = 3;
+	tl_fmt_drop_causes(buf, sizeof(buf), &d, false);
+	is_str(buf, "ring 1234, map 2, missed 3", "three causes, in -b's order and words");
+}
+
 int main(void)
 {
 	test_addresses();
@@ -248,5 +279,6 @@ int main(void)
 	test_owner();
 	test_json();
 	test_words();
+	test_counts_and_drops();
 	return tap_done();
 }
