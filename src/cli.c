@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "decimal.h"
+#include "when.h"
 #include "format.h"
 
 #define PID_MAX 4194304ULL	/* PID_MAX_LIMIT on 64-bit kernels */
@@ -23,6 +24,11 @@ enum {
 	OPT_NO_COLOR,
 	OPT_JSON,
 	OPT_BPF_STATS,
+	OPT_RECORD,
+	OPT_MAX_SIZE,
+	OPT_MAX_AGE,
+	OPT_BEGIN,
+	OPT_END,
 };
 
 #define CGROUP_PATH_MAX 4096	/* PATH_MAX */
@@ -36,6 +42,16 @@ enum {
 	{ "max-sockets", required_argument, NULL, OPT_MAX_SOCKETS }
 
 /* -p -L -D -4 -6, as tcplife spells them (connlat's -L differs) */
+/* a recording: read one (-r), or record beside what is shown (--record) */
+#define REPLAY_LONGOPTS                                                        \
+	{ "read", required_argument, NULL, 'r' },                              \
+	{ "begin", required_argument, NULL, OPT_BEGIN },                       \
+	{ "end", required_argument, NULL, OPT_END }
+#define RECORD_LONGOPTS                                                        \
+	{ "record", required_argument, NULL, OPT_RECORD },                     \
+	{ "max-size", required_argument, NULL, OPT_MAX_SIZE },                 \
+	{ "max-age", required_argument, NULL, OPT_MAX_AGE }
+
 #define FILTER_LONGOPTS                                                        \
 	{ "pid", required_argument, NULL, 'p' },                               \
 	{ "localport", required_argument, NULL, 'L' },                         \
@@ -51,6 +67,8 @@ static const struct option life_longopts[] = {
 	{ "wide", no_argument, NULL, 'w' },
 	{ "csv", no_argument, NULL, 's' },
 	FILTER_LONGOPTS,
+	REPLAY_LONGOPTS,
+	RECORD_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -63,12 +81,16 @@ static const struct option connlat_longopts[] = {
 	{ "ipv4", no_argument, NULL, '4' },
 	{ "ipv6", no_argument, NULL, '6' },
 	{ "cgroup", required_argument, NULL, 'c' },
+	REPLAY_LONGOPTS,
+	RECORD_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
 static const struct option json_longopts[] = {
 	GLOBAL_LONGOPTS,
 	FILTER_LONGOPTS,
+	REPLAY_LONGOPTS,
+	RECORD_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -83,6 +105,8 @@ static const struct option monitor_longopts[] = {
 	{ "max-dests", required_argument, NULL, OPT_MAX_DESTS },
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 	{ "bpf-stats", no_argument, NULL, OPT_BPF_STATS },
+	REPLAY_LONGOPTS,
+	RECORD_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -93,6 +117,17 @@ static const struct option open_longopts[] = {
 	{ "interval", required_argument, NULL, 'i' },
 	{ "count", required_argument, NULL, 'n' },
 	{ "json", no_argument, NULL, OPT_JSON },
+	REPLAY_LONGOPTS,
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct option record_longopts[] = {
+	GLOBAL_LONGOPTS,
+	{ "write", required_argument, NULL, 'w' },
+	{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
+	{ "max-age", required_argument, NULL, OPT_MAX_AGE },
+	{ "delay", required_argument, NULL, 'd' },
+	FILTER_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -102,11 +137,12 @@ static const struct {
 	const char *shortopts;
 	const struct option *longopts;
 } modes[] = {
-	[TL_MODE_MONITOR] = { "", ":vhd:bn:f:p:L:D:46c:", monitor_longopts },
-	[TL_MODE_LIFE] = { "life", ":vhTtwsp:L:D:46c:", life_longopts },
-	[TL_MODE_CONNLAT] = { "connlat", ":vhtp:L46xc:", connlat_longopts },
-	[TL_MODE_JSON] = { "json", ":vhp:L:D:46c:", json_longopts },
-	[TL_MODE_OPEN] = { "open", ":vhp:L:D:46c:li:n:", open_longopts },
+	[TL_MODE_MONITOR] = { "", ":vhd:bn:f:p:L:D:46c:r:", monitor_longopts },
+	[TL_MODE_LIFE] = { "life", ":vhTtwsp:L:D:46c:r:", life_longopts },
+	[TL_MODE_CONNLAT] = { "connlat", ":vhtp:L46xc:r:", connlat_longopts },
+	[TL_MODE_JSON] = { "json", ":vhp:L:D:46c:r:", json_longopts },
+	[TL_MODE_OPEN] = { "open", ":vhp:L:D:46c:li:n:r:", open_longopts },
+	[TL_MODE_RECORD] = { "record", ":vhw:d:p:L:D:46c:", record_longopts },
 };
 
 struct parse_ctx {
@@ -233,6 +269,17 @@ static enum tl_cli_status opt_ports(struct parse_ctx *c, const char *arg, struct
 	}
 }
 
+static enum tl_cli_status opt_path(struct parse_ctx *c, const char *arg, const char **out)
+{
+	if (!arg[0])
+		return fail(c, "%s: the path is empty", c->name);
+	if (strlen(arg) >= CGROUP_PATH_MAX)
+		return fail(c, "%s: path '%s' is longer than %d bytes", c->name,
+			    quote(arg, strlen(arg)).s, CGROUP_PATH_MAX - 1);
+	*out = arg;
+	return TL_CLI_RUN;
+}
+
 static enum tl_cli_status opt_family(struct parse_ctx *c, uint8_t family)
 {
 	if (c->opt->family && c->opt->family != family)
@@ -316,7 +363,34 @@ static enum tl_cli_status handle(struct parse_ctx *c, int ch, const char *arg)
 		opt->time_rel = true;
 		break;
 	case 'w':
-		opt->wide = true;
+		if (opt->mode == TL_MODE_RECORD)
+			st = opt_path(c, arg, &opt->record_path);
+		else
+			opt->wide = true;
+		break;
+	case 'r':
+		st = opt_path(c, arg, &opt->read_path);
+		break;
+	case OPT_RECORD:
+		st = opt_path(c, arg, &opt->record_path);
+		break;
+	case OPT_MAX_SIZE:
+		r = tl_parse_size(arg, &opt->max_size);
+		if (r || opt->max_size < (1u << 20))
+			st = fail(c, "%s: '%s' is not a size of at least 1M (e.g. 512M, 4G)", c->name,
+				  quote(arg, strlen(arg)).s);
+		break;
+	case OPT_MAX_AGE:
+		r = tl_parse_duration(arg, &opt->max_age_ns);
+		if (r || opt->max_age_ns < 60ull * 1000000000)
+			st = fail(c, "%s: '%s' is not a duration of at least a minute (e.g. 90m, 12h, "
+				  "30d)", c->name, quote(arg, strlen(arg)).s);
+		break;
+	case OPT_BEGIN:
+	case OPT_END:
+		if (tl_when_parse(arg, ch == OPT_BEGIN ? &opt->begin : &opt->end))
+			st = fail(c, "%s: '%s' is not a time: HH:MM[:SS], or YYYY-MM-DD HH:MM[:SS]",
+				  c->name, quote(arg, strlen(arg)).s);
 		break;
 	case 's':
 		opt->csv = true;
@@ -388,7 +462,7 @@ static enum tl_mode mode_of(const char *word)
 {
 	enum tl_mode m;
 
-	for (m = TL_MODE_LIFE; m <= TL_MODE_OPEN; m++) {
+	for (m = TL_MODE_LIFE; m < sizeof(modes) / sizeof(modes[0]); m++) {
 		if (!strcmp(word, modes[m].name))
 			return m;
 	}
@@ -405,7 +479,8 @@ static enum tl_cli_status getopt_failure(struct parse_ctx *c, int ch, int argc, 
 	const char *see = m == TL_MODE_MONITOR ? "tcplens --help" :
 			  m == TL_MODE_LIFE ? "tcplens life --help" :
 			  m == TL_MODE_CONNLAT ? "tcplens connlat --help" :
-			  m == TL_MODE_JSON ? "tcplens json --help" : "tcplens open --help";
+			  m == TL_MODE_JSON ? "tcplens json --help" :
+			  m == TL_MODE_OPEN ? "tcplens open --help" : "tcplens record --help";
 	int known_short = optopt > 0 && optopt < 256 && optopt != ':' &&
 			  strchr(modes[m].shortopts, optopt);
 
@@ -444,7 +519,8 @@ enum tl_cli_status tl_cli_parse(int argc, char **argv, const char *env_no_color,
 		mode = mode_of(argv[1]);
 		if (mode == TL_MODE_MONITOR) {
 			set_defaults(opt, mode);
-			return fail(&c, "unknown mode '%s' (modes: life, connlat, json, open; none for the monitor)",
+			return fail(&c, "unknown mode '%s' (modes: life, connlat, json, open, record; none "
+				    "for the monitor)",
 				    quote(argv[1], strlen(argv[1])).s);
 		}
 	}
@@ -494,8 +570,16 @@ enum tl_cli_status tl_cli_parse(int argc, char **argv, const char *env_no_color,
 		return fail(&c, "the mode must come first: 'tcplens %s [OPTIONS]'", argv[optind]);
 	if (opt->bpf_stats && opt->batch)
 		return fail(&c, "--bpf-stats: the BPF cost is shown by the full-screen monitor, not -b");
-	if (mode == TL_MODE_OPEN && opt->count && !opt->interval_s)
+	if (mode == TL_MODE_OPEN && opt->count && !opt->interval_s && !opt->read_path)
 		return fail(&c, "open: -n COUNT needs -i SECONDS (without -i there is one snapshot)");
+	if (mode == TL_MODE_RECORD && !opt->record_path)
+		return fail(&c, "record: -w PATH is needed: the directory (or a .tlrec file) to record into");
+	if (opt->read_path && opt->record_path)
+		return fail(&c, "-r and --record: a recording is replayed or made, not both");
+	if ((opt->begin.set || opt->end.set) && !opt->read_path)
+		return fail(&c, "--begin and --end choose a part of a recording: they need -r PATH");
+	if ((opt->max_size || opt->max_age_ns) && !opt->record_path)
+		return fail(&c, "--max-size and --max-age are for recording: they need --record PATH");
 	if (npos > 0)
 		return fail(&c, "%s: unexpected argument '%s'",
 			    mode == TL_MODE_MONITOR ? "tcplens" : modes[mode].name,
@@ -521,6 +605,18 @@ enum tl_cli_status tl_cli_parse(int argc, char **argv, const char *env_no_color,
 	"  -4, -6             only IPv4, or only IPv6\n"                                     \
 	CGROUP_USAGE
 
+#define REPLAY_USAGE                                                                         \
+	"  -r, --read PATH    replay a recording (a .tlrec file or a directory of them)\n"    \
+	"                     instead of tracing: no root needed\n"                         \
+	"  --begin TIME, --end TIME\n"                                                        \
+	"                     with -r, only that part: HH:MM[:SS] (on the recording's\n"     \
+	"                     day), or YYYY-MM-DD HH:MM[:SS], local time\n"
+
+#define RECORD_USAGE                                                                         \
+	"  --record PATH      also record into PATH, as 'tcplens record -w PATH' does\n"      \
+	"  --max-size SIZE    the recording's disk budget, e.g. 512M, 4G (default 1G)\n"     \
+	"  --max-age AGE      delete what is older, e.g. 12h, 30d (default: by size only)\n"
+
 #define CGROUP_USAGE                                                                         \
 	"  -c, --cgroup PATH  only processes in this cgroup v2 or below it, named from\n"      \
 	"                     the v2 root (/system.slice/foo.service, as in\n"               \
@@ -533,6 +629,7 @@ static const char monitor_usage[] =
 	"                                         one line per outgoing connect (like tcpconnlat)\n"
 	"       tcplens json [OPTIONS]            one JSON object per session and connect\n"
 	"       tcplens open [OPTIONS]            the TCP connections open now, with rates\n"
+	"       tcplens record -w PATH [OPTIONS]  record everything, for -r later (a service)\n"
 	"\n"
 	"'tcplens MODE --help' lists a mode's options.\n"
 	"\n"
@@ -549,6 +646,8 @@ static const char monitor_usage[] =
 	"  --no-color         no colours (also when NO_COLOR is set)\n"
 	"  --bpf-stats        show the probes' own run time per event (turns the kernel's\n"
 	"                     BPF statistics on while tcplens runs; also the B key)\n"
+	REPLAY_USAGE
+	RECORD_USAGE
 	"\n"
 	"Filters -p, -L, -D, -4, -6 and -c run in the kernel and apply in every mode.\n"
 	"\n"
@@ -564,6 +663,8 @@ static const char life_usage[] =
 	"  -w, --wide         wide columns (fit IPv6 addresses) with an IP column\n"
 	"  -s, --csv          comma-separated values\n"
 	FILTER_USAGE
+	REPLAY_USAGE
+	RECORD_USAGE
 	"\n"
 	"Columns: PID COMM LADDR LPORT RADDR RPORT TX_KB RX_KB MS (payload KiB sent and\n"
 	"received, lifespan in ms). PID '-' and COMM '[unknown]': the owner is not known.\n"
@@ -582,6 +683,8 @@ static const char connlat_usage[] =
 	CGROUP_USAGE
 	"  -x, --extended     add RESULT and SYN_RTX columns, and show failed connects\n"
 	"                     too (refused, timeout, error(errno))\n"
+	REPLAY_USAGE
+	RECORD_USAGE
 	"\n"
 	COMMON_USAGE;
 
@@ -591,6 +694,8 @@ static const char json_usage[] =
 	"\"stats\" object at exit.\n"
 	"\n"
 	FILTER_USAGE
+	REPLAY_USAGE
+	RECORD_USAGE
 	"\n"
 	COMMON_USAGE;
 
@@ -611,6 +716,8 @@ static const char open_usage[] =
 	"  --json             one JSON object per socket, and {\"type\":\"snapshot_end\"}\n"
 	"                     after each snapshot\n"
 	FILTER_USAGE
+	REPLAY_USAGE
+	"                     (with -r: every snapshot the recording holds, in order)\n"
 	"\n"
 	"Columns: PID COMM STATE LADDR LPORT RADDR RPORT TX_KB RX_KB AGE_S RTT_MS (payload\n"
 	"KiB sent and received, seconds since connect or accept, smoothed RTT). PID '-'\n"
@@ -618,6 +725,25 @@ static const char open_usage[] =
 	"started; a rate '-': the socket is new in this snapshot. A header starts each\n"
 	"snapshot. Filters apply to the owner (-p: unknown owners never match) and to\n"
 	"the local and remote ports; a listener has no remote port, so -D hides it.\n"
+	"\n"
+	COMMON_USAGE;
+
+static const char record_usage[] =
+	"Usage: tcplens record -w PATH [--max-size SIZE] [--max-age AGE] [-d SECONDS]\n"
+	"                      [-p PID] [-L PORTS] [-D PORTS] [-4|-6] [-c PATH]\n"
+	"Records every session and connect, the open connections every interval and the\n"
+	"drop counters, for 'tcplens -r PATH' later. Headless: made for a service.\n"
+	"\n"
+	"  -w, --write PATH   a directory (created if missing) of files rotated by size\n"
+	"                     and age, the oldest deleted to stay within the budget; or\n"
+	"                     one file, if PATH ends in .tlrec\n"
+	"  --max-size SIZE    the disk budget, e.g. 512M, 4G (default 1G)\n"
+	"  --max-age AGE      also delete files older than AGE, e.g. 12h, 30d\n"
+	"  -d SECONDS         open connections recorded every SECONDS, 0.1-3600 (default 1)\n"
+	FILTER_USAGE
+	"\n"
+	"Written in chunks of about a second, each checksummed and compressed (zstd):\n"
+	"SIGKILL or a power cut loses at most the last chunk.\n"
 	"\n"
 	COMMON_USAGE;
 
@@ -632,6 +758,8 @@ const char *tl_cli_usage(enum tl_mode mode)
 		return json_usage;
 	case TL_MODE_OPEN:
 		return open_usage;
+	case TL_MODE_RECORD:
+		return record_usage;
 	default:
 		return monitor_usage;
 	}
