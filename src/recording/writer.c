@@ -41,6 +41,7 @@ struct tl_rec_writer {
 	uint64_t pending;		/* records (not mappings) in enc */
 	ZSTD_CCtx *cctx;
 	struct tl_rec_buf out;		/* header + compressed payload */
+	struct tl_rec_chunk_hdr hdr;	/* of the chunk in out */
 
 	struct tl_drops drops;		/* the newest counters given */
 	uint64_t drops_ts;
@@ -473,11 +474,10 @@ static int compress_chunk(struct tl_rec_writer *w)
 	h.clen = (uint32_t)n;
 	h.ulen = (uint32_t)w->enc.buf.len;
 	h.count = w->enc.count;
-	h.seq = w->seq;
 	h.first_ns = w->enc.first_ns;
 	h.last_ns = w->enc.last_ns;
 	h.crc = tl_rec_crc(w->out.p + TL_REC_CHUNK_HDR, n);
-	tl_rec_chunk_hdr_pack(w->out.p, &h);
+	w->hdr = h;
 	w->out.len = TL_REC_CHUNK_HDR + n;
 	return 0;
 }
@@ -523,6 +523,9 @@ int tl_rec_writer_flush(struct tl_rec_writer *w)
 	if (!err)
 		err = make_room(w, w->out.len, &full);
 	if (!err) {
+		/* numbered in the file it goes to, known once rotation is decided */
+		w->hdr.seq = w->seq;
+		tl_rec_chunk_hdr_pack(w->out.p, &w->hdr);
 		err = write_all(w->fd, w->out.p, w->out.len);
 		if (err) {
 			set_error(w, "%s: %s", w->name, strerror(-err));

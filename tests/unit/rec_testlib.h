@@ -160,15 +160,15 @@ static inline void rt_rmdir(const char *path)
 {
 	DIR *d = opendir(path);
 	struct dirent *de;
-	char p[512];
+	char p[1200];
 
 	if (!d)
 		return;
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(p, sizeof(p), "%s/%s", path, de->d_name);
-		unlink(p);
+		if (snprintf(p, sizeof(p), "%s/%s", path, de->d_name) < (int)sizeof(p))
+			unlink(p);
 	}
 	closedir(d);
 	rmdir(path);
