@@ -51,5 +51,7 @@ const char *tl_fmt_result(uint8_t result);
 /* "active" / "passive" (JSON, life); tl_fmt_dir_short: "out" / "in" (monitor) */
 const char *tl_fmt_dir(uint8_t dir);
 const char *tl_fmt_dir_short(uint8_t dir);
+/* "20261202T125500Z": UTC to the second, as in recording file names */
+size_t tl_fmt_utc_stamp(char *buf, size_t len, uint64_t ns);
 
 #endif
