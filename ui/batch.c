@@ -21,7 +21,7 @@
 
 struct batch {
 	struct tl_ui ui;
-	struct tl_capture *cap;
+	struct tl_source *src;
 	uint64_t next_ns;
 	uint64_t last_ts_ns;	/* newest session already printed */
 	long printed;
@@ -36,14 +36,14 @@ static void on_record(void *ctx, const struct tl_record *r)
 static int drain(struct batch *b)
 {
 	struct tl_drops drops;
-	int n = tl_capture_drain(b->cap, on_record, b->ui.m);
+	int n = tl_source_drain(b->src, on_record, b->ui.m, TL_SOURCE_BATCH);
 
 	if (n < 0 && n != -EINTR && n != -EAGAIN) {
 		tl_log("reading the ring buffer failed: %s", strerror(-n));
 		b->error = n;
 		return n;
 	}
-	tl_capture_drops(b->cap, &drops);
+	tl_source_drops(b->src, &drops);
 	tl_model_set_drops(b->ui.m, &drops);
 	return 0;
 }
@@ -150,9 +150,9 @@ static int on_quit(void *ctx)
 	return 1;
 }
 
-int tl_batch_run(const struct tl_options *opt, struct tl_capture *cap, struct tl_model *m)
+int tl_batch_run(const struct tl_options *opt, struct tl_source *src, struct tl_model *m)
 {
-	struct batch b = { .cap = cap };
+	struct batch b = { .src = src };
 	struct tl_loop *loop = NULL;
 	int err, ret = 1;
 
@@ -171,9 +171,9 @@ int tl_batch_run(const struct tl_options *opt, struct tl_capture *cap, struct tl
 		fprintf(stderr, "tcplens: %s\n", strerror(errno));
 		goto cleanup;
 	}
-	err = tl_loop_add_fd(loop, tl_capture_fd(cap), on_capture, &b);
+	err = tl_loop_add_fd(loop, tl_source_fd(src), on_capture, &b);
 	if (!err)
-		err = tl_loop_set_timer(loop, TL_CAPTURE_DRAIN_NS, on_tick, &b);
+		err = tl_loop_set_timer(loop, TL_SOURCE_DRAIN_NS, on_tick, &b);
 	if (!err)
 		err = tl_loop_set_signals(loop, on_quit, NULL, &b);
 	if (err) {
@@ -181,7 +181,7 @@ int tl_batch_run(const struct tl_options *opt, struct tl_capture *cap, struct tl
 		goto cleanup;
 	}
 	b.next_ns = tl_ui_mono_ns() + (uint64_t)(b.ui.interval_s * 1e9);
-	tl_capture_announce(cap, "TCP sessions and connects for batch snapshots");
+	tl_source_announce(src, "TCP sessions and connects for batch snapshots");
 	err = tl_loop_run(loop);
 	if (err < 0 || b.error) {
 		fprintf(stderr, "tcplens: stopped: %s\n", strerror(-(b.error ? b.error : err)));

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The full-screen monitor: one event loop drains the capture into the model
- * at every wake-up and every TL_CAPTURE_DRAIN_NS, redraws every interval,
+ * at every wake-up and every TL_SOURCE_DRAIN_NS, redraws every interval,
  * and handles keys as they come. Pausing stops the view, not the draining.
  */
 #include <curses.h>
@@ -21,7 +21,7 @@
 
 struct monitor {
 	struct tl_ui ui;
-	struct tl_capture *cap;
+	struct tl_source *src;
 	struct tl_canvas *canvas;
 	uint64_t next_refresh_ns;	/* monotonic */
 	int error;			/* -errno that ended the loop */
@@ -35,14 +35,14 @@ static void on_record(void *ctx, const struct tl_record *r)
 static int drain(struct monitor *mon)
 {
 	struct tl_drops drops;
-	int n = tl_capture_drain(mon->cap, on_record, mon->ui.m);
+	int n = tl_source_drain(mon->src, on_record, mon->ui.m, TL_SOURCE_BATCH);
 
 	if (n < 0 && n != -EINTR && n != -EAGAIN) {
 		tl_log("reading the ring buffer failed: %s", strerror(-n));
 		mon->error = n;
 		return n;
 	}
-	tl_capture_drops(mon->cap, &drops);
+	tl_source_drops(mon->src, &drops);
 	tl_model_set_drops(mon->ui.m, &drops);
 	return 0;
 }
@@ -63,7 +63,7 @@ static void sample_cost(struct monitor *mon)
 {
 	const struct tl_model_totals *t = tl_model_totals(mon->ui.m);
 	uint64_t run_ns = 0, run_cnt;
-	bool bpf = mon->ui.cost.bpf_on && !tl_capture_bpf_stats(mon->cap, &run_ns, &run_cnt);
+	bool bpf = mon->ui.cost.bpf_on && !tl_source_bpf_stats(mon->src, &run_ns, &run_cnt);
 
 	tl_cost_sample(&mon->ui.cost, tl_ui_mono_ns(), tl_cost_self_cpu_ns(),
 		       t->sessions + t->connects, bpf ? &run_ns : NULL);
@@ -72,7 +72,7 @@ static void sample_cost(struct monitor *mon)
 /* Takes or lets go of the kernel's BPF run-time statistics. */
 static void set_bpf_stats(struct monitor *mon, bool on)
 {
-	int err = tl_capture_bpf_stats_enable(mon->cap, on);
+	int err = tl_source_bpf_stats_enable(mon->src, on);
 
 	if (err) {
 		tl_ui_message(&mon->ui, true, "BPF statistics not available: %s", strerror(-err));
@@ -172,9 +172,9 @@ static bool locale_is_utf8(void)
 	return cs && (!strcasecmp(cs, "UTF-8") || !strcasecmp(cs, "utf8"));
 }
 
-int tl_monitor_run(const struct tl_options *opt, struct tl_capture *cap, struct tl_model *m)
+int tl_monitor_run(const struct tl_options *opt, struct tl_source *src, struct tl_model *m)
 {
-	struct monitor mon = { .cap = cap };
+	struct monitor mon = { .src = src };
 	struct tl_loop *loop = NULL;
 	bool color = false, term_on = false;
 	int err, ret = 1;
@@ -203,12 +203,12 @@ int tl_monitor_run(const struct tl_options *opt, struct tl_capture *cap, struct 
 	mon.ui.color = color;
 	/* the ready line, unless it would land on the terminal the screen took over */
 	if (!isatty(STDERR_FILENO))
-		tl_capture_announce(cap, "TCP sessions and connects for the monitor");
-	err = tl_loop_add_fd(loop, tl_capture_fd(cap), on_capture, &mon);
+		tl_source_announce(src, "TCP sessions and connects for the monitor");
+	err = tl_loop_add_fd(loop, tl_source_fd(src), on_capture, &mon);
 	if (!err)
 		err = tl_loop_add_fd(loop, STDIN_FILENO, on_input, &mon);
 	if (!err)
-		err = tl_loop_set_timer(loop, TL_CAPTURE_DRAIN_NS, on_tick, &mon);
+		err = tl_loop_set_timer(loop, TL_SOURCE_DRAIN_NS, on_tick, &mon);
 	if (!err)
 		err = tl_loop_set_signals(loop, on_quit, on_winch, &mon);
 	if (err) {
