@@ -321,12 +321,10 @@ static int main_key(struct tl_ui *ui, int key, bool fn)
 		tl_detail_open(ui);
 		return TL_ACT_DRAW;
 	case KEY_ESC:
-		ui->msg[0] = '\0';
-		if (ui->filter) {
-			tl_ui_set_filter(ui, "");
-			return TL_ACT_REBUILD;
-		}
-		return TL_ACT_DRAW;
+		/* as in htop: nothing on the main screen (a stray Esc, or one
+		 * too many after a prompt, must not throw the filter away);
+		 * an empty filter clears it */
+		return TL_ACT_NONE;
 	case '\\':
 		open_prompt(ui, TL_PROMPT_FILTER);
 		return TL_ACT_DRAW;
