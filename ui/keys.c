@@ -157,6 +157,13 @@ static void search(struct tl_ui *ui, const char *text, bool include_cur)
 		ui->msg[0] = '\0';
 }
 
+/* An empty search prompt keeps the last search for n and F3. */
+static void remember_search(struct tl_ui *ui)
+{
+	if (ui->input[0])
+		snprintf(ui->search, sizeof(ui->search), "%s", ui->input);
+}
+
 static int prompt_key(struct tl_ui *ui, int key, bool fn)
 {
 	bool enter = (!fn && (key == '\n' || key == '\r')) || (fn && key == KEY_ENTER);
@@ -164,7 +171,7 @@ static int prompt_key(struct tl_ui *ui, int key, bool fn)
 	if (!fn && key == KEY_ESC) {
 		/* the cursor stays on the match, so n goes on from there */
 		if (ui->prompt == TL_PROMPT_SEARCH)
-			snprintf(ui->search, sizeof(ui->search), "%s", ui->input);
+			remember_search(ui);
 		ui->prompt = TL_PROMPT_NONE;
 		return TL_ACT_DRAW;
 	}
@@ -176,12 +183,13 @@ static int prompt_key(struct tl_ui *ui, int key, bool fn)
 			ui->prompt = TL_PROMPT_NONE;
 			return TL_ACT_REBUILD;
 		}
-		snprintf(ui->search, sizeof(ui->search), "%s", ui->input);
+		remember_search(ui);
 		ui->prompt = TL_PROMPT_NONE;
 		return TL_ACT_DRAW;
 	}
 	if (ui->prompt == TL_PROMPT_SEARCH && fn && key == KEY_F(3)) {
-		snprintf(ui->search, sizeof(ui->search), "%s", ui->input);
+		/* F3 F3 in an empty prompt repeats the last search, as n does */
+		remember_search(ui);
 		search(ui, ui->search, false);
 		return TL_ACT_DRAW;
 	}
@@ -206,7 +214,7 @@ static void open_prompt(struct tl_ui *ui, enum tl_prompt p)
 		snprintf(ui->input, sizeof(ui->input), "%s",
 			 ui->filter ? tl_filter_text(ui->filter) : "");
 	else
-		snprintf(ui->input, sizeof(ui->input), "%s", ui->search);
+		ui->input[0] = '\0';	/* a new search; n or F3 F3 repeats the last one */
 }
 
 static void change_interval(struct tl_ui *ui, int dir)
