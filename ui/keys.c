@@ -4,6 +4,7 @@
  * (redraw, rebuild the views, quit). Keys act at once, never at the next tick.
  */
 #include <curses.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -104,7 +105,8 @@ static bool scroll_key(struct tl_ui *ui, int key, bool fn)
 	return true;
 }
 
-static void input_add(struct tl_ui *ui, int ch)
+/* 0, or -ENOSPC when the prompt is full (and says so: never cut silently). */
+static int input_add(struct tl_ui *ui, int ch)
 {
 	size_t n = strlen(ui->input);
 	char u[4];
@@ -129,10 +131,14 @@ static void input_add(struct tl_ui *ui, int ch)
 		u[3] = (char)(0x80 | (ch & 0x3f));
 		k = 4;
 	}
-	if (n + k + 1 > sizeof(ui->input))
-		return;
+	if (n + k + 1 > sizeof(ui->input)) {
+		tl_ui_message(ui, true, "the prompt takes at most %zu bytes: not added",
+			      sizeof(ui->input) - 1);
+		return -ENOSPC;
+	}
 	memcpy(ui->input + n, u, k);
 	ui->input[n + k] = '\0';
+	return 0;
 }
 
 static void input_backspace(struct tl_ui *ui)
@@ -198,7 +204,8 @@ static int prompt_key(struct tl_ui *ui, int key, bool fn)
 	} else if (!fn && key == KEY_CTRL('u')) {
 		ui->input[0] = '\0';
 	} else if (!fn && key >= 0x20 && key != 0x7f && !(key >= 0x80 && key < 0xa0)) {
-		input_add(ui, key);
+		if (input_add(ui, key))
+			return TL_ACT_DRAW;	/* the message, not a search of the old text */
 	} else {
 		return TL_ACT_NONE;
 	}
@@ -367,9 +374,20 @@ static int main_key(struct tl_ui *ui, int key, bool fn)
 	return TL_ACT_NONE;
 }
 
+/* Every character key, bound or not, clears a one-time message, and the
+ * screen shows that at once (not at the next refresh, which may be a
+ * minute away or held by a pause). */
+static int clear_message(struct tl_ui *ui, int key, bool fn)
+{
+	if (fn || !ui->msg[0])
+		return TL_ACT_NONE;
+	ui->msg[0] = '\0';
+	return TL_ACT_DRAW;
+}
+
 int tl_keys_handle(struct tl_ui *ui, int key, bool fn)
 {
-	int act;
+	int act, cleared;
 
 	if (ui->prompt != TL_PROMPT_NONE) {
 		if (fn && key == KEY_F(10))
@@ -378,14 +396,13 @@ int tl_keys_handle(struct tl_ui *ui, int key, bool fn)
 			return TL_ACT_QUIT;
 		return prompt_key(ui, key, fn);
 	}
-	if (!fn && key != KEY_ESC)
-		ui->msg[0] = '\0';
+	cleared = clear_message(ui, key, fn);
 	act = global_key(ui, key, fn);
 	if (act >= 0)
-		return act;
+		return act | cleared;
 	if (ui->screen != TL_SCREEN_MAIN)
-		return sub_screen_key(ui, key, fn);
-	return main_key(ui, key, fn);
+		return sub_screen_key(ui, key, fn) | cleared;
+	return main_key(ui, key, fn) | cleared;
 }
 
 int tl_keys_click(struct tl_ui *ui, int x, int y)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Puts the whole screen together on a canvas. */
 #include <stdio.h>
+#include <string.h>
 
 #include "state.h"
 
@@ -12,6 +13,53 @@ static const struct {
 	{ "g", " Group " }, { "w", " Window " }, { "l", " Log" },
 };
 
+/*
+ * Where the prompt text starts so that its end fits in avail cells: 0 when
+ * it all fits, else the first character of the longest tail that fits.
+ * Walks back from the end, one character at a time: only what is shown
+ * is measured, however long the text.
+ */
+static size_t prompt_start(const char *text, int avail)
+{
+	size_t end = strlen(text), at = end, k;
+	int w = 0;
+	char ch[8];
+
+	while (at > 0) {
+		k = at - 1;
+		while (k > 0 && at - k < 4 && ((unsigned char)text[k] & 0xc0) == 0x80)
+			k--;		/* back to the first byte of the character */
+		memcpy(ch, text + k, at - k);
+		ch[at - k] = '\0';
+		w += tl_text_width(ch);
+		if (w > avail)
+			break;
+		at = k;
+	}
+	return at;
+}
+
+/* The prompt scrolls sideways: the cursor (at the end) stays on screen, and a
+ * leading marker says that the text goes on to the left. */
+static void draw_prompt(const struct tl_ui *ui, struct tl_canvas *c, int y)
+{
+	int x = tl_canvas_print(c, 0, y, ui->prompt == TL_PROMPT_FILTER ? "Filter: " : "Search: ",
+				TL_ST_KEY);
+	int avail = c->w - x - 1;	/* the cursor takes the last cell */
+	size_t start = prompt_start(ui->input, avail);
+
+	if (start) {
+		tl_canvas_fill(c, x, y, 1, c->utf8 ? L'\u2026' : L'<', TL_ST_DIM);
+		x++;
+		start = prompt_start(ui->input, avail - 1);
+	}
+	x += tl_canvas_print(c, x, y, ui->input + start, TL_ST_NORMAL);
+	tl_canvas_fill(c, x, y, 1, L'_', TL_ST_SELECTED);
+	tl_canvas_print(c, x + 2, y, ui->prompt == TL_PROMPT_FILTER ?
+			"(Enter applies, Esc cancels, empty clears)" :
+			"(F3 next match, Enter or Esc closes, then n next)", TL_ST_DIM);
+}
+
 static void draw_footer(const struct tl_ui *ui, struct tl_canvas *c, int y)
 {
 	size_t i;
@@ -19,13 +67,7 @@ static void draw_footer(const struct tl_ui *ui, struct tl_canvas *c, int y)
 
 	tl_canvas_fill(c, 0, y, c->w, L' ', TL_ST_NORMAL);
 	if (ui->prompt != TL_PROMPT_NONE) {
-		x = tl_canvas_print(c, 0, y, ui->prompt == TL_PROMPT_FILTER ? "Filter: " : "Search: ",
-				    TL_ST_KEY);
-		x += tl_canvas_print(c, x, y, ui->input, TL_ST_NORMAL);
-		tl_canvas_fill(c, x, y, 1, L'_', TL_ST_SELECTED);
-		tl_canvas_print(c, x + 2, y, ui->prompt == TL_PROMPT_FILTER ?
-				"(Enter applies, Esc cancels, empty clears)" :
-				"(F3 next match, Enter or Esc closes, then n next)", TL_ST_DIM);
+		draw_prompt(ui, c, y);
 		return;
 	}
 	for (i = 0; i < sizeof(footer) / sizeof(footer[0]) && x < c->w; i++) {

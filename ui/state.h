@@ -39,7 +39,10 @@ struct tl_detail {
 	uint64_t q_ns[TL_DETAIL_NQ];
 };
 
-#define TL_INPUT_MAX 256
+/* Prompt text, in bytes with the NUL: a long filter fits; past it the prompt
+ * says so instead of cutting the text silently. */
+#define TL_INPUT_MAX 4096
+#define TL_MSG_MAX 512
 
 struct tl_ui {
 	const struct tl_options *opt;
@@ -62,7 +65,7 @@ struct tl_ui {
 
 	char input[TL_INPUT_MAX];	/* the prompt being typed */
 	char search[TL_INPUT_MAX];	/* the last search */
-	char msg[TL_INPUT_MAX];		/* one-shot message for the status line */
+	char msg[TL_MSG_MAX];		/* one-shot message for the status line */
 	bool msg_warn;
 
 	bool paused;

@@ -30,7 +30,8 @@ const char *tl_window_name(enum tl_window w)
 #define TL_SEGS 24
 struct line {
 	int n;
-	char text[TL_SEGS][TL_INPUT_MAX + 64];
+	/* wider than any screen: a longer filter text is cut past the edge anyway */
+	char text[TL_SEGS][TL_MSG_MAX + 64];
 	enum tl_style st[TL_SEGS];
 };
 
