@@ -111,3 +111,19 @@ int tl_layout_hit(const struct tl_layout *l, int x)
 			return l->col[i];
 	return -1;
 }
+
+void tl_colmem_apply(struct tl_colmem *m, int ncols, int *natural, uint64_t now_ns)
+{
+	int i;
+
+	if (ncols > TL_MAX_COLS)
+		ncols = TL_MAX_COLS;
+	for (i = 0; i < ncols; i++) {
+		if (natural[i] >= m->w[i] || now_ns - m->seen_ns[i] >= TL_COLS_HOLD_NS) {
+			m->w[i] = natural[i];
+			m->seen_ns[i] = now_ns;
+		} else {
+			natural[i] = m->w[i];
+		}
+	}
+}

@@ -155,6 +155,7 @@ void tl_dest_panel_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h)
 				natural[k] = w;
 		}
 	}
+	tl_colmem_apply(&ui->dmem, TL_DC_COUNT, natural, tl_ui_mono_ns());
 	tl_layout_fit(tl_dest_cols, TL_DC_COUNT, natural, c->w - 1, (int)ui->dcol, &ui->dlay);
 
 	ui->dhdr_y = y + 1;

@@ -88,6 +88,7 @@ void tl_session_panel_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h)
 				natural[k] = w;
 		}
 	}
+	tl_colmem_apply(&ui->smem, TL_SC_COUNT, natural, tl_ui_mono_ns());
 	tl_layout_fit(tl_session_cols, TL_SC_COUNT, natural, c->w - 1, (int)ui->scol, &ui->slay);
 
 	ui->shdr_y = y + 1;

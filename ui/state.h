@@ -83,6 +83,7 @@ struct tl_ui {
 	/* where the last draw put the headers, for mouse clicks */
 	int shdr_y, dhdr_y;
 	struct tl_layout slay, dlay;
+	struct tl_colmem smem, dmem;	/* column widths held against jumping */
 
 	bool utf8;
 	bool color;

@@ -180,6 +180,45 @@ static void test_columns(void)
 	}
 }
 
+/* Widths grow at once, hold while the wide value is recent, shrink later. */
+static void test_colmem(void)
+{
+	struct tl_colmem m;
+	const uint64_t s = 1000000000ull, t0 = 100 * s;
+	int nat[2];
+
+	memset(&m, 0, sizeof(m));
+	nat[0] = 10, nat[1] = 5;
+	tl_colmem_apply(&m, 2, nat, t0);
+	ok(nat[0] == 10 && nat[1] == 5, "first draw: the measured widths (%d %d)", nat[0], nat[1]);
+	nat[0] = 14, nat[1] = 3;
+	tl_colmem_apply(&m, 2, nat, t0 + s);
+	ok(nat[0] == 14 && nat[1] == 5, "a wider value grows at once, a narrower one is held "
+	   "(%d %d)", nat[0], nat[1]);
+	nat[0] = 8, nat[1] = 3;
+	tl_colmem_apply(&m, 2, nat, t0 + 4 * s);
+	ok(nat[0] == 14 && nat[1] == 5, "4 s after the wide values: both still held (%d %d)",
+	   nat[0], nat[1]);
+	nat[0] = 8, nat[1] = 3;
+	tl_colmem_apply(&m, 2, nat, t0 + 6 * s - 1);
+	is_int(nat[0], 14, "just under 5 s since 14 was seen: still 14");
+	is_int(nat[1], 3, "6 s since 5 was last seen: column 1 shrinks to 3");
+	nat[0] = 8, nat[1] = 3;
+	tl_colmem_apply(&m, 2, nat, t0 + 6 * s);
+	is_int(nat[0], 8, "5 s without a value of 14: column 0 shrinks to 8");
+	nat[0] = 14, nat[1] = 3;
+	tl_colmem_apply(&m, 2, nat, t0 + 7 * s);
+	is_int(nat[0], 14, "14 again: grows at once");
+	nat[0] = 14;
+	tl_colmem_apply(&m, 2, nat, t0 + 10 * s);
+	nat[0] = 9;
+	tl_colmem_apply(&m, 2, nat, t0 + 14 * s);
+	is_int(nat[0], 14, "14 still drawn at 10 s: held at 14 s (4 s later)");
+	nat[0] = 9;
+	tl_colmem_apply(&m, 2, nat, t0 + 15 * s);
+	is_int(nat[0], 9, "and shrinks 5 s after it was last drawn");
+}
+
 static void test_batch_table(void)
 {
 	static const struct tl_coldesc d[3] = {
@@ -367,6 +406,7 @@ int main(void)
 	test_canvas_ascii();
 	test_canvas_utf8();
 	test_columns();
+	test_colmem();
 	test_batch_table();
 	test_ui_state();
 	return tap_done();
