@@ -239,6 +239,23 @@ size_t tl_fmt_bytes(char *buf, size_t len, uint64_t bytes)
 		       (unsigned long long)(tenths % 10), units[u]);
 }
 
+size_t tl_fmt_count(char *buf, size_t len, uint64_t n)
+{
+	char tmp[32];		/* 20 digits and 6 commas */
+	size_t o = sizeof(tmp) - 1;
+	int digits = 0;
+
+	tmp[o] = '\0';
+	do {
+		if (digits && digits % 3 == 0)
+			tmp[--o] = ',';
+		tmp[--o] = (char)('0' + n % 10);
+		n /= 10;
+		digits++;
+	} while (n);
+	return put_str(buf, len, tmp + o);
+}
+
 size_t tl_fmt_duration(char *buf, size_t len, uint64_t ns)
 {
 	/*

@@ -33,6 +33,9 @@ size_t tl_fmt_comm(char *buf, size_t len, const struct tl_record *r);
 size_t tl_fmt_pid(char *buf, size_t len, const struct tl_record *r);
 /* "0 B", "999 B", "1.0 KiB", "12.3 MiB", "1.5 GiB" */
 size_t tl_fmt_bytes(char *buf, size_t len, uint64_t bytes);
+/* "0", "999", "1,000", "4,058,481": totals a person reads at a glance, the
+ * same in every locale (never the locale's separator). */
+size_t tl_fmt_count(char *buf, size_t len, uint64_t n);
 /* "0us", "850us", "12.3ms", "1.20s", "59.9s", "5m03s", "2h05m" */
 size_t tl_fmt_duration(char *buf, size_t len, uint64_t ns);
 /* A JSON string literal with quotes; every control character escaped,

@@ -130,6 +130,30 @@ static void test_durations(void)
 	is_str(dur(76ULL * 3600 * 1000000000), "3d04h", "3d04h");
 }
 
+static const char *cnt(uint64_t n)
+{
+	static char buf[32];
+
+	tl_fmt_count(buf, sizeof(buf), n);
+	return buf;
+}
+
+static void test_counts(void)
+{
+	char small[4];
+	size_t n;
+
+	is_str(cnt(0), "0", "count 0");
+	is_str(cnt(999), "999", "count 999: no separator");
+	is_str(cnt(1000), "1,000", "count 1000");
+	is_str(cnt(4058481), "4,058,481", "count 4058481 (the status line's sessions)");
+	is_str(cnt(100000), "100,000", "count 100000");
+	is_str(cnt(1000000), "1,000,000", "count 1000000");
+	is_str(cnt(UINT64_MAX), "18,446,744,073,709,551,615", "count UINT64_MAX");
+	n = tl_fmt_count(small, sizeof(small), 12345);
+	ok(n == 3 && !strcmp(small, "12,"), "count cut to the buffer, NUL-terminated (%s)", small);
+}
+
 static void test_escape(void)
 {
 	char buf[8];
@@ -244,6 +268,7 @@ int main(void)
 	test_addresses();
 	test_bytes();
 	test_durations();
+	test_counts();
 	test_escape();
 	test_owner();
 	test_json();
