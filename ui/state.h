@@ -75,6 +75,7 @@ struct tl_ui {
 	uint64_t start_mono_ns;
 	uint64_t view_wall_ns;		/* wall clock of the last view rebuild */
 	uint64_t view_first_seq;	/* oldest retained session then (model sequence) */
+	size_t view_retained;		/* sessions retained then: the title counts the same moment */
 	double rate_sessions, rate_connects;	/* per second, last interval */
 	uint64_t rate_base_sessions, rate_base_connects, rate_base_mono_ns;
 

@@ -245,6 +245,7 @@ void tl_ui_update_views(struct tl_ui *ui, bool force)
 	update_sessions(ui);
 	update_dests(ui);
 	ui->view_first_seq = history_first_seq(ui->m);
+	ui->view_retained = tl_model_history_len(ui->m);
 	if (ui->paused)
 		tl_ui_pause(ui, true);	/* the snapshot now includes everything so far */
 }

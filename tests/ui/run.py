@@ -454,7 +454,7 @@ def history_test(tap, tmux, binary):
 
 def history_steps(tap, tmux, pid, bulk):
 	bulk.burst(700)		# 1400 sessions: the ring of 1000 has wrapped
-	ok, scr = wait_screen(tmux, lambda s: "1000 retained" in s, 10)
+	ok, scr = wait_screen(tmux, lambda s: "1,000 retained" in s, 10)
 	tap.ok(ok, "history full: 1000 sessions retained", scr)
 
 	# 1. newest first (the view reads the ring directly): the oldest rows go first
