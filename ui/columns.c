@@ -76,6 +76,10 @@ void tl_layout_fit(const struct tl_coldesc *descs, int ncols, const int *natural
 		w[i] = natural[i];
 		if (d[i].max_w && w[i] > d[i].max_w)
 			w[i] = d[i].max_w;
+		/* a cap as narrow as the header (DIR) would cut the sort arrow off */
+		if (sort_id >= 0 && d[i].sort_id == sort_id && w[i] < tl_text_width(d[i].header) + 1 &&
+		    natural[i] > w[i])
+			w[i] = tl_text_width(d[i].header) + 1;
 	}
 	/* cheap cuts first (names, sparklines), then whole minor columns; the
 	 * essential columns (addresses) shrink only when nothing else is left */

@@ -136,6 +136,18 @@ static void test_columns(void)
 	}
 	is_str(shown, "TIME PID COMM LOCAL REMOTE TX ", "80 columns, sorted by TIME: TIME stays");
 
+	/* sorted by DIR: its header "DIR" and the arrow need 4, over its cap of 3 */
+	nat[TL_SC_DIR] = 4;
+	tl_layout_fit(tl_session_cols, TL_SC_COUNT, nat, 200, TL_SCOL_DIR, &l);
+	for (i = 0; i < l.n && l.col[i] != TL_SC_DIR; i++)
+		;
+	ok(i < l.n && l.w[i] == 4, "sorted by DIR: the column is 4 wide, room for the arrow (%d)",
+	   i < l.n ? l.w[i] : -1);
+	tl_layout_fit(tl_session_cols, TL_SC_COUNT, nat, 200, -1, &l);
+	for (i = 0; i < l.n && l.col[i] != TL_SC_DIR; i++)
+		;
+	ok(i < l.n && l.w[i] == 3, "not sorted by DIR: capped at 3 (%d)", i < l.n ? l.w[i] : -1);
+
 	/* IPv6 endpoints (47) are capped at max_w 42; at 200 all fit: 148 + 10 */
 	session_naturals(nat, 47);
 	tl_layout_fit(tl_session_cols, TL_SC_COUNT, nat, 200, -1, &l);
