@@ -84,6 +84,12 @@ static const char *sort_header(const struct tl_ui *ui)
 	return "?";
 }
 
+/* The panel the sort (and the cursor keys) apply to, as its title names it. */
+static const char *focus_name(const struct tl_ui *ui)
+{
+	return ui->focus == TL_FOCUS_DESTS ? "latency" : "sessions";
+}
+
 /* level 0: words; 1: short words; 2: shorter, the interval moves to the
  * second line so that the drop causes still fit at 80 columns; 3: drops as
  * a total only */
@@ -164,7 +170,7 @@ static void choices(const struct tl_ui *ui, struct line *l, int level, bool with
 			    " %" PRIu64 " old sessions overwritten ", gone);
 		add(l, TL_ST_STATUS, " ");
 	}
-	add(l, TL_ST_STATUS, "sort ");
+	add(l, TL_ST_STATUS, "%s sort ", focus_name(ui));
 	add(l, TL_ST_STATUS_VALUE, "%s %s", sort_header(ui), desc ? "desc" : "asc");
 	add(l, TL_ST_STATUS, "  filter ");
 	add(l, ui->filter ? TL_ST_STATUS_VALUE : TL_ST_STATUS, "%s",
