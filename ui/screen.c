@@ -70,10 +70,43 @@ static void draw_footer(const struct tl_ui *ui, struct tl_canvas *c, int y)
 		draw_prompt(ui, c, y);
 		return;
 	}
-	for (i = 0; i < sizeof(footer) / sizeof(footer[0]) && x < c->w; i++) {
+	/* whole items or none: at 80 columns the last ones go, never half a word */
+	for (i = 0; i < sizeof(footer) / sizeof(footer[0]); i++) {
+		int w = tl_text_width(footer[i].key) + tl_text_width(footer[i].label);
+
+		if (x + w > c->w)
+			break;
 		x += tl_canvas_print(c, x, y, footer[i].key, TL_ST_KEY);
 		x += tl_canvas_print(c, x, y, footer[i].label, TL_ST_NORMAL);
 	}
+}
+
+/*
+ * The smallest terminal still learns what it needs: the needed size comes
+ * first and in the shortest form that fits, the rest as room allows.
+ */
+static void draw_too_small(struct tl_canvas *c)
+{
+	char lines[5][96];
+	int i, y = 0;
+
+	snprintf(lines[0], sizeof(lines[0]), "Terminal too small (%dx%d): tcplens needs at least %dx%d.",
+		 c->w, c->h, TL_MIN_W, TL_MIN_H);
+	snprintf(lines[1], sizeof(lines[1]), "Terminal too small: need %dx%d", TL_MIN_W, TL_MIN_H);
+	snprintf(lines[2], sizeof(lines[2]), "too small: need %dx%d", TL_MIN_W, TL_MIN_H);
+	snprintf(lines[3], sizeof(lines[3]), "need %dx%d", TL_MIN_W, TL_MIN_H);
+	snprintf(lines[4], sizeof(lines[4]), "%dx%d", TL_MIN_W, TL_MIN_H);
+	for (i = 0; i < 4 && tl_text_width(lines[i]) > c->w; i++)
+		;
+	tl_canvas_print(c, 0, y++, lines[i], TL_ST_WARN);
+	if (i > 0 && y < c->h) {
+		snprintf(lines[0], sizeof(lines[0]), "(is %dx%d)", c->w, c->h);
+		tl_canvas_print(c, 0, y++, lines[0], TL_ST_NORMAL);
+	}
+	if (y < c->h)
+		tl_canvas_print(c, 0, y++, "Still collecting.", TL_ST_NORMAL);
+	if (y < c->h)
+		tl_canvas_print(c, 0, y, "q quits.", TL_ST_NORMAL);
 }
 
 void tl_screen_compose(struct tl_ui *ui, struct tl_canvas *c)
@@ -82,13 +115,7 @@ void tl_screen_compose(struct tl_ui *ui, struct tl_canvas *c)
 
 	tl_canvas_clear(c);
 	if (c->w < TL_MIN_W || c->h < TL_MIN_H) {
-		char msg[120];
-
-		snprintf(msg, sizeof(msg), "Terminal too small (%dx%d).", c->w, c->h);
-		tl_canvas_print(c, 0, 0, msg, TL_ST_WARN);
-		snprintf(msg, sizeof(msg), "tcplens needs at least %dx%d.", TL_MIN_W, TL_MIN_H);
-		tl_canvas_print(c, 0, 1, msg, TL_ST_NORMAL);
-		tl_canvas_print(c, 0, 2, "Still collecting. q quits.", TL_ST_NORMAL);
+		draw_too_small(c);
 		return;
 	}
 	tl_status_draw(ui, c, 0);
