@@ -7,6 +7,7 @@
  * and a paused view whose rows the history ring overwrites.
  * Expected values are worked out by hand in the comments.
  */
+#include <curses.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -407,6 +408,144 @@ out:
 	tl_model_free(m);
 }
 
+static void type(struct tl_ui *ui, const char *text)
+{
+	for (; *text; text++)
+		tl_keys_handle(ui, (unsigned char)*text, false);
+}
+
+/* The newcomer's fixes that need no terminal: keys, prompt, footer, messages. */
+static void test_newcomer(void)
+{
+	struct tl_model_config cfg = { .history = 100, .max_dests = 100 };
+	struct tl_options opt = { 0 };
+	struct tl_model *m = tl_model_new(&cfg);
+	struct tl_canvas *c = tl_canvas_new(80, 24, true);
+	static char big[5000];
+	struct tl_ui ui;
+	const char *foot;
+	int act, x;
+	size_t n;
+
+	if (!ok(m && c, "model and an 80x24 canvas"))
+		goto out;
+	opt.interval_s = 1;
+	tl_ui_init(&ui, &opt, m);
+
+	/* Esc on the main screen: nothing (htop); the filter stays */
+	is_int(tl_ui_set_filter(&ui, "port=80"), 0, "filter port=80 set");
+	act = tl_keys_handle(&ui, 27, false);
+	ok(ui.filter && !strcmp(tl_filter_text(ui.filter), "port=80") && !(act & TL_ACT_REBUILD),
+	   "Esc on the main screen keeps the filter and rebuilds nothing");
+	/* an empty filter clears it */
+	tl_keys_handle(&ui, '\\', false);
+	ok(ui.prompt == TL_PROMPT_FILTER && !strcmp(ui.input, "port=80"),
+	   "\\ opens the filter prompt with the filter in force (%s)", ui.input);
+	tl_keys_handle(&ui, 'u' & 0x1f, false);
+	act = tl_keys_handle(&ui, '\r', false);
+	ok(!ui.filter && ui.prompt == TL_PROMPT_NONE && (act & TL_ACT_REBUILD),
+	   "Ctrl-U, Enter: the empty filter clears it");
+
+	/* search: opens empty, n and F3 in the empty prompt repeat the last one */
+	tl_keys_handle(&ui, '/', false);
+	type(&ui, "abc");
+	tl_keys_handle(&ui, '\r', false);
+	is_str(ui.search, "abc", "search 'abc' remembered");
+	tl_keys_handle(&ui, KEY_F(3), true);
+	ok(ui.prompt == TL_PROMPT_SEARCH && ui.input[0] == '\0',
+	   "F3 opens the search prompt empty, not with 'abc' to append to (%s)", ui.input);
+	type(&ui, "x");
+	is_str(ui.input, "x", "the first key is the new search");
+	tl_keys_handle(&ui, 27, false);
+	is_str(ui.search, "x", "Esc keeps 'x' for n");
+	tl_keys_handle(&ui, '/', false);
+	tl_keys_handle(&ui, KEY_F(3), true);
+	ok(ui.prompt == TL_PROMPT_SEARCH && !strcmp(ui.search, "x"),
+	   "F3 in the empty prompt repeats the last search ('%s')", ui.search);
+	tl_keys_handle(&ui, '\r', false);
+	is_str(ui.search, "x", "Enter on an empty prompt keeps the last search");
+
+	/* long input: 4095 bytes taken, then a clear message, nothing cut */
+	memset(big, 'a', sizeof(big) - 1);
+	tl_keys_handle(&ui, '\\', false);
+	tl_keys_handle(&ui, 'u' & 0x1f, false);
+	type(&ui, "port=443 ");
+	ui.msg[0] = '\0';
+	for (n = 0; n < 4086; n++)
+		tl_keys_handle(&ui, ' ', false);
+	is_int(strlen(ui.input), 4095, "the prompt takes 4095 bytes");
+	ok(!ui.msg[0], "no message while it fits");
+	tl_keys_handle(&ui, 'z', false);
+	is_int(strlen(ui.input), 4095, "one more is not added");
+	ok(strstr(ui.msg, "at most 4095 bytes") && ui.msg_warn, "and the status line says why: %s",
+	   ui.msg);
+	act = tl_keys_handle(&ui, '\r', false);
+	ok(ui.filter && !strncmp(tl_filter_text(ui.filter), "port=443 ", 9),
+	   "a 4095-byte filter applies (%.12s...)", ui.filter ? tl_filter_text(ui.filter) : "");
+
+	/* the prompt scrolls: the end of a long text and the cursor stay on screen */
+	tl_keys_handle(&ui, '\\', false);
+	tl_keys_handle(&ui, 'u' & 0x1f, false);
+	for (n = 0; n < 300; n++)
+		tl_keys_handle(&ui, "0123456789"[n % 10], false);
+	type(&ui, "END");
+	tl_screen_compose(&ui, c);
+	foot = row(c, 23);
+	ok(!strncmp(foot, "Filter: \u2026", 11) && strstr(foot, "789END_") != NULL,
+	   "80 columns, 303 characters typed: the prompt shows the end and the cursor: %s", foot);
+	for (x = 0; x < 80 && c->cells[23 * 80 + x].ch != L'_'; x++)
+		;
+	ok(x < 80 && c->cells[23 * 80 + x].style == TL_ST_SELECTED, "the cursor is on screen (x %d)",
+	   x);
+	tl_keys_handle(&ui, 27, false);
+	tl_screen_compose(&ui, c);
+
+	/* footer at 80 columns: whole items only */
+	foot = row(c, 23);
+	ok(strstr(foot, "Space Pause") && !strstr(foot, " w ") && !strstr(foot, "Gr") &&
+	   foot[strlen(foot) - 1] == 'e', "80 columns: the footer ends with a whole item: '%s'", foot);
+	tl_canvas_resize(c, 200, 24);
+	tl_screen_compose(&ui, c);
+	ok(strstr(row(c, 23), "l Log") != NULL, "200 columns: every footer item: %s", rowbuf);
+
+	/* the sort names its panel */
+	ok(strstr(row(c, 1), "sessions sort TIME desc") != NULL, "status: sessions sort TIME desc");
+	tl_keys_handle(&ui, '\t', false);
+	tl_screen_compose(&ui, c);
+	ok(strstr(row(c, 1), "latency sort P99 desc") != NULL, "Tab: latency sort P99 desc: %s",
+	   rowbuf);
+
+	/* an unbound character key clears a one-time message, and redraws */
+	tl_ui_message(&ui, true, "not found: x");
+	act = tl_keys_handle(&ui, 'y', false);
+	ok(!ui.msg[0] && (act & TL_ACT_DRAW), "unbound 'y' clears the message and redraws");
+	tl_ui_message(&ui, true, "not found: x");
+	act = tl_keys_handle(&ui, 27, false);
+	ok(!ui.msg[0] && (act & TL_ACT_DRAW), "Esc clears it too");
+	act = tl_keys_handle(&ui, 'y', false);
+	is_int(act, TL_ACT_NONE, "with no message, an unbound key does nothing");
+
+	/* too small: the needed size is visible at any size */
+	tl_canvas_resize(c, 20, 5);
+	tl_screen_compose(&ui, c);
+	ok(strstr(row(c, 0), "40x10") != NULL, "20x5: the needed size on the first line: %s", rowbuf);
+	ok(strstr(row(c, 1), "20x5") != NULL, "20x5: the size it has below: %s", rowbuf);
+	tl_canvas_resize(c, 10, 1);
+	tl_screen_compose(&ui, c);
+	is_str(row(c, 0), "need 40x10", "10x1: need 40x10");
+	tl_canvas_resize(c, 6, 2);
+	tl_screen_compose(&ui, c);
+	is_str(row(c, 0), "40x10", "6x2: 40x10");
+	tl_canvas_resize(c, 79, 24);
+	tl_screen_compose(&ui, c);
+	ok(strstr(row(c, 0), "Sessions") == NULL && strstr(rowbuf, "needs at least 40x10") == NULL,
+	   "79x24 is not too small: %s", rowbuf);
+	tl_ui_fini(&ui);
+out:
+	tl_canvas_free(c);
+	tl_model_free(m);
+}
+
 int main(void)
 {
 	/* wcwidth needs a UTF-8 LC_CTYPE; C.UTF-8 is built into glibc */
@@ -421,5 +560,6 @@ int main(void)
 	test_colmem();
 	test_batch_table();
 	test_ui_state();
+	test_newcomer();
 	return tap_done();
 }
