@@ -172,17 +172,21 @@ static void choices(const struct tl_ui *ui, struct line *l, int level, bool with
 	}
 	add(l, TL_ST_STATUS, "%s sort ", focus_name(ui));
 	add(l, TL_ST_STATUS_VALUE, "%s %s", sort_header(ui), desc ? "desc" : "asc");
-	add(l, TL_ST_STATUS, "  filter ");
-	add(l, ui->filter ? TL_ST_STATUS_VALUE : TL_ST_STATUS, "%s",
-	    ui->filter ? tl_filter_text(ui->filter) : "none");
+	/* at 80 columns "filter none" gives way to the panel's name and a message */
+	if (ui->filter || level < 2) {
+		add(l, TL_ST_STATUS, "  filter ");
+		add(l, ui->filter ? TL_ST_STATUS_VALUE : TL_ST_STATUS, "%s",
+		    ui->filter ? tl_filter_text(ui->filter) : "none");
+	}
 	if (ui->msg[0]) {
 		add(l, TL_ST_STATUS, "  ");
 		add(l, ui->msg_warn ? TL_ST_WARN : TL_ST_STATUS_VALUE, "%s", ui->msg);
 	}
 	if (level < 2) {
-		add(l, TL_ST_STATUS, compact ? "  by " : "  group ");
+		/* short words: the panel's name before the sort took the room */
+		add(l, TL_ST_STATUS, "  by ");
 		add(l, TL_ST_STATUS_VALUE, "%s", tl_group_name(ui->group));
-		add(l, TL_ST_STATUS, compact ? " " : "  window ");
+		add(l, TL_ST_STATUS, compact ? " " : ", ");
 		add(l, TL_ST_STATUS_VALUE, "%s", tl_window_name(ui->win));
 	}
 	if (with_interval)
