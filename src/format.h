@@ -38,8 +38,10 @@ size_t tl_fmt_bytes(char *buf, size_t len, uint64_t bytes);
 size_t tl_fmt_count(char *buf, size_t len, uint64_t n);
 /* "0us", "850us", "12.3ms", "1.20s", "59.9s", "5m03s", "2h05m" */
 size_t tl_fmt_duration(char *buf, size_t len, uint64_t ns);
-/* A JSON string literal with quotes; every control character escaped,
- * invalid UTF-8 bytes as \u00XX. Reads at most n bytes, stops at NUL. */
+/* A JSON string literal with quotes whose value is tl_fmt_escape's text:
+ * a control character or invalid UTF-8 byte shown as \xNN on screen is the
+ * four characters \xNN once decoded ("\\xNN" in the JSON), a backslash
+ * is \\ ("\\\\"). Reads at most n bytes, stops at NUL. */
 size_t tl_fmt_json_string(char *buf, size_t len, const char *s, size_t n);
 /* "ok", "refused", "timeout", "aborted", "error" */
 const char *tl_fmt_result(uint8_t result);
