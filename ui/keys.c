@@ -216,12 +216,19 @@ static int prompt_key(struct tl_ui *ui, int key, bool fn)
 
 static void open_prompt(struct tl_ui *ui, enum tl_prompt p)
 {
+	const char *cur = ui->filter ? tl_filter_text(ui->filter) : "";
+
 	ui->prompt = p;
-	if (p == TL_PROMPT_FILTER)
-		snprintf(ui->input, sizeof(ui->input), "%s",
-			 ui->filter ? tl_filter_text(ui->filter) : "");
-	else
+	if (p == TL_PROMPT_FILTER && strlen(cur) >= sizeof(ui->input)) {
+		/* a longer -f cannot be edited here: never offer it cut short */
+		ui->input[0] = '\0';
+		tl_ui_message(ui, true, "the filter in force is longer than the prompt takes "
+			      "(%zu bytes): type a new one, or Esc keeps it", sizeof(ui->input) - 1);
+	} else if (p == TL_PROMPT_FILTER) {
+		snprintf(ui->input, sizeof(ui->input), "%s", cur);
+	} else {
 		ui->input[0] = '\0';	/* a new search; n or F3 F3 repeats the last one */
+	}
 }
 
 static void change_interval(struct tl_ui *ui, int dir)

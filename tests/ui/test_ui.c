@@ -483,6 +483,16 @@ static void test_newcomer(void)
 	ok(ui.filter && !strncmp(tl_filter_text(ui.filter), "port=443 ", 9),
 	   "a 4095-byte filter applies (%.12s...)", ui.filter ? tl_filter_text(ui.filter) : "");
 
+	/* a -f longer than the prompt: never offered cut short; Esc keeps it */
+	memset(big, ' ', sizeof(big) - 1);
+	memcpy(big, "port=443", 8);
+	is_int(tl_ui_set_filter(&ui, big), 0, "a 4999-byte filter (as -f could give)");
+	tl_keys_handle(&ui, '\\', false);
+	ok(ui.prompt == TL_PROMPT_FILTER && !ui.input[0] && strstr(ui.msg, "longer than the prompt"),
+	   "\\ opens an empty prompt and says why: %s", ui.msg);
+	tl_keys_handle(&ui, 27, false);
+	is_int(strlen(tl_filter_text(ui.filter)), 4999, "Esc keeps the whole filter");
+
 	/* the prompt scrolls: the end of a long text and the cursor stay on screen */
 	tl_keys_handle(&ui, '\\', false);
 	tl_keys_handle(&ui, 'u' & 0x1f, false);
