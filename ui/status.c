@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "format.h"
 #include "state.h"
@@ -41,12 +42,23 @@ static void add(struct line *l, enum tl_style st, const char *fmt, ...)
 static void add(struct line *l, enum tl_style st, const char *fmt, ...)
 {
 	va_list ap;
+	char *t;
+	int n;
 
 	if (l->n >= TL_SEGS)
 		return;
+	t = l->text[l->n];
 	va_start(ap, fmt);
-	vsnprintf(l->text[l->n], sizeof(l->text[0]), fmt, ap);
+	n = vsnprintf(t, sizeof(l->text[0]), fmt, ap);
 	va_end(ap);
+	if (n >= (int)sizeof(l->text[0])) {
+		/* a filter longer than any screen: say it goes on, cut between characters */
+		size_t k = sizeof(l->text[0]) - 4;
+
+		while (k > 0 && ((unsigned char)t[k] & 0xc0) == 0x80)
+			k--;
+		memcpy(t + k, "...", 4);
+	}
 	l->st[l->n++] = st;
 }
 

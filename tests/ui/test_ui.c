@@ -492,6 +492,11 @@ static void test_newcomer(void)
 	   "\\ opens an empty prompt and says why: %s", ui.msg);
 	tl_keys_handle(&ui, 27, false);
 	is_int(strlen(tl_filter_text(ui.filter)), 4999, "Esc keeps the whole filter");
+	tl_canvas_resize(c, 1000, 24);
+	tl_screen_compose(&ui, c);
+	ok(strstr(row(c, 1), "filter port=443 ") && strstr(rowbuf, "...") != NULL,
+	   "1000 columns: the filter in the status line is marked as cut (...)");
+	tl_canvas_resize(c, 80, 24);
 
 	/* the prompt scrolls: the end of a long text and the cursor stay on screen */
 	tl_keys_handle(&ui, '\\', false);
