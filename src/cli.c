@@ -475,7 +475,9 @@ static enum tl_cli_status getopt_failure(struct parse_ctx *c, int ch, int argc, 
 {
 	const char *word = optind > 0 && optind <= argc ? argv[optind - 1] : "";
 	enum tl_mode m = c->opt->mode;
-	const char *mode = m == TL_MODE_MONITOR ? "tcplens" : modes[m].name;
+	/* main() prefixes "tcplens: "; only a mode adds its own name */
+	const char *mode = m == TL_MODE_MONITOR ? "" : modes[m].name;
+	const char *sep = m == TL_MODE_MONITOR ? "" : ": ";
 	const char *see = m == TL_MODE_MONITOR ? "tcplens --help" :
 			  m == TL_MODE_LIFE ? "tcplens life --help" :
 			  m == TL_MODE_CONNLAT ? "tcplens connlat --help" :
@@ -498,8 +500,8 @@ static enum tl_cli_status getopt_failure(struct parse_ctx *c, int ch, int argc, 
 	if (m == TL_MODE_CONNLAT && ((optopt >= '0' && optopt <= '9') || optopt == '.'))
 		return fail(c, "MIN_MS must be a number >= 0 ('-%c...' looks negative)", optopt);
 	if (optopt > 0 && optopt < 256 && optopt > ' ' && optopt < 127)
-		return fail(c, "%s: unknown option '-%c' (see '%s')", mode, optopt, see);
-	return fail(c, "%s: unknown or ambiguous option '%s' (see '%s')", mode,
+		return fail(c, "%s%sunknown option '-%c' (see '%s')", mode, sep, optopt, see);
+	return fail(c, "%s%sunknown or ambiguous option '%s' (see '%s')", mode, sep,
 		    quote(word, strlen(word)).s, see);
 }
 

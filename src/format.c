@@ -156,11 +156,44 @@ static size_t plain_len(const unsigned char *u, size_t n, unsigned char also)
 	return i;
 }
 
+/*
+ * The text of the character at u[0..n): itself, two backslashes for one, or
+ * \xNN for each byte of a control character or of invalid UTF-8. Sets
+ * *step to the bytes read; returns the length written to unit (<= 16).
+ */
+static size_t escape_unit(const unsigned char *u, size_t n, char *unit, size_t *step)
+{
+	uint32_t cp;
+	size_t ulen = 0, k, i;
+
+	k = utf8_len(u, n, &cp);
+	if (k && !is_control(cp) && cp != '\\') {
+		memcpy(unit, u, k);
+		*step = k;
+		return k;
+	}
+	if (k && cp == '\\') {
+		unit[0] = '\\';
+		unit[1] = '\\';
+		*step = 1;
+		return 2;
+	}
+	/* a control character (every byte of it) or one invalid byte */
+	k = k ? k : 1;
+	for (i = 0; i < k; i++) {
+		unit[ulen++] = '\\';
+		unit[ulen++] = 'x';
+		unit[ulen++] = hex[u[i] >> 4];
+		unit[ulen++] = hex[u[i] & 15];
+	}
+	*step = k;
+	return ulen;
+}
+
 size_t tl_fmt_escape(char *buf, size_t len, const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t in = 0, out = 0, end, k, i;
-	uint32_t cp;
+	size_t in = 0, out = 0, end, step, ulen;
 	char unit[16];
 
 	if (!len)
@@ -173,26 +206,7 @@ size_t tl_fmt_escape(char *buf, size_t len, const char *s, size_t n)
 		return end;
 	}
 	while (in < end) {
-		size_t ulen = 0, step = utf8_len(u + in, end - in, &cp);
-
-		if (step && !is_control(cp) && cp != '\\') {
-			memcpy(unit, u + in, step);
-			ulen = step;
-		} else if (step && cp == '\\') {
-			unit[0] = '\\';
-			unit[1] = '\\';
-			ulen = 2;
-		} else {
-			/* a control character (every byte of it) or one invalid byte */
-			k = step ? step : 1;
-			for (i = 0; i < k; i++) {
-				unit[ulen++] = '\\';
-				unit[ulen++] = 'x';
-				unit[ulen++] = hex[u[in + i] >> 4];
-				unit[ulen++] = hex[u[in + i] & 15];
-			}
-			step = k;
-		}
+		ulen = escape_unit(u + in, end - in, unit, &step);
 		/* never cut an escape or a character in half */
 		if (out + ulen >= len)
 			break;
@@ -240,6 +254,23 @@ size_t tl_fmt_bytes(char *buf, size_t len, uint64_t bytes)
 		       (unsigned long long)(tenths % 10), units[u]);
 }
 
+size_t tl_fmt_count(char *buf, size_t len, uint64_t n)
+{
+	char tmp[32];		/* 20 digits and 6 commas */
+	size_t o = sizeof(tmp) - 1;
+	int digits = 0;
+
+	tmp[o] = '\0';
+	do {
+		if (digits && digits % 3 == 0)
+			tmp[--o] = ',';
+		tmp[--o] = (char)('0' + n % 10);
+		n /= 10;
+		digits++;
+	} while (n);
+	return put_str(buf, len, tmp + o);
+}
+
 size_t tl_fmt_duration(char *buf, size_t len, uint64_t ns)
 {
 	/*
@@ -280,9 +311,8 @@ size_t tl_fmt_duration(char *buf, size_t len, uint64_t ns)
 size_t tl_fmt_json_string(char *buf, size_t len, const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t in = 0, out = 0, end, i;
-	uint32_t cp;
-	char unit[32];
+	size_t in = 0, out = 0, end, i, k, step, ulen;
+	char unit[16], ju[32];
 
 	if (len < 3)
 		return put_str(buf, len, "");
@@ -296,36 +326,21 @@ size_t tl_fmt_json_string(char *buf, size_t len, const char *s, size_t n)
 		return end + 2;
 	}
 	while (in < end) {
-		size_t ulen = 0, step = utf8_len(u + in, end - in, &cp);
-
-		if (step && cp == '"') {
-			memcpy(unit, "\\\"", 2);
-			ulen = 2;
-		} else if (step && cp == '\\') {
-			memcpy(unit, "\\\\", 2);
-			ulen = 2;
-		} else if (step && (cp == '\n' || cp == '\r' || cp == '\t' || cp == '\b' ||
-				    cp == '\f')) {
-			unit[0] = '\\';
-			unit[1] = cp == '\n' ? 'n' : cp == '\r' ? 'r' : cp == '\t' ? 't' :
-				  cp == '\b' ? 'b' : 'f';
-			ulen = 2;
-		} else if (step && is_control(cp)) {
-			/* C0, DEL and C1 as their code point */
-			ulen = (size_t)snprintf(unit, sizeof(unit), "\\u%04x", cp);
-		} else if (step) {
-			memcpy(unit, u + in, step);
-			ulen = step;
-		} else {
-			/* invalid UTF-8: keep the byte's value, as a Latin-1 code point */
-			ulen = (size_t)snprintf(unit, sizeof(unit), "\\u%04x", u[in]);
-			step = 1;
+		/* the value is the text the screen shows (tl_fmt_escape's), so that
+		 * the same bytes read the same everywhere: \xff on screen is
+		 * "\\xff" here; the units hold no control character, only the
+		 * quote and the backslash need JSON's escapes */
+		ulen = escape_unit(u + in, end - in, unit, &step);
+		for (i = 0, k = 0; i < ulen; i++) {
+			if (unit[i] == '"' || unit[i] == '\\')
+				ju[k++] = '\\';
+			ju[k++] = unit[i];
 		}
 		/* keep room for the closing quote and the NUL */
-		if (out + ulen + 2 > len)
+		if (out + k + 2 > len)
 			break;
-		for (i = 0; i < ulen; i++)
-			buf[out++] = unit[i];
+		memcpy(buf + out, ju, k);
+		out += k;
 		in += step;
 	}
 	buf[out++] = '"';
@@ -371,21 +386,6 @@ const char *tl_fmt_dir_short(uint8_t dir)
 	default:
 		return "?";
 	}
-}
-
-size_t tl_fmt_count(char *buf, size_t len, uint64_t n)
-{
-	char digits[24], tmp[32];
-	int nd = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)n), i, o = 0;
-
-	/* a comma every three digits from the right, whatever the locale */
-	for (i = 0; i < nd; i++) {
-		if (i && (nd - i) % 3 == 0)
-			tmp[o++] = ',';
-		tmp[o++] = digits[i];
-	}
-	tmp[o] = '\0';
-	return put_str(buf, len, tmp);
 }
 
 size_t tl_fmt_drop_causes(char *buf, size_t len, const struct tl_drops *d, bool all)

@@ -35,16 +35,19 @@ size_t tl_fmt_comm(char *buf, size_t len, const struct tl_record *r);
 size_t tl_fmt_pid(char *buf, size_t len, const struct tl_record *r);
 /* "0 B", "999 B", "1.0 KiB", "12.3 MiB", "1.5 GiB" */
 size_t tl_fmt_bytes(char *buf, size_t len, uint64_t bytes);
+/* "0", "999", "1,000", "4,058,481": totals a person reads at a glance, the
+ * same in every locale (never the locale's separator). */
+size_t tl_fmt_count(char *buf, size_t len, uint64_t n);
 /* "0us", "850us", "12.3ms", "1.20s", "59.9s", "5m03s", "2h05m" */
 size_t tl_fmt_duration(char *buf, size_t len, uint64_t ns);
-/* "1,234,567": a comma every three digits, in every locale */
-size_t tl_fmt_count(char *buf, size_t len, uint64_t n);
 /* The causes of lost events as -b and the monitor name them: "ring 1, map 2,
  * missed 3" (missed counts state changes); all: every cause, else only
  * those with a non-zero count ("" when none). */
 size_t tl_fmt_drop_causes(char *buf, size_t len, const struct tl_drops *d, bool all);
-/* A JSON string literal with quotes; every control character escaped,
- * invalid UTF-8 bytes as \u00XX. Reads at most n bytes, stops at NUL. */
+/* A JSON string literal with quotes whose value is tl_fmt_escape's text:
+ * a control character or invalid UTF-8 byte shown as \xNN on screen is the
+ * four characters \xNN once decoded ("\\xNN" in the JSON), a backslash
+ * is \\ ("\\\\"). Reads at most n bytes, stops at NUL. */
 size_t tl_fmt_json_string(char *buf, size_t len, const char *s, size_t n);
 /* "ok", "refused", "timeout", "aborted", "error" */
 const char *tl_fmt_result(uint8_t result);

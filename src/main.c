@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "capture.h"
 #include "cli.h"
+#include "format.h"
 #include "linemode.h"
 #include "log.h"
 #include "model/model.h"
@@ -19,6 +21,29 @@
 #include "ui/ui.h"
 
 #define EXIT_USAGE 2
+
+/* A terminal that cannot place the cursor would get the whole screen on one
+ * line: say so once, and print -b snapshots there instead. */
+static bool monitor_term_ok(void)
+{
+	const char *term = getenv("TERM");
+	int err = tl_monitor_term_check();
+	char name[64];
+
+	if (!err)
+		return true;
+	tl_fmt_escape(name, sizeof(name), term ? term : "", term ? strlen(term) : 0);
+	if (err == -ENOTSUP)
+		fprintf(stderr, "tcplens: TERM=%s cannot place the cursor: printing -b snapshots "
+			"instead (a TERM such as xterm-256color gets the monitor)\n", name);
+	else if (term && *term)
+		fprintf(stderr, "tcplens: TERM=%s is not a known terminal type: printing -b "
+			"snapshots instead (a TERM such as xterm-256color gets the monitor)\n", name);
+	else
+		fprintf(stderr, "tcplens: TERM is not set: printing -b snapshots instead "
+			"(a TERM such as xterm-256color gets the monitor)\n");
+	return false;
+}
 
 static int run_monitor(const struct tl_options *opt, struct tl_source *src)
 {
@@ -32,6 +57,8 @@ static int run_monitor(const struct tl_options *opt, struct tl_source *src)
 	}
 	/* like top: snapshots when asked, or when there is no terminal to own */
 	if (opt->batch || !isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO))
+		status = tl_batch_run(opt, src, m);
+	else if (!monitor_term_ok())
 		status = tl_batch_run(opt, src, m);
 	else
 		status = tl_monitor_run(opt, src, m);

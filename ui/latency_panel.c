@@ -128,7 +128,7 @@ void tl_dest_panel_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h)
 	size_t len = tl_dest_view_len(ui->dv);
 	int natural[TL_DC_COUNT];
 	int rows = h - 2, n, i, k;
-	char title[200];
+	char title[200], nrows[32];
 
 	if (rows < 0)
 		rows = 0;
@@ -137,8 +137,9 @@ void tl_dest_panel_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h)
 	ui->dp.rows = rows;
 	tl_scroll_fit(&ui->dp, len, rows);
 
-	snprintf(title, sizeof(title), "Connect latency by %s, %s: %zu rows", tl_group_name(ui->group),
-		 tl_window_name(ui->win), len);
+	tl_fmt_count(nrows, sizeof(nrows), len);
+	snprintf(title, sizeof(title), "Connect latency by %s, %s: %s rows", tl_group_name(ui->group),
+		 tl_window_name(ui->win), nrows);
 	tl_canvas_rule(c, y, title, TL_ST_DIM, focused ? TL_ST_TITLE_FOCUS : TL_ST_TITLE);
 
 	for (k = 0; k < TL_DC_COUNT; k++)
@@ -155,6 +156,7 @@ void tl_dest_panel_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h)
 				natural[k] = w;
 		}
 	}
+	tl_colmem_apply(&ui->dmem, TL_DC_COUNT, natural, tl_ui_mono_ns());
 	tl_layout_fit(tl_dest_cols, TL_DC_COUNT, natural, c->w - 1, (int)ui->dcol, &ui->dlay);
 
 	ui->dhdr_y = y + 1;

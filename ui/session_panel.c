@@ -55,7 +55,7 @@ void tl_session_panel_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h)
 	size_t len = tl_session_view_len(ui->sv);
 	int natural[TL_SC_COUNT];
 	int rows = h - 2, n, i, k;
-	char title[160];
+	char title[160], shown[32], kept[32];
 
 	if (rows < 0)
 		rows = 0;
@@ -64,8 +64,11 @@ void tl_session_panel_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h)
 	ui->sp.rows = rows;
 	tl_scroll_fit(&ui->sp, len, rows);
 
-	snprintf(title, sizeof(title), "Sessions: %zu shown, %zu retained%s", len,
-		 tl_model_history_len(ui->m),
+	/* both counts as of the view's last update: without a filter they are
+	 * equal, whatever arrived since (a key redraws between refreshes) */
+	tl_fmt_count(shown, sizeof(shown), len);
+	tl_fmt_count(kept, sizeof(kept), ui->view_retained);
+	snprintf(title, sizeof(title), "Sessions: %s shown, %s retained%s", shown, kept,
 		 ui->sp.sel == 0 && ui->sp.top == 0 ? "" : " (scrolled: Home follows)");
 	tl_canvas_rule(c, y, title, TL_ST_DIM, focused ? TL_ST_TITLE_FOCUS : TL_ST_TITLE);
 
@@ -88,6 +91,7 @@ void tl_session_panel_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h)
 				natural[k] = w;
 		}
 	}
+	tl_colmem_apply(&ui->smem, TL_SC_COUNT, natural, tl_ui_mono_ns());
 	tl_layout_fit(tl_session_cols, TL_SC_COUNT, natural, c->w - 1, (int)ui->scol, &ui->slay);
 
 	ui->shdr_y = y + 1;

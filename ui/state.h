@@ -39,7 +39,10 @@ struct tl_detail {
 	uint64_t q_ns[TL_DETAIL_NQ];
 };
 
-#define TL_INPUT_MAX 256
+/* Prompt text, in bytes with the NUL: a long filter fits; past it the prompt
+ * says so instead of cutting the text silently. */
+#define TL_INPUT_MAX 4096
+#define TL_MSG_MAX 512
 
 /* The cost of watching over the last refresh interval (ui/cost.c). */
 struct tl_cost {
@@ -73,7 +76,7 @@ struct tl_ui {
 
 	char input[TL_INPUT_MAX];	/* the prompt being typed */
 	char search[TL_INPUT_MAX];	/* the last search */
-	char msg[TL_INPUT_MAX];		/* one-shot message for the status line */
+	char msg[TL_MSG_MAX];		/* one-shot message for the status line */
 	bool msg_warn;
 
 	bool paused;
@@ -87,6 +90,7 @@ struct tl_ui {
 	uint64_t view_wall_ns;		/* wall clock of the last view rebuild */
 	uint64_t view_first_seq;	/* oldest retained session then (model sequence) */
 	uint64_t view_sessions, view_connects;	/* the model's totals then */
+	size_t view_retained;		/* sessions retained then: the title counts the same moment */
 	double rate_sessions, rate_connects;	/* per second, last interval */
 	uint64_t rate_base_sessions, rate_base_connects, rate_base_mono_ns;
 
@@ -96,6 +100,7 @@ struct tl_ui {
 	/* where the last draw put the headers, for mouse clicks */
 	int shdr_y, dhdr_y;
 	struct tl_layout slay, dlay;
+	struct tl_colmem smem, dmem;	/* column widths held against jumping */
 
 	bool utf8;
 	bool color;

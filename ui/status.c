@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "format.h"
 #include "state.h"
@@ -30,7 +31,8 @@ const char *tl_window_name(enum tl_window w)
 #define TL_SEGS 24
 struct line {
 	int n;
-	char text[TL_SEGS][TL_INPUT_MAX + 64];
+	/* wider than any screen: a longer filter text is cut past the edge anyway */
+	char text[TL_SEGS][TL_MSG_MAX + 64];
 	enum tl_style st[TL_SEGS];
 };
 
@@ -40,12 +42,23 @@ static void add(struct line *l, enum tl_style st, const char *fmt, ...)
 static void add(struct line *l, enum tl_style st, const char *fmt, ...)
 {
 	va_list ap;
+	char *t;
+	int n;
 
 	if (l->n >= TL_SEGS)
 		return;
+	t = l->text[l->n];
 	va_start(ap, fmt);
-	vsnprintf(l->text[l->n], sizeof(l->text[0]), fmt, ap);
+	n = vsnprintf(t, sizeof(l->text[0]), fmt, ap);
 	va_end(ap);
+	if (n >= (int)sizeof(l->text[0])) {
+		/* a filter longer than any screen: say it goes on, cut between characters */
+		size_t k = sizeof(l->text[0]) - 4;
+
+		while (k > 0 && ((unsigned char)t[k] & 0xc0) == 0x80)
+			k--;
+		memcpy(t + k, "...", 4);
+	}
 	l->st[l->n++] = st;
 }
 
@@ -122,6 +135,12 @@ static void watch_cost(const struct tl_ui *ui, struct line *l, int level)
 		add(l, TL_ST_STATUS_VALUE, "%.2f%%", c->bpf_cpu_pct);
 }
 
+/* The panel the sort (and the cursor keys) apply to, as its title names it. */
+static const char *focus_name(const struct tl_ui *ui)
+{
+	return ui->focus == TL_FOCUS_DESTS ? "latency" : "sessions";
+}
+
 /* level 0: words; 1: short words; 2: shorter, no uptime, the interval moves
  * to the second line so that the drop causes and the cost of watching still
  * fit at 80 columns; 3: drops as a total only */
@@ -131,9 +150,18 @@ static void counters(const struct tl_ui *ui, struct line *l, int level)
 	uint64_t dropped = tl_drops_total(&t->drops);
 	bool compact = level > 0;
 	char up[32], ival[32];
+	char sess[32], conn[32], fail[32], drop[32], ring[32], map[32], missed[32];
 
 	tl_fmt_duration(up, sizeof(up), tl_ui_mono_ns() - ui->start_mono_ns);
 	tl_fmt_duration(ival, sizeof(ival), (uint64_t)(ui->interval_s * 1e9 + 0.5));
+	/* big totals with separators: 4,058,481 reads at a glance */
+	tl_fmt_count(sess, sizeof(sess), t->sessions);
+	tl_fmt_count(conn, sizeof(conn), t->connects);
+	tl_fmt_count(fail, sizeof(fail), t->connects_failed);
+	tl_fmt_count(drop, sizeof(drop), dropped);
+	tl_fmt_count(ring, sizeof(ring), t->drops.ringbuf);
+	tl_fmt_count(map, sizeof(map), t->drops.map);
+	tl_fmt_count(missed, sizeof(missed), t->drops.missed);
 	l->n = 0;
 	/* the uptime goes first: drops and the cost of watching matter more */
 	if (level < 2) {
@@ -141,24 +169,24 @@ static void counters(const struct tl_ui *ui, struct line *l, int level)
 		add(l, TL_ST_STATUS_VALUE, "%s", up);
 	}
 	add(l, TL_ST_STATUS, level >= 2 ? "sess " : compact ? " sess " : "  sessions ");
-	add(l, TL_ST_STATUS_VALUE, "%" PRIu64, t->sessions);
+	add(l, TL_ST_STATUS_VALUE, "%s", sess);
 	add(l, TL_ST_STATUS, compact ? " %.0f/s conn " : " (%.1f/s)  connects ", ui->rate_sessions);
-	add(l, TL_ST_STATUS_VALUE, "%" PRIu64, t->connects);
+	add(l, TL_ST_STATUS_VALUE, "%s", conn);
 	add(l, TL_ST_STATUS, level >= 2 ? " %.0f/s fail " : compact ? " %.0f/s failed " :
 	    " (%.1f/s)  failed ", ui->rate_connects);
-	add(l, t->connects_failed ? TL_ST_FAIL : TL_ST_STATUS_VALUE, "%" PRIu64, t->connects_failed);
+	add(l, t->connects_failed ? TL_ST_FAIL : TL_ST_STATUS_VALUE, "%s", fail);
 	add(l, TL_ST_STATUS, level >= 2 ? " drop " : compact ? " dropped " : "  dropped ");
 	/* every cause is named once anything is lost: they need different fixes */
 	/* missed counts state changes, not events: not in the total, but named */
 	if (!dropped && !t->drops.missed) {
 		add(l, TL_ST_STATUS_VALUE, "0");
 	} else if (level >= 3) {
-		add(l, TL_ST_WARN, "%" PRIu64, dropped);
+		add(l, TL_ST_WARN, "%s", drop);
 	} else {
 		char causes[96];
 
 		tl_fmt_drop_causes(causes, sizeof(causes), &t->drops, false);
-		add(l, TL_ST_WARN, "%" PRIu64 " (%s)", dropped, causes);
+		add(l, TL_ST_WARN, "%s (%s)", drop, causes);
 	}
 	watch_cost(ui, l, level);
 	if (level < 2) {
@@ -214,19 +242,23 @@ static void choices(const struct tl_ui *ui, struct line *l, int level, bool with
 	l->n = 0;
 	if (ui->paused)
 		paused_note(ui, l, level);
-	add(l, TL_ST_STATUS, "sort ");
+	add(l, TL_ST_STATUS, "%s sort ", focus_name(ui));
 	add(l, TL_ST_STATUS_VALUE, "%s %s", sort_header(ui), desc ? "desc" : "asc");
-	add(l, TL_ST_STATUS, "  filter ");
-	add(l, ui->filter ? TL_ST_STATUS_VALUE : TL_ST_STATUS, "%s",
-	    ui->filter ? tl_filter_text(ui->filter) : "none");
+	/* at 80 columns "filter none" gives way to the panel's name and a message */
+	if (ui->filter || level < 2) {
+		add(l, TL_ST_STATUS, "  filter ");
+		add(l, ui->filter ? TL_ST_STATUS_VALUE : TL_ST_STATUS, "%s",
+		    ui->filter ? tl_filter_text(ui->filter) : "none");
+	}
 	if (ui->msg[0]) {
 		add(l, TL_ST_STATUS, "  ");
 		add(l, ui->msg_warn ? TL_ST_WARN : TL_ST_STATUS_VALUE, "%s", ui->msg);
 	}
 	if (level < 2) {
-		add(l, TL_ST_STATUS, compact ? "  by " : "  group ");
+		/* short words: the panel's name before the sort took the room */
+		add(l, TL_ST_STATUS, "  by ");
 		add(l, TL_ST_STATUS_VALUE, "%s", tl_group_name(ui->group));
-		add(l, TL_ST_STATUS, compact ? " " : "  window ");
+		add(l, TL_ST_STATUS, compact ? " " : ", ");
 		add(l, TL_ST_STATUS_VALUE, "%s", tl_window_name(ui->win));
 	}
 	/* a message matters more than the interval at the narrowest */

@@ -14,4 +14,8 @@
 int tl_monitor_run(const struct tl_options *opt, struct tl_source *src, struct tl_model *m);
 int tl_batch_run(const struct tl_options *opt, struct tl_source *src, struct tl_model *m);
 
+/* Whether the terminal on stdout can take the full screen: 0, -ENOENT when
+ * $TERM is unset or unknown, -ENOTSUP when it cannot place the cursor. */
+int tl_monitor_term_check(void);
+
 #endif

@@ -255,6 +255,8 @@ void tl_ui_update_views(struct tl_ui *ui, bool force)
 	if (ui->paused)
 		return;
 	ui->view_first_seq = history_first_seq(ui->m);
+	/* the title's shown and retained counts are of the same moment */
+	ui->view_retained = tl_model_history_len(ui->m);
 	ui->view_sessions = t->sessions;
 	ui->view_connects = t->connects;
 }

@@ -233,9 +233,15 @@ def run_all(tap, tmux, binary, servers):
 	tap.ok(ok and srows and all(":%d" % ok_srv.port in l for l in srows)
 	       and [r.get("DESTINATION") for r in drows] == [okdest],
 	       "filter port=N: only that port in both panels", scr)
-	tmux.keys("Escape")
-	ok, scr = wait_screen(tmux, lambda s: "filter none" in status(s), 3)
-	tap.ok(ok and any(refdest in l for l in scr.splitlines()), "Esc clears the filter", scr)
+	tmux.keys("Escape")	# as in htop: nothing on the main screen
+	time.sleep(1.2)		# two refreshes
+	scr = tmux.screen()
+	tap.ok("filter port=%d" % ok_srv.port in status(scr) and
+	       not any(refdest in l for l in scr.splitlines()),
+	       "Esc on the main screen keeps the filter", scr)
+	clear_filter(tmux)
+	ok, scr = wait_screen(tmux, lambda s: "filter none" in status(s) and refdest in s, 3)
+	tap.ok(ok, "an empty filter (\\, Ctrl-U, Enter) clears the filter", scr)
 
 	tmux.keys("F4")
 	wait_screen(tmux, lambda s: "Filter:" in s, 2)
@@ -256,7 +262,8 @@ def run_all(tap, tmux, binary, servers):
 	tap.ok(ok and "filter pid=%d" % cpid in status(scr),
 	       "malformed filter: reason in the status line, old filter kept", status(scr))
 	tmux.keys("Escape")	# closes the prompt
-	tmux.keys("Escape")	# clears the filter
+	wait_screen(tmux, lambda s: "Filter:" not in s, 2)
+	clear_filter(tmux)
 	wait_screen(tmux, lambda s: "filter none" in status(s), 3)
 	tmux.keys("\\")
 	wait_screen(tmux, lambda s: "Filter:" in s, 2)
@@ -385,7 +392,7 @@ def run_all(tap, tmux, binary, servers):
 	tmux.keys("Escape")
 	ok3, _ = wait_screen(tmux, lambda s: "Connect latency" in s, 2)
 	tap.ok(ok1 and ok2 and ok3, "? opens help from the log screen too", scr + scr2)
-	tmux.keys("Escape")
+	clear_filter(tmux)
 	tmux.keys("Tab")
 	wait_screen(tmux, lambda s: "filter none" in status(s), 3)
 
@@ -458,7 +465,7 @@ def history_test(tap, tmux, binary):
 
 def history_steps(tap, tmux, pid, bulk):
 	bulk.burst(700)		# 1400 sessions: the ring of 1000 has wrapped
-	ok, scr = wait_screen(tmux, lambda s: "1000 retained" in s, 10)
+	ok, scr = wait_screen(tmux, lambda s: "1,000 retained" in s, 10)
 	tap.ok(ok, "history full: 1000 sessions retained", scr)
 
 	# 1. newest first: the ring overwrites the oldest rows the view showed

@@ -9,6 +9,7 @@
  * Expected values are worked out by hand in the comments.
  */
 #include <errno.h>
+#include <curses.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,6 +139,18 @@ static void test_columns(void)
 	}
 	is_str(shown, "TIME PID COMM LOCAL REMOTE TX ", "80 columns, sorted by TIME: TIME stays");
 
+	/* sorted by DIR: its header "DIR" and the arrow need 4, over its cap of 3 */
+	nat[TL_SC_DIR] = 4;
+	tl_layout_fit(tl_session_cols, TL_SC_COUNT, nat, 200, TL_SCOL_DIR, &l);
+	for (i = 0; i < l.n && l.col[i] != TL_SC_DIR; i++)
+		;
+	ok(i < l.n && l.w[i] == 4, "sorted by DIR: the column is 4 wide, room for the arrow (%d)",
+	   i < l.n ? l.w[i] : -1);
+	tl_layout_fit(tl_session_cols, TL_SC_COUNT, nat, 200, -1, &l);
+	for (i = 0; i < l.n && l.col[i] != TL_SC_DIR; i++)
+		;
+	ok(i < l.n && l.w[i] == 3, "not sorted by DIR: capped at 3 (%d)", i < l.n ? l.w[i] : -1);
+
 	/* IPv6 endpoints (47) are capped at max_w 42; at 200 all fit: 148 + 10 */
 	session_naturals(nat, 47);
 	tl_layout_fit(tl_session_cols, TL_SC_COUNT, nat, 200, -1, &l);
@@ -180,6 +193,45 @@ static void test_columns(void)
 		is_str(cells[TL_SC_REMOTE], "[cdcd:cdcd:cdcd:cdcd:cdcd:cdcd:cdcd:cdcd]:443",
 		       "IPv6 endpoint text");
 	}
+}
+
+/* Widths grow at once, hold while the wide value is recent, shrink later. */
+static void test_colmem(void)
+{
+	struct tl_colmem m;
+	const uint64_t s = 1000000000ull, t0 = 100 * s;
+	int nat[2];
+
+	memset(&m, 0, sizeof(m));
+	nat[0] = 10, nat[1] = 5;
+	tl_colmem_apply(&m, 2, nat, t0);
+	ok(nat[0] == 10 && nat[1] == 5, "first draw: the measured widths (%d %d)", nat[0], nat[1]);
+	nat[0] = 14, nat[1] = 3;
+	tl_colmem_apply(&m, 2, nat, t0 + s);
+	ok(nat[0] == 14 && nat[1] == 5, "a wider value grows at once, a narrower one is held "
+	   "(%d %d)", nat[0], nat[1]);
+	nat[0] = 8, nat[1] = 3;
+	tl_colmem_apply(&m, 2, nat, t0 + 4 * s);
+	ok(nat[0] == 14 && nat[1] == 5, "4 s after the wide values: both still held (%d %d)",
+	   nat[0], nat[1]);
+	nat[0] = 8, nat[1] = 3;
+	tl_colmem_apply(&m, 2, nat, t0 + 6 * s - 1);
+	is_int(nat[0], 14, "just under 5 s since 14 was seen: still 14");
+	is_int(nat[1], 3, "6 s since 5 was last seen: column 1 shrinks to 3");
+	nat[0] = 8, nat[1] = 3;
+	tl_colmem_apply(&m, 2, nat, t0 + 6 * s);
+	is_int(nat[0], 8, "5 s without a value of 14: column 0 shrinks to 8");
+	nat[0] = 14, nat[1] = 3;
+	tl_colmem_apply(&m, 2, nat, t0 + 7 * s);
+	is_int(nat[0], 14, "14 again: grows at once");
+	nat[0] = 14;
+	tl_colmem_apply(&m, 2, nat, t0 + 10 * s);
+	nat[0] = 9;
+	tl_colmem_apply(&m, 2, nat, t0 + 14 * s);
+	is_int(nat[0], 14, "14 still drawn at 10 s: held at 14 s (4 s later)");
+	nat[0] = 9;
+	tl_colmem_apply(&m, 2, nat, t0 + 15 * s);
+	is_int(nat[0], 9, "and shrinks 5 s after it was last drawn");
 }
 
 static void test_batch_table(void)
@@ -367,9 +419,10 @@ static void test_ui_state(void)
 	tl_canvas_resize(c, 80, 24);
 	tl_screen_compose(&ui, c);
 	ok(strstr(row(c, 1), "PAUSED \u00b7 +2,507 sess ") != NULL, "at 80 columns, shorter: %s", rowbuf);
-	tl_canvas_resize(c, 100, 24);
+	/* the panel's name in the sort line takes room: the connects show from 110 */
+	tl_canvas_resize(c, 110, 24);
 	tl_screen_compose(&ui, c);
-	ok(strstr(row(c, 1), "PAUSED \u00b7 +2,507 sess +5 conn") != NULL, "at 100 columns: %s", rowbuf);
+	ok(strstr(row(c, 1), "PAUSED \u00b7 +2,507 sess +5 conn") != NULL, "at 110 columns: %s", rowbuf);
 	tl_canvas_resize(c, 80, 24);
 	tl_keys_handle(&ui, 'g', false);
 	tl_screen_compose(&ui, c);
@@ -483,6 +536,159 @@ out:
 	tl_model_free(m);
 }
 
+static void type(struct tl_ui *ui, const char *text)
+{
+	for (; *text; text++)
+		tl_keys_handle(ui, (unsigned char)*text, false);
+}
+
+/* The newcomer's fixes that need no terminal: keys, prompt, footer, messages. */
+static void test_newcomer(void)
+{
+	struct tl_model_config cfg = { .history = 100, .max_dests = 100 };
+	struct tl_options opt = { 0 };
+	struct tl_model *m = tl_model_new(&cfg);
+	struct tl_canvas *c = tl_canvas_new(80, 24, true);
+	static char big[5000];
+	struct tl_ui ui;
+	const char *foot;
+	int act, x;
+	size_t n;
+
+	if (!ok(m && c, "model and an 80x24 canvas"))
+		goto out;
+	opt.interval_s = 1;
+	tl_ui_init(&ui, &opt, m);
+
+	/* Esc on the main screen: nothing (htop); the filter stays */
+	is_int(tl_ui_set_filter(&ui, "port=80"), 0, "filter port=80 set");
+	act = tl_keys_handle(&ui, 27, false);
+	ok(ui.filter && !strcmp(tl_filter_text(ui.filter), "port=80") && !(act & TL_ACT_REBUILD),
+	   "Esc on the main screen keeps the filter and rebuilds nothing");
+	/* an empty filter clears it */
+	tl_keys_handle(&ui, '\\', false);
+	ok(ui.prompt == TL_PROMPT_FILTER && !strcmp(ui.input, "port=80"),
+	   "\\ opens the filter prompt with the filter in force (%s)", ui.input);
+	tl_keys_handle(&ui, 'u' & 0x1f, false);
+	act = tl_keys_handle(&ui, '\r', false);
+	ok(!ui.filter && ui.prompt == TL_PROMPT_NONE && (act & TL_ACT_REBUILD),
+	   "Ctrl-U, Enter: the empty filter clears it");
+
+	/* search: opens empty, n and F3 in the empty prompt repeat the last one */
+	tl_keys_handle(&ui, '/', false);
+	type(&ui, "abc");
+	tl_keys_handle(&ui, '\r', false);
+	is_str(ui.search, "abc", "search 'abc' remembered");
+	tl_keys_handle(&ui, KEY_F(3), true);
+	ok(ui.prompt == TL_PROMPT_SEARCH && ui.input[0] == '\0',
+	   "F3 opens the search prompt empty, not with 'abc' to append to (%s)", ui.input);
+	type(&ui, "x");
+	is_str(ui.input, "x", "the first key is the new search");
+	tl_keys_handle(&ui, 27, false);
+	is_str(ui.search, "x", "Esc keeps 'x' for n");
+	tl_keys_handle(&ui, '/', false);
+	tl_keys_handle(&ui, KEY_F(3), true);
+	ok(ui.prompt == TL_PROMPT_SEARCH && !strcmp(ui.search, "x"),
+	   "F3 in the empty prompt repeats the last search ('%s')", ui.search);
+	tl_keys_handle(&ui, '\r', false);
+	is_str(ui.search, "x", "Enter on an empty prompt keeps the last search");
+
+	/* long input: 4095 bytes taken, then a clear message, nothing cut */
+	memset(big, 'a', sizeof(big) - 1);
+	tl_keys_handle(&ui, '\\', false);
+	tl_keys_handle(&ui, 'u' & 0x1f, false);
+	type(&ui, "port=443 ");
+	ui.msg[0] = '\0';
+	for (n = 0; n < 4086; n++)
+		tl_keys_handle(&ui, ' ', false);
+	is_int(strlen(ui.input), 4095, "the prompt takes 4095 bytes");
+	ok(!ui.msg[0], "no message while it fits");
+	tl_keys_handle(&ui, 'z', false);
+	is_int(strlen(ui.input), 4095, "one more is not added");
+	ok(strstr(ui.msg, "at most 4095 bytes") && ui.msg_warn, "and the status line says why: %s",
+	   ui.msg);
+	act = tl_keys_handle(&ui, '\r', false);
+	ok(ui.filter && !strncmp(tl_filter_text(ui.filter), "port=443 ", 9),
+	   "a 4095-byte filter applies (%.12s...)", ui.filter ? tl_filter_text(ui.filter) : "");
+
+	/* a -f longer than the prompt: never offered cut short; Esc keeps it */
+	memset(big, ' ', sizeof(big) - 1);
+	memcpy(big, "port=443", 8);
+	is_int(tl_ui_set_filter(&ui, big), 0, "a 4999-byte filter (as -f could give)");
+	tl_keys_handle(&ui, '\\', false);
+	ok(ui.prompt == TL_PROMPT_FILTER && !ui.input[0] && strstr(ui.msg, "longer than the prompt"),
+	   "\\ opens an empty prompt and says why: %s", ui.msg);
+	tl_keys_handle(&ui, 27, false);
+	is_int(strlen(tl_filter_text(ui.filter)), 4999, "Esc keeps the whole filter");
+	tl_canvas_resize(c, 1000, 24);
+	tl_screen_compose(&ui, c);
+	ok(strstr(row(c, 1), "filter port=443 ") && strstr(rowbuf, "...") != NULL,
+	   "1000 columns: the filter in the status line is marked as cut (...)");
+	tl_canvas_resize(c, 80, 24);
+
+	/* the prompt scrolls: the end of a long text and the cursor stay on screen */
+	tl_keys_handle(&ui, '\\', false);
+	tl_keys_handle(&ui, 'u' & 0x1f, false);
+	for (n = 0; n < 300; n++)
+		tl_keys_handle(&ui, "0123456789"[n % 10], false);
+	type(&ui, "END");
+	tl_screen_compose(&ui, c);
+	foot = row(c, 23);
+	ok(!strncmp(foot, "Filter: \u2026", 11) && strstr(foot, "789END_") != NULL,
+	   "80 columns, 303 characters typed: the prompt shows the end and the cursor: %s", foot);
+	for (x = 0; x < 80 && c->cells[23 * 80 + x].ch != L'_'; x++)
+		;
+	ok(x < 80 && c->cells[23 * 80 + x].style == TL_ST_SELECTED, "the cursor is on screen (x %d)",
+	   x);
+	tl_keys_handle(&ui, 27, false);
+	tl_screen_compose(&ui, c);
+
+	/* footer at 80 columns: whole items only */
+	foot = row(c, 23);
+	ok(strstr(foot, "Space Pause") && !strstr(foot, " w ") && !strstr(foot, "Gr") &&
+	   foot[strlen(foot) - 1] == 'e', "80 columns: the footer ends with a whole item: '%s'", foot);
+	tl_canvas_resize(c, 200, 24);
+	tl_screen_compose(&ui, c);
+	ok(strstr(row(c, 23), "l Log") != NULL, "200 columns: every footer item: %s", rowbuf);
+
+	/* the sort names its panel */
+	ok(strstr(row(c, 1), "sessions sort TIME desc") != NULL, "status: sessions sort TIME desc");
+	tl_keys_handle(&ui, '\t', false);
+	tl_screen_compose(&ui, c);
+	ok(strstr(row(c, 1), "latency sort P99 desc") != NULL, "Tab: latency sort P99 desc: %s",
+	   rowbuf);
+
+	/* an unbound character key clears a one-time message, and redraws */
+	tl_ui_message(&ui, true, "not found: x");
+	act = tl_keys_handle(&ui, 'y', false);
+	ok(!ui.msg[0] && (act & TL_ACT_DRAW), "unbound 'y' clears the message and redraws");
+	tl_ui_message(&ui, true, "not found: x");
+	act = tl_keys_handle(&ui, 27, false);
+	ok(!ui.msg[0] && (act & TL_ACT_DRAW), "Esc clears it too");
+	act = tl_keys_handle(&ui, 'y', false);
+	is_int(act, TL_ACT_NONE, "with no message, an unbound key does nothing");
+
+	/* too small: the needed size is visible at any size */
+	tl_canvas_resize(c, 20, 5);
+	tl_screen_compose(&ui, c);
+	ok(strstr(row(c, 0), "40x10") != NULL, "20x5: the needed size on the first line: %s", rowbuf);
+	ok(strstr(row(c, 1), "20x5") != NULL, "20x5: the size it has below: %s", rowbuf);
+	tl_canvas_resize(c, 10, 1);
+	tl_screen_compose(&ui, c);
+	is_str(row(c, 0), "need 40x10", "10x1: need 40x10");
+	tl_canvas_resize(c, 6, 2);
+	tl_screen_compose(&ui, c);
+	is_str(row(c, 0), "40x10", "6x2: 40x10");
+	tl_canvas_resize(c, 79, 24);
+	tl_screen_compose(&ui, c);
+	ok(strstr(row(c, 0), "Sessions") == NULL && strstr(rowbuf, "needs at least 40x10") == NULL,
+	   "79x24 is not too small: %s", rowbuf);
+	tl_ui_fini(&ui);
+out:
+	tl_canvas_free(c);
+	tl_model_free(m);
+}
+
 int main(void)
 {
 	/* wcwidth needs a UTF-8 LC_CTYPE; C.UTF-8 is built into glibc */
@@ -494,8 +700,10 @@ int main(void)
 	test_canvas_ascii();
 	test_canvas_utf8();
 	test_columns();
+	test_colmem();
 	test_batch_table();
 	test_ui_state();
 	test_cost();
+	test_newcomer();
 	return tap_done();
 }

@@ -405,6 +405,14 @@ static void test_bad(void)
 	bad("-T", "unknown option", "-T");
 	bad("-x", "unknown option", "-x");
 	bad("--wide", "unknown", "--wide");
+	/* main() puts "tcplens: " in front: the message must not say it again */
+	parse("--bogus");
+	ok(!strncmp(err, "unknown or ambiguous option '--bogus'", 37),
+	   "--bogus: the message starts with what is wrong, no second 'tcplens:' (%s)", err);
+	parse("-x");
+	ok(!strncmp(err, "unknown option '-x'", 19), "-x: no 'tcplens:' in the message (%s)", err);
+	parse("life --bogus");
+	ok(!strncmp(err, "life: unknown", 13), "life --bogus: the mode is named (%s)", err);
 	bad("life foo", "unexpected argument", "'foo'");
 	bad("json 5", "unexpected argument", "'5'");
 	bad("-b extra", "unexpected argument", "'extra'");
