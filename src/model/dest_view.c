@@ -791,6 +791,11 @@ static void resolve_units(struct tl_dest_view *v)
 	free(u);
 }
 
+void tl_dest_view_invalidate(struct tl_dest_view *v)
+{
+	v->built = false;
+}
+
 void tl_dest_view_set_cgroup_path(struct tl_dest_view *v, tl_cgroup_path_fn fn, void *ctx)
 {
 	v->cg_fn = fn;

@@ -38,6 +38,7 @@ struct tl_filter {
 	char *text;
 	tl_cgroup_path_fn cg_fn;
 	void *cg_ctx;
+	bool unresolved;	/* see tl_filter_take_unresolved */
 	size_t n;
 	struct term t[];
 };
@@ -324,6 +325,15 @@ void tl_filter_set_cgroup_path(struct tl_filter *f, tl_cgroup_path_fn fn, void *
 	f->cg_ctx = ctx;
 }
 
+bool tl_filter_take_unresolved(struct tl_filter *f)
+{
+	bool was = f && f->unresolved;
+
+	if (f)
+		f->unresolved = false;
+	return was;
+}
+
 /* On component boundaries: "/a" holds "/a" and "/a/b", not "/ab". */
 static bool cgroup_within(const char *prefix, const char *path)
 {
@@ -366,8 +376,13 @@ static bool term_match(const struct tl_filter *f, const struct term *t,
 	case T_CGROUP:
 		/* an unknown owner's cgroup is unknown too */
 		path = s->owner_known && s->cgroup_id && f->cg_fn ? f->cg_fn(f->cg_ctx, s->cgroup_id) : NULL;
-		if (!path)
+		if (!path) {
+			/* matching is const for the views; this flag is the filter's
+			 * only state, and every filter is made by tl_filter_parse */
+			if (s->owner_known && s->cgroup_id && f->cg_fn)
+				((struct tl_filter *)f)->unresolved = true;
 			return false;
+		}
 		return t->type == T_UNIT ? unit_is(t->str, path) : cgroup_within(t->str, path);
 	case T_PID:
 		return s->owner_known && s->pid == t->num;

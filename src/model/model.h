@@ -73,6 +73,14 @@ const char *tl_filter_text(const struct tl_filter *f);
  * pid= and comm= do with an unknown owner.
  */
 void tl_filter_set_cgroup_path(struct tl_filter *f, tl_cgroup_path_fn fn, void *ctx);
+/*
+ * True (once) if, since the last call, a unit=/cgroup= term met a known
+ * owner whose cgroup path the resolver did not know (yet: a cgroup made
+ * since its last scan). Views keep a filter's verdicts, so the caller may
+ * rebuild them a little later (tl_session_view_invalidate and
+ * tl_dest_view_invalidate) to give such records their real answer.
+ */
+bool tl_filter_take_unresolved(struct tl_filter *f);
 
 /* ---- session table ---- */
 
@@ -90,6 +98,8 @@ void tl_session_view_free(struct tl_session_view *v);
 void tl_session_view_update(struct tl_session_view *v, const struct tl_model *m,
 			    const struct tl_filter *f, enum tl_scol sort, bool descending);
 size_t tl_session_view_len(const struct tl_session_view *v);
+/* The next update rebuilds from the whole history, as for a new filter. */
+void tl_session_view_invalidate(struct tl_session_view *v);
 /* NULL past the end, and for a row the history ring has overwritten since
  * the last update (only when updates stop for a while, e.g. paused). */
 const struct tl_record *tl_session_view_get(const struct tl_session_view *v, size_t i);
@@ -161,6 +171,8 @@ void tl_dest_view_update(struct tl_dest_view *v, const struct tl_model *m,
 			 const struct tl_filter *f, enum tl_dcol sort, bool descending,
 			 uint64_t now_ns);
 size_t tl_dest_view_len(const struct tl_dest_view *v);
+/* The next update rebuilds every row, as for a new filter. */
+void tl_dest_view_invalidate(struct tl_dest_view *v);
 const struct tl_dest_row *tl_dest_view_get(const struct tl_dest_view *v, size_t i);
 /*
  * The unit grouping's rows are keyed by cgroup id (a cgroup is one service
