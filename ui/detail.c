@@ -65,8 +65,10 @@ static void fmt_when(char *buf, size_t len, uint64_t ns)
 	snprintf(buf, len, "%.32s.%06u", t, (unsigned int)((ns % 1000000000ull) / 1000));
 }
 
-/* The owner's cgroup: its unit, path and id, each unknown as such. */
-static size_t cgroup_lines(const struct tl_ui *ui, bool owner_known, uint64_t id, char out[][LL])
+/* The owner's cgroup: its unit (unless the key already is it), path and
+ * id, each unknown as such. */
+static size_t cgroup_lines(const struct tl_ui *ui, bool owner_known, uint64_t id, bool unit,
+			   char out[][LL])
 {
 	const char *path = tl_ui_cgroup_path(ui, owner_known, id);
 	char p[200], u[TL_CELL_MAX];
@@ -74,7 +76,8 @@ static size_t cgroup_lines(const struct tl_ui *ui, bool owner_known, uint64_t id
 
 	tl_fmt_unit(u, sizeof(u), path);
 	tl_fmt_cgroup_path(p, sizeof(p), path);
-	snprintf(out[n++], LL, "  Unit            %s", u);
+	if (unit)
+		snprintf(out[n++], LL, "  Unit            %s", u);
 	if (!owner_known || !id) {
 		snprintf(out[n++], LL, "  Cgroup          - (unknown)");
 		return n;
@@ -99,7 +102,7 @@ static size_t session_lines(const struct tl_ui *ui, const struct tl_record *r, c
 		snprintf(out[n++], LL, "  Process         pid %s  comm %s%s", b, comm,
 			 r->owner_known ? "" : "  (owner unknown)");
 	}
-	n += cgroup_lines(ui, r->owner_known, r->cgroup_id, out + n);
+	n += cgroup_lines(ui, r->owner_known, r->cgroup_id, true, out + n);
 	snprintf(out[n++], LL, "  Direction       %s (%s)", tl_fmt_dir_short(r->dir),
 		 r->dir == TL_REC_ACTIVE ? "active: this host connected" : "passive: accepted");
 	snprintf(out[n++], LL, "  Family          IPv%u", r->family);
@@ -138,7 +141,7 @@ static size_t dest_lines(const struct tl_ui *ui, const struct tl_detail *d, char
 		snprintf(out[n++], LL, "  (every destination past the first %zu tracked is folded here)",
 			 ui->opt->max_dests);
 	if (d->group == TL_GROUP_UNIT && !r->is_other)
-		n += cgroup_lines(ui, r->owner_known, r->cgroup_id, out + n);
+		n += cgroup_lines(ui, r->owner_known, r->cgroup_id, false, out + n);
 	snprintf(out[n++], LL, "  Window          %s", tl_window_name(d->win));
 	snprintf(out[n++], LL, "  Connects        %" PRIu64 ": %" PRIu64 " answered, %" PRIu64
 		 " refused, %" PRIu64 " timed out, %" PRIu64 " other errors", r->connects, r->ok,
