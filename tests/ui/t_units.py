@@ -187,16 +187,19 @@ def body(tap, tmux, binary, srv, cg, unit):
 		return hdr, [l for l in mine(rows, port) if " %d " % cpid in l]
 	# a cgroup made since tcplens last scanned the tree reads "-" until the
 	# next rescan (at most one a second), then its unit
+	def server_rows(s):
+		hdr, rows = session_rows(s)
+		return [l for l in mine(rows, port) if " %d " % cpid not in l]
 	found, scr = wait_screen(tmux, lambda s: len(client_rows(s)[1]) >= N_CONNECTS and
-				 all(unit_cell(client_rows(s)[0], l) == unit for l in client_rows(s)[1]), 10)
+				 all(unit_cell(client_rows(s)[0], l) == unit for l in client_rows(s)[1]) and
+				 len(server_rows(s)) >= N_CONNECTS, 10)
 	hdr, crows = client_rows(scr)
 	tap.ok(found and "UNIT" in hdr, "132 columns: the session table has a UNIT column", scr)
 	cells = [unit_cell(hdr, l) for l in crows]
 	tap.ok(len(crows) == N_CONNECTS and all(c == unit for c in cells),
 	       "132 columns: the %d client sessions (pid %d) show unit %s whole" %
 	       (N_CONNECTS, cpid, unit), "\n".join(crows) + "\n" + repr(cells))
-	hdr, rows = session_rows(scr)
-	srows = [l for l in mine(rows, port) if " %d " % cpid not in l]
+	srows = server_rows(scr)
 	tap.ok(len(srows) >= N_CONNECTS and all(unit_cell(hdr, l) != unit for l in srows),
 	       "the server side of each session (another process, another cgroup) does not",
 	       "\n".join(srows))
