@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "cgroup.h"
 #include "format.h"
 
 static const char hex[] = "0123456789abcdef";
@@ -223,6 +224,23 @@ size_t tl_fmt_comm(char *buf, size_t len, const struct tl_record *r)
 	if (!r->owner_known)
 		return put_str(buf, len, TL_UNKNOWN_COMM);
 	return tl_fmt_escape(buf, len, r->comm, sizeof(r->comm));
+}
+
+size_t tl_fmt_unit(char *buf, size_t len, const char *path)
+{
+	char unit[256];
+
+	if (!path)
+		return put_str(buf, len, "-");
+	tl_cgroup_unit(unit, sizeof(unit), path);
+	return tl_fmt_escape(buf, len, unit, sizeof(unit));
+}
+
+size_t tl_fmt_cgroup_path(char *buf, size_t len, const char *path)
+{
+	if (!path)
+		return put_str(buf, len, "-");
+	return tl_fmt_escape(buf, len, path, strlen(path));
 }
 
 size_t tl_fmt_pid(char *buf, size_t len, const struct tl_record *r)

@@ -33,6 +33,11 @@ size_t tl_fmt_escape(char *buf, size_t len, const char *s, size_t n);
 size_t tl_fmt_comm(char *buf, size_t len, const struct tl_record *r);
 /* The record's pid, or TL_UNKNOWN_PID. */
 size_t tl_fmt_pid(char *buf, size_t len, const struct tl_record *r);
+/* The unit of a cgroup path (tl_cgroup_unit: "ssh.service", a container's
+ * short id, the tail), escaped; "-" when path is NULL (unknown). */
+size_t tl_fmt_unit(char *buf, size_t len, const char *path);
+/* A cgroup path, escaped; "-" when NULL (unknown). */
+size_t tl_fmt_cgroup_path(char *buf, size_t len, const char *path);
 /* "0 B", "999 B", "1.0 KiB", "12.3 MiB", "1.5 GiB" */
 size_t tl_fmt_bytes(char *buf, size_t len, uint64_t bytes);
 /* "0", "999", "1,000", "4,058,481": totals a person reads at a glance, the

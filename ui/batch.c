@@ -109,7 +109,7 @@ static void snapshot(struct batch *b)
 	if (n > TL_BATCH_SESSIONS)
 		n = TL_BATCH_SESSIONS;
 	for (i = 0; i < n; i++)
-		tl_session_cells(tl_session_view_get(ui->sv, i), cells[i]);
+		tl_session_cells(ui, tl_session_view_get(ui->sv, i), cells[i]);
 	tl_batch_table(stdout, tl_session_cols, TL_SC_COUNT, cells, n);
 	putchar('\n');
 	fflush(stdout);
@@ -166,6 +166,7 @@ int tl_batch_run(const struct tl_options *opt, struct tl_source *src, struct tl_
 	b.ui.scol = TL_SCOL_TIME;
 	b.ui.sdesc = true;
 	b.ui.batch = true;
+	tl_ui_set_cgroup_path(&b.ui, tl_source_cgroup_path, src);
 	loop = tl_loop_new();
 	if (!loop) {
 		fprintf(stderr, "tcplens: %s\n", strerror(errno));

@@ -26,6 +26,7 @@ const char *tl_dest_key_header(enum tl_group g)
 	case TL_GROUP_ADDR: return "ADDRESS";
 	case TL_GROUP_PORT: return "PORT";
 	case TL_GROUP_PROCESS: return "PROCESS";
+	case TL_GROUP_UNIT: return "UNIT";
 	default: return "DESTINATION";
 	}
 }
@@ -54,10 +55,29 @@ void tl_dest_key(char *buf, size_t len, const struct tl_dest_row *row, enum tl_g
 		snprintf(buf, len, "%s[%" PRIu32 "]", comm, row->pid);
 		break;
 	}
+	case TL_GROUP_UNIT:
+		tl_dest_unit_key(buf, len, row);
+		break;
 	default:
 		tl_fmt_endpoint(buf, len, row->family, row->addr, row->port);
 		break;
 	}
+}
+
+/*
+ * Rows are cgroups: two cgroups with one unit name (a restarted service, or
+ * one name in two slices) read "name (cgroup ID)", and so does a cgroup
+ * whose path is not known ("- (cgroup ID)"); unknown owners read "-".
+ */
+void tl_dest_unit_key(char *buf, size_t len, const struct tl_dest_row *row)
+{
+	char unit[TL_CELL_MAX];
+
+	tl_fmt_unit(unit, sizeof(unit), row->owner_known ? row->cgroup_path : NULL);
+	if (row->owner_known && (row->unit_shared || !row->cgroup_path))
+		snprintf(buf, len, "%s (cgroup %" PRIu64 ")", unit, row->cgroup_id);
+	else
+		snprintf(buf, len, "%s", unit);
 }
 
 static void fmt_lat(char *buf, size_t len, const struct tl_dest_row *row, uint64_t ns)

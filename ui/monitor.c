@@ -185,6 +185,7 @@ int tl_monitor_run(const struct tl_options *opt, struct tl_source *src, struct t
 		fprintf(stderr, "tcplens: %s\n", err == -EINVAL ? mon.ui.msg : strerror(-err));
 		return 2;
 	}
+	tl_ui_set_cgroup_path(&mon.ui, tl_source_cgroup_path, src);
 	mon.ui.utf8 = locale_is_utf8();
 	mon.canvas = tl_canvas_new(80, 24, mon.ui.utf8);
 	loop = tl_loop_new();

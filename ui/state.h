@@ -105,6 +105,13 @@ struct tl_ui {
 	bool utf8;
 	bool color;
 	bool batch;
+
+	/* cgroup ids to paths (the capture's tl_capture_cgroup_path); NULL: all unknown */
+	tl_cgroup_path_fn cgroup_path;
+	void *cgroup_ctx;
+	/* a unit=/cgroup= filter met a cgroup not known yet: rebuild then */
+	uint64_t filter_retry_ns;	/* monotonic; 0: none due */
+	unsigned filter_retries;	/* for this filter, bounded */
 };
 
 uint64_t tl_ui_mono_ns(void);
@@ -129,6 +136,12 @@ bool tl_ui_renew_if_gone(struct tl_ui *ui);
  * Blank text (spaces only) clears the filter. */
 int tl_ui_set_filter(struct tl_ui *ui, const char *text);
 bool tl_ui_blank(const char *text);
+/* Where cgroup ids are resolved: for the UNIT columns, the unit grouping,
+ * unit= and cgroup= filters and the detail view. Call it after tl_ui_init. */
+void tl_ui_set_cgroup_path(struct tl_ui *ui, tl_cgroup_path_fn fn, void *ctx);
+/* The owner's cgroup path, or NULL when unknown (an unknown owner's cgroup
+ * is unknown too, whatever the id says). For any panel's rows. */
+const char *tl_ui_cgroup_path(const struct tl_ui *ui, bool owner_known, uint64_t cgroup_id);
 void tl_ui_message(struct tl_ui *ui, bool warn, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Pausing holds both views as last drawn (a copy of the sessions, the
@@ -153,11 +166,12 @@ uint64_t tl_cost_self_cpu_ns(void);
 /* ui/session_panel.c */
 #define TL_CELL_MAX 72
 enum tl_sesscol {
-	TL_SC_TIME = 0, TL_SC_PID, TL_SC_COMM, TL_SC_DIR, TL_SC_LOCAL, TL_SC_REMOTE,
+	TL_SC_TIME = 0, TL_SC_PID, TL_SC_COMM, TL_SC_UNIT, TL_SC_DIR, TL_SC_LOCAL, TL_SC_REMOTE,
 	TL_SC_TX, TL_SC_RX, TL_SC_LIFE, TL_SC_RETR, TL_SC_RTT, TL_SC_COUNT,
 };
 extern const struct tl_coldesc tl_session_cols[TL_SC_COUNT];
-void tl_session_cells(const struct tl_record *r, char cells[][TL_CELL_MAX]);
+/* ui: for the UNIT cell's cgroup path (a zeroed tl_ui: every unit unknown) */
+void tl_session_cells(const struct tl_ui *ui, const struct tl_record *r, char cells[][TL_CELL_MAX]);
 /* Draws title, header and rows into [y, y+h). */
 void tl_session_panel_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h);
 
@@ -170,6 +184,8 @@ extern const struct tl_coldesc tl_dest_cols[TL_DC_COUNT];
 void tl_dest_cells(const struct tl_dest_row *row, enum tl_group g, char cells[][TL_CELL_MAX]);
 void tl_dest_key(char *buf, size_t len, const struct tl_dest_row *row, enum tl_group g);
 const char *tl_dest_key_header(enum tl_group g);
+/* The unit grouping's key text (see latency_panel.c). */
+void tl_dest_unit_key(char *buf, size_t len, const struct tl_dest_row *row);
 /* The distribution drawn in w cells (a sparkline of row->hist). */
 void tl_dest_spark(char *buf, size_t len, const struct tl_dest_row *row, int w, bool utf8);
 void tl_dest_panel_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h);

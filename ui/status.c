@@ -14,6 +14,7 @@ const char *tl_group_name(enum tl_group g)
 	case TL_GROUP_ADDR: return "address";
 	case TL_GROUP_PORT: return "port";
 	case TL_GROUP_PROCESS: return "process";
+	case TL_GROUP_UNIT: return "unit";
 	default: return "destination";
 	}
 }

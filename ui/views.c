@@ -88,6 +88,22 @@ bool tl_ui_blank(const char *text)
 	return !*text;
 }
 
+void tl_ui_set_cgroup_path(struct tl_ui *ui, tl_cgroup_path_fn fn, void *ctx)
+{
+	ui->cgroup_path = fn;
+	ui->cgroup_ctx = ctx;
+	tl_filter_set_cgroup_path(ui->filter, fn, ctx);
+	if (ui->dv)
+		tl_dest_view_set_cgroup_path(ui->dv, fn, ctx);
+}
+
+const char *tl_ui_cgroup_path(const struct tl_ui *ui, bool owner_known, uint64_t cgroup_id)
+{
+	if (!owner_known || !cgroup_id || !ui->cgroup_path)
+		return NULL;
+	return ui->cgroup_path(ui->cgroup_ctx, cgroup_id);
+}
+
 int tl_ui_set_filter(struct tl_ui *ui, const char *text)
 {
 	struct tl_filter *f = NULL;
@@ -106,9 +122,12 @@ int tl_ui_set_filter(struct tl_ui *ui, const char *text)
 			tl_ui_message(ui, true, "filter not changed: %s", err[0] ? err : "malformed");
 			return -EINVAL;
 		}
+		tl_filter_set_cgroup_path(f, ui->cgroup_path, ui->cgroup_ctx);
 	}
 	tl_filter_free(ui->filter);
 	ui->filter = f;
+	ui->filter_retry_ns = 0;
+	ui->filter_retries = 0;
 	ui->sp.sel = ui->sp.top = 0;
 	ui->dp.sel = ui->dp.top = 0;
 	return 0;
@@ -139,7 +158,7 @@ static bool same_session(const struct tl_record *a, const struct tl_record *b)
 static bool same_dest(const struct tl_dest_row *a, const struct tl_dest_row *b)
 {
 	return a && a->family == b->family && a->is_other == b->is_other && a->port == b->port &&
-	       a->pid == b->pid && a->owner_known == b->owner_known &&
+	       a->pid == b->pid && a->owner_known == b->owner_known && a->cgroup_id == b->cgroup_id &&
 	       !memcmp(a->addr, b->addr, sizeof(a->addr)) && !strcmp(a->comm, b->comm);
 }
 
@@ -241,17 +260,54 @@ static void update_dests(struct tl_ui *ui)
 	clamp_scroll(&ui->dp, len);
 }
 
+/*
+ * A cgroup made since the capture's last scan of the tree has no path for
+ * up to TL_CGROUPS_RESCAN_NS, and the views keep the filter's verdicts: if
+ * unit=/cgroup= met such a cgroup, the views are rebuilt a second later
+ * (when a rescan is allowed), at most a few times in a row, so a cgroup
+ * that never resolves (gone before it was seen) does not cost a rebuild
+ * every second.
+ */
+#define TL_FILTER_RETRY_NS 1100000000ull
+#define TL_FILTER_RETRIES 5
+
+static void retry_unresolved(struct tl_ui *ui)
+{
+	uint64_t now = tl_ui_mono_ns();
+
+	if (ui->filter_retry_ns && now >= ui->filter_retry_ns) {
+		ui->filter_retry_ns = 0;
+		ui->filter_retries++;
+		tl_session_view_invalidate(ui->sv);
+		tl_dest_view_invalidate(ui->dv);
+	}
+}
+
+static void note_unresolved(struct tl_ui *ui)
+{
+	if (!tl_filter_take_unresolved(ui->filter)) {
+		/* all known now: a later new cgroup gets its retries again */
+		if (!ui->filter_retry_ns)
+			ui->filter_retries = 0;
+		return;
+	}
+	if (!ui->filter_retry_ns && ui->filter_retries < TL_FILTER_RETRIES)
+		ui->filter_retry_ns = tl_ui_mono_ns() + TL_FILTER_RETRY_NS;
+}
+
 void tl_ui_update_views(struct tl_ui *ui, bool force)
 {
 	const struct tl_model_totals *t = tl_model_totals(ui->m);
 
 	if (ui->paused && !force)
 		return;
+	retry_unresolved(ui);
 	/* paused: a new order of what is held (both views read no live data) */
 	if (!ui->paused)
 		ui->view_wall_ns = tl_ui_wall_ns();
 	update_sessions(ui);
 	update_dests(ui);
+	note_unresolved(ui);
 	if (ui->paused)
 		return;
 	ui->view_first_seq = history_first_seq(ui->m);

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgroup.h"
 #include "filter.h"
 #include "model_int.h"
 #include "sortkey.h"
@@ -109,6 +110,8 @@ struct tl_dest_view {
 	int hnq;
 	double hq[TL_DV_HOLD_NQ];
 	uint64_t *hquant;
+	tl_cgroup_path_fn cg_fn;	/* the unit grouping's names */
+	void *cg_ctx;
 };
 
 struct tl_dest_view *tl_dest_view_new(void)
@@ -502,6 +505,7 @@ static void compute_row(struct tl_dest_view *v, uint32_t vr)
 	d->port = r->key.port;
 	d->pid = r->key.pid;
 	memcpy(d->comm, r->key.comm, sizeof(d->comm));
+	d->cgroup_id = r->key.cgroup_id;
 	d->connects = st.connects;
 	d->refused = st.refused;
 	d->timeouts = st.timeouts;
@@ -752,6 +756,62 @@ static void sort_rows(struct tl_dest_view *v)
 	v->need_sort = false;
 }
 
+struct unit_name {
+	char name[64];
+	uint32_t vr;
+};
+
+static int unit_name_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct unit_name *)a)->name, ((const struct unit_name *)b)->name);
+}
+
+/*
+ * Unit rows: their paths now (a cgroup made since the last look may have
+ * become known, a renamed one changed), and which unit names more than one
+ * row shows. Rows are few (services, containers), so this runs at every
+ * update, and only for this grouping.
+ */
+static void resolve_units(struct tl_dest_view *v)
+{
+	struct unit_name *u = v->n ? malloc(v->n * sizeof(*u)) : NULL;
+	size_t i, n = 0;
+
+	for (i = 0; i < v->n; i++) {
+		uint32_t vr = v->order[i];
+		struct tl_dest_row *d = &v->out[vr];
+
+		d->cgroup_path = d->owner_known && v->cg_fn ? v->cg_fn(v->cg_ctx, d->cgroup_id) : NULL;
+		d->unit_shared = 0;
+		if (d->cgroup_path && u) {
+			tl_cgroup_unit(u[n].name, sizeof(u[n].name), d->cgroup_path);
+			u[n++].vr = vr;
+		}
+	}
+	/* without the memory, no row is marked: the detail view still tells them apart */
+	if (!u)
+		return;
+	qsort(u, n, sizeof(*u), unit_name_cmp);
+	for (i = 1; i < n; i++) {
+		if (strcmp(u[i - 1].name, u[i].name))
+			continue;
+		v->out[u[i - 1].vr].unit_shared = 1;
+		v->out[u[i].vr].unit_shared = 1;
+	}
+	free(u);
+}
+
+void tl_dest_view_invalidate(struct tl_dest_view *v)
+{
+	v->built = false;
+}
+
+void tl_dest_view_set_cgroup_path(struct tl_dest_view *v, tl_cgroup_path_fn fn, void *ctx)
+{
+	v->cg_fn = fn;
+	v->cg_ctx = ctx;
+}
+
 void tl_dest_view_update(struct tl_dest_view *v, const struct tl_model *m,
 			 enum tl_group group, enum tl_window win,
 			 const struct tl_filter *f, enum tl_dcol sort, bool descending,
@@ -846,6 +906,8 @@ void tl_dest_view_update(struct tl_dest_view *v, const struct tl_model *m,
 	rank_keys(v);
 	if (v->need_sort)
 		sort_rows(v);
+	if (group == TL_GROUP_UNIT)
+		resolve_units(v);
 	return;
 fail:
 	/* out of memory: show nothing rather than something wrong, retry next time */

@@ -549,8 +549,101 @@ static void test_hold(void)
 	tl_model_free(m);
 }
 
+static const char *unit_path(void *ctx, uint64_t id)
+{
+	int *calls = ctx;
+
+	(*calls)++;
+	switch (id) {
+	case 100: return "/system.slice/a.service";
+	case 101: return "/system.slice/b.service";
+	case 102: return "/other.slice/a.service";	/* same unit name, another cgroup */
+	default: return NULL;				/* 103: not resolvable */
+	}
+}
+
+static const struct tl_dest_row *find_cgroup(const struct tl_dest_view *v, uint64_t id, bool known)
+{
+	size_t i;
+
+	for (i = 0; i < tl_dest_view_len(v); i++) {
+		const struct tl_dest_row *d = tl_dest_view_get(v, i);
+
+		if (d->owner_known == known && d->cgroup_id == id && !d->is_other)
+			return d;
+	}
+	return NULL;
+}
+
+/* Rows by cgroup id, shown as units: unknown is one row, shared names are marked. */
+static void test_unit_group(void)
+{
+	struct tl_model *m = tl_model_new(NULL);
+	struct tl_dest_view *v = tl_dest_view_new();
+	static const uint64_t ids[] = { 100, 101, 102, 103, 0 };
+	static const int counts[] = { 3, 2, 4, 1, 2 };
+	const struct tl_dest_row *d;
+	struct tl_filter *f;
+	struct tl_record r;
+	uint64_t ts = NS * 100;
+	int calls = 0, k, i;
+	char err[200];
+
+	for (k = 0; k < 5; k++)
+		for (i = 0; i < counts[k]; i++) {
+			r = mk_connect(ts++, 7, "w", "10.0.0.1", 80, i ? TL_REC_OK : TL_REC_REFUSED, MS);
+			r.cgroup_id = ids[k];
+			tl_model_add(m, &r);
+		}
+	/* an unknown owner with a cgroup id: its cgroup is not trusted either */
+	r = mk_connect(ts++, 0, NULL, "10.0.0.1", 80, TL_REC_OK, MS);
+	r.cgroup_id = 100;
+	tl_model_add(m, &r);
+
+	tl_dest_view_set_cgroup_path(v, unit_path, &calls);
+	tl_dest_view_update(v, m, TL_GROUP_UNIT, TL_WIN_ALL, NULL, TL_DCOL_KEY, false, ts);
+	is_int(tl_dest_view_len(v), 5, "by unit: four cgroups and one unknown row");
+	d = find_cgroup(v, 100, true);
+	ok(d && d->connects == 3 && d->refused == 1 && d->ok == 2 &&
+	   d->cgroup_path && !strcmp(d->cgroup_path, "/system.slice/a.service"),
+	   "by unit: a cgroup's connects and its path");
+	ok(d && d->unit_shared, "by unit: a.service in two cgroups is marked shared");
+	d = find_cgroup(v, 102, true);
+	ok(d && d->connects == 4 && d->unit_shared, "by unit: the other a.service stays apart");
+	d = find_cgroup(v, 101, true);
+	ok(d && d->connects == 2 && !d->unit_shared, "by unit: b.service is not shared");
+	d = find_cgroup(v, 103, true);
+	ok(d && d->connects == 1 && !d->cgroup_path && !d->unit_shared,
+	   "by unit: an unresolvable cgroup has no path, and its own row");
+	d = find_cgroup(v, 0, false);
+	ok(d && d->connects == 3 && !d->cgroup_path,
+	   "by unit: cgroup 0 and an unknown owner share the unknown row");
+	ok(!tl_dest_view_get(v, tl_dest_view_len(v) - 1)->owner_known,
+	   "by unit: the unknown row sorts last");
+	ok(calls > 0, "by unit: the resolver was asked");
+
+	f = tl_filter_parse("unit=a.service", err, sizeof(err));
+	tl_filter_set_cgroup_path(f, unit_path, &calls);
+	tl_dest_view_update(v, m, TL_GROUP_UNIT, TL_WIN_ALL, f, TL_DCOL_KEY, false, ts);
+	is_int(tl_dest_view_len(v), 2, "by unit, unit=a.service: both a.service cgroups, nothing else");
+	d = find_cgroup(v, 102, true);
+	ok(d && d->connects == 4, "by unit, filtered: the counts are whole");
+	tl_filter_free(f);
+	f = tl_filter_parse("cgroup=/system.slice", err, sizeof(err));
+	tl_filter_set_cgroup_path(f, unit_path, &calls);
+	tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_ALL, f, TL_DCOL_KEY, false, ts);
+	is_int(tl_dest_view_len(v), 1, "by destination, cgroup=/system.slice: one row");
+	ok(tl_dest_view_len(v) == 1 && tl_dest_view_get(v, 0)->connects == 5,
+	   "cgroup=/system.slice keeps a.service and b.service there, not other.slice");
+	tl_filter_free(f);
+
+	tl_dest_view_free(v);
+	tl_model_free(m);
+}
+
 int main(void)
 {
+	test_unit_group();
 	test_windows();
 	test_groups_and_other();
 	test_sorts_and_filter();

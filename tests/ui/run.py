@@ -607,7 +607,7 @@ def columns_aligned(lines):
 	where their header does. Returns the first misaligned row, or None."""
 	hdr = lines[0]
 	spans = [(m.start(), m.end(), m.group()) for m in re.finditer(r"\S+", hdr)]
-	left = {"TIME", "COMM", "DIR", "LOCAL", "REMOTE", "DESTINATION", "DIST"}
+	left = {"TIME", "COMM", "UNIT", "DIR", "LOCAL", "REMOTE", "DESTINATION", "DIST"}
 	for row in lines[1:]:
 		for a, b, name in spans:
 			if name in left:

@@ -91,11 +91,47 @@ static void test_canvas_utf8(void)
 	tl_canvas_free(c);
 }
 
+static const char *fake_cgroup(void *ctx, uint64_t id)
+{
+	switch (id) {
+	case 7: return "/system.slice/nginx.service";
+	case 8: return "/system.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope";
+	case 9: return "/x/a\001b\377";
+	default: return NULL;
+	}
+}
+
+/* The latency panel's unit rows: unit, shared names told apart, unknowns. */
+static void test_unit_keys(void)
+{
+	struct tl_dest_row row = { 0 };
+	char buf[TL_CELL_MAX];
+
+	row.owner_known = 1;
+	row.cgroup_id = 7;
+	row.cgroup_path = "/system.slice/nginx.service";
+	tl_dest_key(buf, sizeof(buf), &row, TL_GROUP_UNIT);
+	is_str(buf, "nginx.service", "unit row: the unit name");
+	row.unit_shared = 1;
+	tl_dest_key(buf, sizeof(buf), &row, TL_GROUP_UNIT);
+	is_str(buf, "nginx.service (cgroup 7)", "unit row: a shared name gets its cgroup id");
+	row.unit_shared = 0;
+	row.cgroup_path = NULL;
+	tl_dest_key(buf, sizeof(buf), &row, TL_GROUP_UNIT);
+	is_str(buf, "- (cgroup 7)", "unit row: a cgroup with no known path");
+	row.owner_known = 0;
+	row.cgroup_id = 0;
+	tl_dest_key(buf, sizeof(buf), &row, TL_GROUP_UNIT);
+	is_str(buf, "-", "unit row: unknown owner or cgroup");
+	is_str(tl_dest_key_header(TL_GROUP_UNIT), "UNIT", "unit grouping header");
+	is_str(tl_group_name(TL_GROUP_UNIT), "unit", "unit grouping name");
+}
+
 /* Session columns with IPv4 and IPv6 widths, as the panel measures them. */
 static void session_naturals(int *nat, int addr)
 {
 	static const int base[TL_SC_COUNT] = {
-		[TL_SC_TIME] = 8, [TL_SC_PID] = 6, [TL_SC_COMM] = 16, [TL_SC_DIR] = 3,
+		[TL_SC_TIME] = 8, [TL_SC_PID] = 6, [TL_SC_COMM] = 16, [TL_SC_UNIT] = 17, [TL_SC_DIR] = 3,
 		[TL_SC_TX] = 8, [TL_SC_RX] = 8, [TL_SC_LIFE] = 6, [TL_SC_RETR] = 4, [TL_SC_RTT] = 5,
 	};
 
@@ -111,15 +147,30 @@ static void test_columns(void)
 	char shown[64];
 	int i;
 
-	/* IPv4 "192.168.100.200:54321" is 21 wide: 8+6+16+3+21+21+8+8+6+4+5 = 106, +10 gaps */
+	/* IPv4 "192.168.100.200:54321" is 21 wide: 8+6+16+17+3+21+21+8+8+6+4+5 = 123, +11 gaps */
 	session_naturals(nat, 21);
 	tl_layout_fit(tl_session_cols, TL_SC_COUNT, nat, 200, -1, &l);
 	is_int(l.n, TL_SC_COUNT, "200 columns: every session column shown");
-	is_int(l.total, 116, "200 columns: natural widths, 116 cells");
-	is_int(l.x[TL_SC_REMOTE], 8 + 1 + 6 + 1 + 16 + 1 + 3 + 1 + 21 + 1, "REMOTE starts at 60");
+	is_int(l.total, 134, "200 columns: natural widths, 134 cells");
+	is_int(l.x[TL_SC_REMOTE], 8 + 1 + 6 + 1 + 16 + 1 + 17 + 1 + 3 + 1 + 21 + 1, "REMOTE starts at 78");
 
-	/* 79 cells: COMM shrinks to 8 (108), then RETR (103), RTT (97), DIR (93),
-	 * TIME (84), LIFE (77) drop, lowest priority first */
+	/* 132 columns (131 cells): UNIT gives 1 cell (16 is its minimum), COMM 2 */
+	tl_layout_fit(tl_session_cols, TL_SC_COUNT, nat, 131, -1, &l);
+	ok(l.n == TL_SC_COUNT && l.col[3] == TL_SC_UNIT && l.w[3] == 16 && l.w[2] == 14,
+	   "132 columns: UNIT kept at 16 cells, COMM at 14");
+	/* with loopback endpoints ("127.0.0.1:54321", 15) everything fits whole */
+	session_naturals(nat, 15);
+	tl_layout_fit(tl_session_cols, TL_SC_COUNT, nat, 131, -1, &l);
+	ok(l.n == TL_SC_COUNT && l.w[3] == 17 && l.total == 122,
+	   "132 columns, loopback: UNIT shown whole (17 cells)");
+	session_naturals(nat, 21);
+	/* 120 columns: UNIT shrinks to 16, COMM to 8, then UNIT is the first to go */
+	tl_layout_fit(tl_session_cols, TL_SC_COUNT, nat, 119, -1, &l);
+	ok(l.n == TL_SC_COUNT - 1 && l.col[3] != TL_SC_UNIT && l.col[3] == TL_SC_DIR,
+	   "120 columns: UNIT is the first column dropped");
+
+	/* 79 cells: UNIT shrinks to 16 and COMM to 8, then UNIT (108), RETR (103),
+	 * RTT (97), DIR (93), TIME (84), LIFE (77) drop, lowest priority first */
 	tl_layout_fit(tl_session_cols, TL_SC_COUNT, nat, 79, -1, &l);
 	shown[0] = '\0';
 	for (i = 0; i < l.n; i++) {
@@ -151,12 +202,12 @@ static void test_columns(void)
 		;
 	ok(i < l.n && l.w[i] == 3, "not sorted by DIR: capped at 3 (%d)", i < l.n ? l.w[i] : -1);
 
-	/* IPv6 endpoints (47) are capped at max_w 42; at 200 all fit: 148 + 10 */
+	/* IPv6 endpoints (47) are capped at max_w 42; at 200 all fit: 165 + 11 */
 	session_naturals(nat, 47);
 	tl_layout_fit(tl_session_cols, TL_SC_COUNT, nat, 200, -1, &l);
 	is_int(l.n, TL_SC_COUNT, "200 columns, IPv6: every column shown");
 	is_int(l.w[TL_SC_LOCAL], 42, "IPv6 endpoint capped at the column's max_w");
-	is_int(l.total, 158, "200 columns, IPv6: 158 cells");
+	is_int(l.total, 176, "200 columns, IPv6: 176 cells");
 	/* 79: every minor column goes (85 left), then LOCAL, the lower of the
 	 * two addresses, shrinks by 6 */
 	tl_layout_fit(tl_session_cols, TL_SC_COUNT, nat, 79, -1, &l);
@@ -176,6 +227,7 @@ static void test_columns(void)
 	{
 		char cells[TL_SC_COUNT][TL_CELL_MAX];
 		struct tl_record r = { 0 };
+		struct tl_ui noui = { 0 }, ui = { 0 };
 
 		r.ts_ns = 1700000000ull * 1000000000ull;
 		r.family = 6;
@@ -187,7 +239,29 @@ static void test_columns(void)
 		memset(r.raddr, 0xcd, 16);
 		r.lport = 54321;
 		r.rport = 443;
-		tl_session_cells(&r, cells);
+		tl_session_cells(&noui, &r, cells);
+		is_str(cells[TL_SC_UNIT], "-", "UNIT without a resolver: unknown");
+		ui.cgroup_path = fake_cgroup;
+		r.cgroup_id = 7;
+		tl_session_cells(&ui, &r, cells);
+		is_str(cells[TL_SC_UNIT], "nginx.service", "UNIT: the unit of the owner's cgroup");
+		r.cgroup_id = 8;
+		tl_session_cells(&ui, &r, cells);
+		is_str(cells[TL_SC_UNIT], "0123456789ab", "UNIT: a container's short id");
+		r.cgroup_id = 9;
+		tl_session_cells(&ui, &r, cells);
+		is_str(cells[TL_SC_UNIT], "a\\x01b\\xff", "UNIT: control and invalid bytes escaped");
+		r.cgroup_id = 99;
+		tl_session_cells(&ui, &r, cells);
+		is_str(cells[TL_SC_UNIT], "-", "UNIT: an unresolvable cgroup is unknown");
+		r.cgroup_id = 0;
+		tl_session_cells(&ui, &r, cells);
+		is_str(cells[TL_SC_UNIT], "-", "UNIT: cgroup id 0 is unknown");
+		r.cgroup_id = 7;
+		r.owner_known = 0;
+		tl_session_cells(&ui, &r, cells);
+		is_str(cells[TL_SC_UNIT], "-", "UNIT: an unknown owner's unit is unknown");
+		r.owner_known = 1;
 		is_int(tl_text_width(cells[TL_SC_LOCAL]), 47,
 		       "a full IPv6 endpoint measures 47 (8 groups of 4, 7 colons, [], :port)");
 		is_str(cells[TL_SC_REMOTE], "[cdcd:cdcd:cdcd:cdcd:cdcd:cdcd:cdcd:cdcd]:443",
@@ -701,6 +775,7 @@ int main(void)
 	test_canvas_utf8();
 	test_columns();
 	test_colmem();
+	test_unit_keys();
 	test_batch_table();
 	test_ui_state();
 	test_cost();
