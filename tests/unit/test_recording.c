@@ -599,6 +599,11 @@ static void test_refusals(void)
 	errno = 0;
 	ok(!tl_rec_reader_open("/proc/self/limits", NULL) && errno == EBADMSG,
 	   "not a recording: EBADMSG");
+	snprintf(path, sizeof(path), "%s/fifo.tlrec", dir);
+	mkfifo(path, 0600);
+	errno = 0;
+	ok(!tl_rec_reader_open(path, NULL) && errno == EBADMSG, "a FIFO: refused, not waited on");
+	unlink(path);
 }
 
 int main(void)
