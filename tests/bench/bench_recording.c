@@ -38,68 +38,6 @@ static double mono_s(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static void loopback(uint8_t a[16])
-{
-	memset(a, 0, 16);
-	a[0] = 127;
-	a[3] = 1;
-}
-
-/* The storm's events in close order, 3 per connection, at `rate` connections/s. */
-static struct tl_record *storm(size_t n, uint64_t t0, unsigned rate)
-{
-	struct tl_record *v = calloc(n, sizeof(*v));
-	uint64_t ts = t0, cookie = 4096;
-	uint16_t port = 32768;
-
-	for (size_t i = 0; v && i + 3 <= n; i += 3) {
-		struct tl_record c = { 0 }, a, p;
-		uint64_t lat = 15000 + rt_rand() % 30000, life = 40000 + rt_rand() % 80000;
-		uint64_t req = 64 + rt_rand() % 64, resp = 64 + rt_rand() % 64;
-
-		ts += SEC / rate / 2 + rt_rand() % (SEC / rate);
-		port = port >= 60997 ? 32768 : port + 2;
-		c.kind = TL_REC_CONNECT;
-		c.family = 4;
-		c.dir = TL_REC_ACTIVE;
-		c.owner_known = 1;
-		c.pid = 4242;
-		memcpy(c.comm, "tl-loadgen", 10);
-		loopback(c.laddr);
-		loopback(c.raddr);
-		c.lport = port;
-		c.rport = 9000;
-		c.cgroup_id = 7001;
-		c.cookie = cookie;
-		c.ts_ns = ts;
-		c.span_ns = lat;
-		a = c;
-		a.kind = TL_REC_SESSION;
-		a.ts_ns = ts + life;
-		a.span_ns = life;
-		a.tx_bytes = req;
-		a.rx_bytes = resp;
-		a.srtt_us = (uint32_t)(10 + rt_rand() % 40);
-		p = a;
-		p.dir = TL_REC_PASSIVE;
-		p.pid = 4243;
-		memcpy(p.comm, "tl-loadgen-srv", 14);
-		p.lport = 9000;
-		p.rport = port;
-		p.cookie = cookie + 1;
-		p.ts_ns = ts + life + rt_rand() % 5000;
-		p.span_ns = life - lat;
-		p.tx_bytes = resp;
-		p.rx_bytes = req;
-		p.srtt_us = (uint32_t)(10 + rt_rand() % 40);
-		cookie += 2 + rt_rand() % 2;
-		v[i] = c;
-		v[i + 1] = a;
-		v[i + 2] = p;
-	}
-	return v;
-}
-
 static void fill_snapshot(struct tl_snapshot *s, uint64_t ts, size_t n)
 {
 	s->ts_ns = ts;
@@ -122,8 +60,8 @@ static void fill_snapshot(struct tl_snapshot *s, uint64_t ts, size_t n)
 		k->state = TL_TCP_ESTABLISHED;
 		k->dir = TL_SOCK_DIR_ACTIVE;
 		k->owner_known = k->age_known = 1;
-		loopback(k->laddr);
-		loopback(k->raddr);
+		rt_loopback(k->laddr);
+		rt_loopback(k->raddr);
 		memcpy(k->comm, "tl-loadgen", 10);
 	}
 }
@@ -136,7 +74,7 @@ static const char *cg_path(void *ctx, uint64_t id)
 static void bench_storm(const char *dir, size_t n, unsigned rate, bool sync)
 {
 	const uint64_t t0 = 1764680000 * SEC;
-	struct tl_record *v = storm(n, t0, rate);
+	struct tl_record *v = rt_storm(n, t0, rate);
 	struct tl_snapshot snap = { .socks = calloc(200, sizeof(struct tl_sock)), .cap = 200 };
 	char path[600];
 	uint64_t clock = t0, next_sec = t0 + SEC;

@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
+#include "recording/rec_dir.h"
 #include "tests/unit/rec_testlib.h"
 #include "tests/unit/tap.h"
 
@@ -606,6 +607,52 @@ static void test_refusals(void)
 	unlink(path);
 }
 
+/* The size goal of issue 9 (<= 24 bytes per event on disk in a storm),
+ * kept from regressing; tests/bench/bench_recording prints the figures. */
+static void test_storm_size(void)
+{
+	enum { N = 300000 };	/* about 6 s at 16,000 connections/s */
+	uint64_t clock = T0, next_sec = T0 + 1000000000ull;
+	struct tl_record *v = rt_storm(N, T0, 16000);
+	struct tl_rec_writer *w = open_file_writer("storm.tlrec", &clock);
+	struct tl_drops d = { 0 };
+	double per;
+
+	for (size_t i = 0; w && v && i < N; i++) {
+		if (v[i].ts_ns >= next_sec) {
+			tl_rec_writer_drops(w, next_sec, &d);
+			tl_rec_writer_flush(w);
+			next_sec += 1000000000ull;
+		}
+		tl_rec_writer_record(w, &v[i]);
+	}
+	tl_rec_writer_flush(w);
+	per = w ? (double)tl_rec_writer_stats(w)->bytes / N : 1e9;
+	ok(per <= 24, "a loopback storm takes %.2f bytes per event on disk (goal: 24)", per);
+	tl_rec_writer_close(w);
+	free(v);
+}
+
+static void test_names(void)
+{
+	char name[TL_REC_NAME_MAX];
+	uint64_t ns = 0;
+	unsigned seq = 9;
+
+	tl_rec_name_format(name, sizeof(name), T0 + 999999999, 0);
+	is_str(name, "tcplens-20251202T125320Z.tlrec", "a file is named by its start, UTC, to the second");
+	ok(tl_rec_name_parse(name, &ns, &seq) == 0 && ns == T0 && seq == 0, "and the name parses back");
+	tl_rec_name_format(name, sizeof(name), T0, 12);
+	is_str(name, "tcplens-20251202T125320Z-12.tlrec", "a later one in the same second: -12");
+	ok(tl_rec_name_parse(name, &ns, &seq) == 0 && seq == 12, "and parses back");
+	ok(tl_rec_name_parse("tcplens-20251302T000000Z.tlrec", &ns, &seq) == -EINVAL &&
+	   tl_rec_name_parse("tcplens-20251202T000000Z-0.tlrec", &ns, &seq) == -EINVAL &&
+	   tl_rec_name_parse("tcplens-20251202T000000Z.tlrec.bak", &ns, &seq) == -EINVAL &&
+	   tl_rec_name_parse("tcplens-2025.tlrec", &ns, &seq) == -EINVAL &&
+	   tl_rec_name_parse("mine.tlrec", &ns, &seq) == -EINVAL,
+	   "other names are not a writer's (never rotated or deleted)");
+}
+
 int main(void)
 {
 	dir = rt_tmpdir();
@@ -617,6 +664,8 @@ int main(void)
 	test_dir_goes_on();
 	test_write_error();
 	test_refusals();
+	test_storm_size();
+	test_names();
 	rt_rmdir(dir);
 	return tap_done();
 }
