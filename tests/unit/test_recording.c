@@ -607,6 +607,56 @@ static void test_refusals(void)
 	unlink(path);
 }
 
+/* The crash promise against a real SIGKILL: a child records and reports
+ * every flush that returned; killed at some moment, everything it reported
+ * is read back, and a torn tail is at most one warning. */
+static void test_sigkill(void)
+{
+	char path[512];
+	int fds[2], status, n, err;
+	long flushed = -1, k;
+	struct rt_warns warns;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/killed.tlrec", dir);
+	if (pipe(fds))
+		return;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		uint64_t clock = T0;
+		struct tl_rec_writer_opts o = { .clock = rt_clock, .clock_ctx = &clock };
+		struct tl_rec_writer *w = tl_rec_writer_open(path, &o);	/* with fdatasync */
+
+		close(fds[0]);
+		for (long c = 0; w && c < 100000; c++) {
+			for (int i = 0; i < 100; i++) {
+				struct tl_record rec;
+
+				rt_fill_record(&rec, T0 + (uint64_t)c * 1000000 + (uint64_t)i);
+				tl_rec_writer_record(w, &rec);
+			}
+			if (tl_rec_writer_flush(w) == 0 && write(fds[1], &c, sizeof(c)) != sizeof(c))
+				break;
+		}
+		_exit(1);
+	}
+	close(fds[1]);
+	/* let it write a while, then kill it in the middle of whatever it does */
+	for (int i = 0; i < 50 && read(fds[0], &k, sizeof(k)) == sizeof(k); i++)
+		flushed = k;
+	usleep((useconds_t)(rt_rand() % 3000));	/* inside a write or a sync, or not */
+	kill(pid, SIGKILL);
+	while (read(fds[0], &k, sizeof(k)) == sizeof(k))
+		flushed = k;	/* flushes that returned before the kill landed */
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	n = count_records("killed.tlrec", &warns, &err);
+	ok(WIFSIGNALED(status) && flushed >= 49 && n >= (flushed + 1) * 100 && n % 100 == 0 &&
+	   warns.n <= 1, "SIGKILL: the %ld chunks flushed are all there (%d records, %d warnings%s%s)",
+	   flushed + 1, n, warns.n, warns.n ? ": " : "", warns.n ? warns.last : "");
+}
+
 /* The size goal of issue 9 (<= 24 bytes per event on disk in a storm),
  * kept from regressing; tests/bench/bench_recording prints the figures. */
 static void test_storm_size(void)
@@ -666,6 +716,7 @@ int main(void)
 	test_refusals();
 	test_storm_size();
 	test_names();
+	test_sigkill();
 	rt_rmdir(dir);
 	return tap_done();
 }
