@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* mountinfo text and cgroup paths: tl_mountinfo_cgroup2, tl_cgroup_unit */
+/* one per fuzz target: mountinfo (fuzz_mountinfo.c), recordings (fuzz_recording.c) */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #endif
