@@ -616,7 +616,7 @@ enum tl_cli_status tl_cli_parse(int argc, char **argv, const char *env_no_color,
 
 #define RECORD_USAGE                                                                         \
 	"  --record PATH      also record into PATH, as 'tcplens record -w PATH' does\n"      \
-	"  --max-size SIZE    the recording's disk budget, e.g. 512M, 4G (default 1G)\n"     \
+	"  --max-size SIZE    the recording's disk budget, e.g. 512M, 4G (default 4G)\n"     \
 	"  --max-age AGE      delete what is older, e.g. 12h, 30d (default: by size only)\n"
 
 #define CGROUP_USAGE                                                                         \
@@ -739,7 +739,7 @@ static const char record_usage[] =
 	"  -w, --write PATH   a directory (created if missing) of files rotated by size\n"
 	"                     and age, the oldest deleted to stay within the budget; or\n"
 	"                     one file, if PATH ends in .tlrec\n"
-	"  --max-size SIZE    the disk budget, e.g. 512M, 4G (default 1G)\n"
+	"  --max-size SIZE    the disk budget, e.g. 512M, 4G (default 4G)\n"
 	"  --max-age AGE      also delete files older than AGE, e.g. 12h, 30d\n"
 	"  -d SECONDS         open connections recorded every SECONDS, 0.1-3600 (default 1)\n"
 	FILTER_USAGE
