@@ -116,6 +116,9 @@ struct tl_ui {
 
 uint64_t tl_ui_mono_ns(void);
 uint64_t tl_ui_wall_ns(void);
+/* Replaying: both clocks read wall_ns, the instant shown (0: the real ones). */
+void tl_ui_set_replay_clock(uint64_t wall_ns);
+uint64_t tl_ui_replay_clock(void);
 
 /* ui/views.c */
 int tl_ui_init(struct tl_ui *ui, const struct tl_options *opt, struct tl_model *m);

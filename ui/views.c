@@ -10,10 +10,29 @@
 
 #include "state.h"
 
+/*
+ * The recorded instant being shown, when replaying: then both clocks are
+ * it, so windows, rates and ages are those of that moment. One per
+ * process, like the clocks themselves.
+ */
+static uint64_t replay_clock_ns;
+
+void tl_ui_set_replay_clock(uint64_t wall_ns)
+{
+	replay_clock_ns = wall_ns;
+}
+
+uint64_t tl_ui_replay_clock(void)
+{
+	return replay_clock_ns;
+}
+
 uint64_t tl_ui_mono_ns(void)
 {
 	struct timespec ts;
 
+	if (replay_clock_ns)
+		return replay_clock_ns;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
@@ -22,6 +41,8 @@ uint64_t tl_ui_wall_ns(void)
 {
 	struct timespec ts;
 
+	if (replay_clock_ns)
+		return replay_clock_ns;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
