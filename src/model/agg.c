@@ -420,6 +420,9 @@ int64_t tl_agg_add_key(struct tl_agg *a, const struct tl_agg_key *k, uint32_t h,
 	int64_t id;
 	int ret = 0;
 
+	/* the clock first: a connect may find a row idle */
+	if (c->ts_ns > a->now_ts)
+		a->now_ts = c->ts_ns;
 	id = row_for(a, k, h);
 	if (id < 0) {
 		a->alloc_failures++;
@@ -427,8 +430,6 @@ int64_t tl_agg_add_key(struct tl_agg *a, const struct tl_agg_key *k, uint32_t h,
 	}
 	r = &a->rows[id];
 	log_touch(a, (uint32_t)id);
-	if (c->ts_ns > a->now_ts)
-		a->now_ts = c->ts_ns;
 	/* a row's first connect, or its first in a newer second */
 	if (!r->is_other && (!r->st.connects || c->ts_ns / NS > r->st.last_ts / NS) &&
 	    lru_push(a, (uint32_t)id, c->ts_ns))
