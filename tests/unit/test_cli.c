@@ -433,7 +433,7 @@ static void test_bad(void)
 	bad("--history 999", "--history", "out of range 1000-100000000");
 	bad("--history 100000001", "--history", "100000001");
 	bad("--history=12x", "--history", "not a number");
-	bad("--max-dests 9", "--max-dests", "out of range 10-10000000");
+	bad("--max-dests 0", "--max-dests", "out of range 1-10000000");
 	bad("--max-dests 10000001", "--max-dests", "out of range");
 
 	/* global values */
