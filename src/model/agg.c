@@ -306,8 +306,8 @@ static int row_merge(struct tl_agg *a, uint32_t did, const struct tl_agg_row *sr
 
 static void log_touch(struct tl_agg *a, uint32_t id)
 {
-	/* a run of connects to one row needs one log entry */
-	if (!a->log_total || a->log[(a->log_total - 1) & (TL_AGG_LOG_LEN - 1)] != id)
+	/* a run of connects to one row needs one log entry, unless a view read it meanwhile */
+	if (a->log_total == a->log_read || a->log[(a->log_total - 1) & (TL_AGG_LOG_LEN - 1)] != id)
 		a->log[a->log_total++ & (TL_AGG_LOG_LEN - 1)] = id;
 }
 

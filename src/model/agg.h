@@ -101,6 +101,11 @@ struct tl_agg {
 	int64_t head;		/* newest second seen, -1 before any */
 	uint32_t *log;		/* TL_AGG_LOG_LEN row ids */
 	uint64_t log_total;	/* ids ever appended */
+	/*
+	 * The log up to here has been read (by a view): a touch of the row of
+	 * the last entry must then append again, not be merged into it.
+	 */
+	uint64_t log_read;
 	uint64_t alloc_failures; /* samples a full memory could not keep */
 	struct tl_agg_fail *fails;
 	uint32_t nfails, capfails;

@@ -362,6 +362,7 @@ static void read_logs(struct tl_dest_view *v)
 
 		if (v->fresh) {
 			v->cursor[t] = a->log_total;
+			((struct tl_agg *)a)->log_read = a->log_total;
 			continue;
 		}
 		if (a->log_total - v->cursor[t] > TL_AGG_LOG_LEN) {
@@ -376,6 +377,11 @@ static void read_logs(struct tl_dest_view *v)
 			}
 		}
 		v->cursor[t] = a->log_total;
+		/*
+		 * The next touch of the last row read must be logged again. The
+		 * tables are never const where they are made (see tl_model_flush).
+		 */
+		((struct tl_agg *)a)->log_read = a->log_total;
 	}
 	v->fresh = false;
 }

@@ -315,8 +315,35 @@ static void test_churn(void)
 	tl_model_free(m);
 }
 
+/*
+ * A destination seen by the view, then failing with nothing else in
+ * between: the view must still learn of it (the touch log merged a run of
+ * one row's connects into the entry the view had already read).
+ */
+static void test_touch_after_read(void)
+{
+	struct tl_model *m = tl_model_new(NULL);
+	struct tl_dest_view *v = tl_dest_view_new();
+	uint64_t ts = T0 * NS;
+	const struct tl_dest_row *d;
+	int i;
+
+	add(m, ts, "10.4.0.1", 443, TL_REC_OK, 0, MS);
+	add(m, ts += MS, "10.4.0.2", 443, TL_REC_OK, 0, MS);
+	tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_ALL, NULL, TL_DCOL_FAILPCT, true, ts);
+	for (i = 0; i < 19; i++)
+		add(m, ts += MS, "10.4.0.2", 443, TL_REC_ERROR, EHOSTUNREACH, NS);
+	tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_ALL, NULL, TL_DCOL_FAILPCT, true, ts);
+	d = tl_dest_view_get(v, 0);
+	ok(d && d->addr[3] == 2 && d->connects == 20 && d->errors == 19,
+	   "failures right after the view read the row are seen at the next update");
+	tl_dest_view_free(v);
+	tl_model_free(m);
+}
+
 int main(void)
 {
+	test_touch_after_read();
 	test_breakdown();
 	test_many_errnos();
 	test_fail_order();
