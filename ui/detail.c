@@ -19,6 +19,13 @@ void tl_detail_open(struct tl_ui *ui)
 
 	memset(d, 0, sizeof(*d));
 	if (ui->focus == TL_FOCUS_DESTS) {
+		if (tl_dest_view_stale(ui->dv)) {
+			/* as for an overwritten session: renew, say so, stay paused */
+			tl_ui_update_views(ui, true);
+			if (ui->paused)
+				tl_ui_message(ui, true, "view renewed: a latency row was folded into "
+					      "(other) to make room");
+		}
 		if (ui->dp.sel >= tl_dest_view_len(ui->dv))
 			return;
 		row = tl_dest_view_get(ui->dv, ui->dp.sel);
@@ -138,8 +145,8 @@ static size_t fail_lines(const struct tl_detail *d, char out[][LL])
 	tl_fmt_duration(p, sizeof(p), f->ttf_p99_ns);
 	tl_fmt_duration(q, sizeof(q), f->ttf_max_ns);
 	snprintf(out[n++], LL, "  Time to failure min %s  p50 %s  p99 %s  max %s", b, e, p, q);
-	snprintf(out[n++], LL, "                  (from connect() to the refusal, or to the kernel "
-		 "giving up)");
+	snprintf(out[n++], LL, "                  (from connect() to the RST, the error or close, or "
+		 "the kernel giving up)");
 	return n;
 }
 

@@ -999,6 +999,25 @@ fail:
 	reset_rows(v);
 }
 
+/*
+ * A table row folded into "other" since the last update may hold another
+ * key now: what the rows would read from the tables then is not theirs.
+ */
+static bool stale(const struct tl_dest_view *v)
+{
+	int t;
+
+	for (t = 0; t < v->ntab; t++)
+		if (v->folds_tab[t] != v->tab[t] || v->folds_seen[t] != v->tab[t]->folds)
+			return true;
+	return false;
+}
+
+bool tl_dest_view_stale(const struct tl_dest_view *v)
+{
+	return stale(v);
+}
+
 size_t tl_dest_view_len(const struct tl_dest_view *v)
 {
 	return v->n;
@@ -1013,7 +1032,8 @@ const struct tl_dest_row *tl_dest_view_get(const struct tl_dest_view *v, size_t 
 	if (i >= v->n)
 		return NULL;
 	vr = v->order[i];
-	if (!v->rows[vr].hist_ok) {
+	/* stale: the histogram stays empty (unknown) until the next update */
+	if (!v->rows[vr].hist_ok && !stale(v)) {
 		struct tl_dest_row *d = &w->out[vr];
 		const struct tl_sketch *sk;
 		struct tl_agg_stats st;
@@ -1033,7 +1053,7 @@ uint64_t tl_dest_view_quantile(const struct tl_dest_view *v, size_t i, double q)
 	struct dv_wexp x;
 	uint64_t val;
 
-	if (i >= v->n)
+	if (i >= v->n || stale(v))
 		return 0;
 	tl_sketch_init(&sk);
 	val = tl_sketch_quantile(row_data(v, &sk, v->order[i], &st, &x), q);
@@ -1060,14 +1080,13 @@ int tl_dest_view_failures(const struct tl_dest_view *v, size_t i, struct tl_dest
 	struct tl_sketch scratch;
 	uint8_t order[256];
 	uint32_t vr, n = 0;
-	int t, e;
+	int e;
 
 	memset(out, 0, sizeof(*out));
 	if (i >= v->n)
 		return -ENOENT;
-	for (t = 0; t < v->ntab; t++)
-		if (v->folds_tab[t] != v->tab[t] || v->folds_seen[t] != v->tab[t]->folds)
-			return -ESTALE;
+	if (stale(v))
+		return -ESTALE;
 	vr = v->order[i];
 	d = &v->out[vr];
 	out->failed = d->connects - d->ok;

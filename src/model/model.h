@@ -157,8 +157,14 @@ void tl_dest_view_update(struct tl_dest_view *v, const struct tl_model *m,
 			 uint64_t now_ns);
 size_t tl_dest_view_len(const struct tl_dest_view *v);
 const struct tl_dest_row *tl_dest_view_get(const struct tl_dest_view *v, size_t i);
-/* Quantile q in [0,1] of one row's latencies (for the detail view). */
+/* Quantile q in [0,1] of one row's latencies (for the detail view); 0 when stale. */
 uint64_t tl_dest_view_quantile(const struct tl_dest_view *v, size_t i, double q);
+/*
+ * True when a table row was folded into "other" since the last update (a
+ * paused view): the rows still read as they were, but their histograms,
+ * quantiles and failures cannot be read any more until the next update.
+ */
+bool tl_dest_view_stale(const struct tl_dest_view *v);
 
 /* One row's failures by result and errno, for the detail view. */
 #define TL_DEST_NERR 8

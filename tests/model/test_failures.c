@@ -9,6 +9,7 @@
 
 #include "../unit/tap.h"
 #include "model/model.h"
+#include "model/model_int.h"	/* tl_model_flush: a fold without a view update */
 #include "mrec.h"
 
 #define NS 1000000000ULL
@@ -341,8 +342,36 @@ static void test_touch_after_read(void)
 	tl_model_free(m);
 }
 
+/* A fold under a view that is not updated (paused): nothing wrong is read from it. */
+static void test_stale(void)
+{
+	struct tl_model_config cfg = { .history = 1000, .max_dests = 1 };
+	struct tl_model *m = tl_model_new(&cfg);
+	struct tl_dest_view *v = tl_dest_view_new();
+	struct tl_dest_fail f;
+	uint64_t t = T0 * NS;
+
+	add(m, t, "10.5.0.1", 1, TL_REC_TIMEOUT, ETIMEDOUT, NS);
+	tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_ALL, NULL, TL_DCOL_FAILPCT, true, t);
+	ok(!tl_dest_view_stale(v) && !tl_dest_view_failures(v, 0, &f) && f.timeouts == 1,
+	   "stale: fresh after an update");
+	add(m, t + 11 * NS, "10.5.0.2", 2, TL_REC_OK, 0, 5 * MS);
+	tl_model_flush(m);
+	ok(tl_dest_view_stale(v) && tl_dest_view_failures(v, 0, &f) == -ESTALE &&
+	   tl_dest_view_quantile(v, 0, 0.5) == 0 && tl_dest_view_get(v, 0)->port == 1 &&
+	   tl_dest_view_get(v, 0)->timeouts == 1,
+	   "stale: after a fold the rows read as they were; failures and quantiles refuse");
+	tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_ALL, NULL, TL_DCOL_FAILPCT, true, t + 11 * NS);
+	ok(!tl_dest_view_stale(v) && tl_dest_view_len(v) == 2 &&
+	   tl_dest_view_get(v, 0)->port == 2 && tl_dest_view_get(v, 1)->is_other &&
+	   tl_dest_view_get(v, 1)->timeouts == 1, "stale: an update renews it: the new row, (other)");
+	tl_dest_view_free(v);
+	tl_model_free(m);
+}
+
 int main(void)
 {
+	test_stale();
 	test_touch_after_read();
 	test_breakdown();
 	test_many_errnos();
