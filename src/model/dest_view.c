@@ -491,7 +491,9 @@ struct dv_fail {
 	uint64_t err_other;
 };
 
-static void fail_add(struct dv_fail *fd, const struct tl_agg_fail *f, uint64_t since_ns)
+/* windowed: only the newest failure, if in the window; the counts come from the seconds */
+static void fail_add(struct dv_fail *fd, const struct tl_agg_fail *f, bool windowed,
+		     uint64_t since_ns)
 {
 	uint8_t i;
 
@@ -499,8 +501,8 @@ static void fail_add(struct dv_fail *fd, const struct tl_agg_fail *f, uint64_t s
 		fd->last_ts = f->last_ts;
 		fd->last_ns = f->last_ns;
 	}
-	if (since_ns)
-		return;		/* windowed: the counts come from the seconds */
+	if (windowed)
+		return;
 	fd->aborted += f->aborted;
 	if (fd->err) {
 		for (i = 0; i < f->nerr; i++)
@@ -562,7 +564,7 @@ static const struct tl_sketch *row_fail_data(const struct tl_dest_view *v, struc
 		const struct tl_agg_fail *f = tl_agg_row_fail(a, member(v, r->first));
 
 		if (f) {
-			fail_add(fd, f, 0);
+			fail_add(fd, f, false, 0);
 			return &f->sk;
 		}
 	}
@@ -575,7 +577,7 @@ static const struct tl_sketch *row_fail_data(const struct tl_dest_view *v, struc
 		if (v->src_windowed)
 			window_fail_merge(v, ar, scratch, fd);
 		if (f) {
-			fail_add(fd, f, since);
+			fail_add(fd, f, v->src_windowed, since);
 			if (!v->src_windowed)
 				tl_sketch_merge(scratch, &f->sk);
 		}
