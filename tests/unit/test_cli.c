@@ -190,6 +190,8 @@ static void test_monitor(void)
 	ok(o.interval_s == 2.0, "interval 2");
 	is_int(parse("--history=100000000 --max-dests=10000000"), TL_CLI_RUN, "upper bounds");
 	ok(o.history == 100000000 && o.max_dests == 10000000, "upper bounds set");
+	is_int(parse("--max-dests 1"), TL_CLI_RUN, "--max-dests 1: a table of one row");
+	ok(o.max_dests == 1, "max_dests 1");
 }
 
 static void test_open_mode(void)
