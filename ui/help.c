@@ -45,7 +45,7 @@ static const char *const keys_text[] = {
 	"  TX RX payload bytes; LIFE handshake start to close; RETR retransmitted",
 	"  segments; RTT smoothed round-trip time at close.",
 	"  Latency: CONN connects; FAIL failed: refused + timed out + other errors,",
-	"  so REF/TMO (refused / timed out) need not add up to FAIL; FAIL% FAIL/CONN;",
+	"  so REF/TMO (refused / timed out) need not add up to FAIL; FAIL% = FAIL/CONN;",
 	"  P50 P90 P99 MAX LAST over answered connects; DIST log-scale histogram.",
 	"  A row with no answered connect shows there its time to failure, marked !",
 	"  (connect() to the RST, or to the kernel giving up). Default order: FAIL%",
