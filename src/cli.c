@@ -425,7 +425,7 @@ static enum tl_cli_status handle(struct parse_ctx *c, int ch, const char *arg)
 		opt->history = (size_t)v;
 		break;
 	case OPT_MAX_DESTS:
-		st = opt_uint(c, "count", arg, 10, 10000000, &v);
+		st = opt_uint(c, "count", arg, 1, 10000000, &v);
 		opt->max_dests = (size_t)v;
 		break;
 	case OPT_NO_COLOR:
@@ -643,7 +643,7 @@ static const char monitor_usage[] =
 	FILTER_USAGE
 	"  --history N        sessions kept for scrolling back, 1000-100000000\n"
 	"                     (default 200000)\n"
-	"  --max-dests N      destinations tracked by the latency panel, 10-10000000\n"
+	"  --max-dests N      destinations tracked by the latency panel, 1-10000000\n"
 	"                     (default 10000; the rest are folded into \"other\")\n"
 	"  --no-color         no colours (also when NO_COLOR is set)\n"
 	"  --bpf-stats        show the probes' own run time per event (turns the kernel's\n"

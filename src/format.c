@@ -366,6 +366,39 @@ size_t tl_fmt_json_string(char *buf, size_t len, const char *s, size_t n)
 	return out;
 }
 
+size_t tl_fmt_percent(char *buf, size_t len, uint64_t part, uint64_t whole)
+{
+	double pct;
+
+	if (!whole)
+		return put_fmt(buf, len, "-");
+	if (!part)
+		return put_fmt(buf, len, "0%%");
+	if (part >= whole)
+		return put_fmt(buf, len, "100%%");
+	pct = (double)part * 100.0 / (double)whole;
+	if (pct < 0.1)
+		return put_fmt(buf, len, "<0.1%%");
+	if (pct < 9.95)
+		return put_fmt(buf, len, "%.1f%%", pct);
+	if (pct >= 99.5)
+		return put_fmt(buf, len, ">99%%");
+	return put_fmt(buf, len, "%.0f%%", pct);
+}
+
+size_t tl_fmt_errno(char *buf, size_t len, int err)
+{
+	const char *name = err > 0 && err < 255 ? strerrorname_np(err) : NULL;
+
+	if (err >= 255)
+		return put_fmt(buf, len, "errno >= 255");
+	if (!err)
+		return put_fmt(buf, len, "no errno");
+	if (!name)
+		return put_fmt(buf, len, "errno %d", err);
+	return put_fmt(buf, len, "%s", name);
+}
+
 const char *tl_fmt_result(uint8_t result)
 {
 	switch (result) {

@@ -79,8 +79,8 @@ static void snapshot(struct batch *b)
 		printf("(out of memory)\n");
 		return;
 	}
-	printf("Connect latency by destination, %s, worst p99 first: %zu rows\n",
-	       tl_window_name(ui->win), nd);
+	printf("Connect latency by destination, %s, failing first (FAIL%%), then worst p99: "
+	       "%zu rows\n", tl_window_name(ui->win), nd);
 	for (i = 0; i < nd; i++) {
 		const struct tl_dest_row *row = tl_dest_view_get(ui->dv, i);
 

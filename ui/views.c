@@ -54,7 +54,8 @@ int tl_ui_init(struct tl_ui *ui, const struct tl_options *opt, struct tl_model *
 	ui->m = m;
 	ui->scol = TL_SCOL_TIME;
 	ui->sdesc = true;
-	ui->dcol = TL_DCOL_P99;
+	/* failing destinations first, then the slow: what a person looks for */
+	ui->dcol = TL_DCOL_FAILPCT;
 	ui->ddesc = true;
 	ui->interval_s = opt->interval_s > 0 ? opt->interval_s : 1.0;
 	ui->start_mono_ns = tl_ui_mono_ns();

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -324,8 +325,41 @@ static void test_counts_and_drops(void)
 	is_str(buf, "ring 1234, map 2, missed 3", "three causes, in -b's order and words");
 }
 
+static void test_percent_errno(void)
+{
+	char buf[32];
+
+	tl_fmt_percent(buf, sizeof(buf), 0, 0);
+	is_str(buf, "-", "percent of nothing: unknown");
+	tl_fmt_percent(buf, sizeof(buf), 0, 817);
+	is_str(buf, "0%", "no failure: 0%%");
+	tl_fmt_percent(buf, sizeof(buf), 817, 817);
+	is_str(buf, "100%", "all failed: 100%%");
+	tl_fmt_percent(buf, sizeof(buf), 1, 3);
+	is_str(buf, "33%", "one in three");
+	tl_fmt_percent(buf, sizeof(buf), 1, 40);
+	is_str(buf, "2.5%", "under 10%%: one decimal");
+	tl_fmt_percent(buf, sizeof(buf), 1, 100000);
+	is_str(buf, "<0.1%", "one in 100000 never reads as 0%%");
+	tl_fmt_percent(buf, sizeof(buf), 99999, 100000);
+	is_str(buf, ">99%", "all but one in 100000 never reads as 100%%");
+	tl_fmt_percent(buf, sizeof(buf), 199, 200);
+	is_str(buf, ">99%", "99.5%% is not rounded up to 100%%");
+	tl_fmt_errno(buf, sizeof(buf), EHOSTUNREACH);
+	is_str(buf, "EHOSTUNREACH", "errno by name");
+	tl_fmt_errno(buf, sizeof(buf), ENETUNREACH);
+	is_str(buf, "ENETUNREACH", "another errno by name");
+	tl_fmt_errno(buf, sizeof(buf), 0);
+	is_str(buf, "no errno", "errno 0");
+	tl_fmt_errno(buf, sizeof(buf), 255);
+	is_str(buf, "errno >= 255", "errnos past a byte");
+	tl_fmt_errno(buf, sizeof(buf), 200);
+	is_str(buf, "errno 200", "a number with no name");
+}
+
 int main(void)
 {
+	test_percent_errno();
 	test_addresses();
 	test_bytes();
 	test_durations();
