@@ -8,7 +8,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "format.h"
 #include "state.h"
+
+#define UI_QUOTE_MAX 48	/* bytes of a bad -f echoed back */
 
 /*
  * The recorded instant being shown, when replaying: then both clocks are
@@ -69,12 +72,22 @@ int tl_ui_init(struct tl_ui *ui, const struct tl_options *opt, struct tl_model *
 	}
 	/* a blank -f is no filter (the parser would take it as zero terms) */
 	if (opt->filter && !tl_ui_blank(opt->filter)) {
-		char err[200];
+		char err[200], text[4 * UI_QUOTE_MAX + 8], why[4 * sizeof(err)];
+		size_t n;
 
 		ui->filter = tl_filter_parse(opt->filter, err, sizeof(err));
 		if (!ui->filter) {
 			tl_ui_fini(ui);
-			tl_ui_message(ui, true, "bad filter '%s': %s", opt->filter, err);
+			/* printed on stderr: the user's bytes never reach the terminal raw,
+			 * and a long one is cut like every other echoed value */
+			n = strlen(opt->filter);
+			tl_fmt_escape(text, sizeof(text) - 4, opt->filter, n < UI_QUOTE_MAX ? n : UI_QUOTE_MAX);
+			if (n > UI_QUOTE_MAX)
+				strcat(text, "...");
+			tl_fmt_escape(why, sizeof(why), err, strlen(err));
+			if (strlen(why) > 3 * UI_QUOTE_MAX)
+				strcpy(why + 3 * UI_QUOTE_MAX, "...");
+			tl_ui_message(ui, true, "bad filter '%s': %s", text, why);
 			return -EINVAL;
 		}
 	}

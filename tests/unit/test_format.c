@@ -182,6 +182,18 @@ static void test_escape(void)
 	is_str(esc("\xed\xa0\x80"), "\\xed\\xa0\\x80", "UTF-16 surrogate escaped");
 	is_str(esc("\xf4\x90\x80\x80"), "\\xf4\\x90\\x80\\x80", "above U+10FFFF escaped");
 	is_str(esc("\xa9x"), "\\xa9x", "lone continuation byte escaped");
+	/* format characters that reorder or hide text on screen */
+	is_str(esc("a\xe2\x80\xae" "b"), "a\\xe2\\x80\\xae" "b", "U+202E RIGHT-TO-LEFT OVERRIDE escaped");
+	is_str(esc("\xe2\x80\xaa"), "\\xe2\\x80\\xaa", "U+202A, the first embedding");
+	is_str(esc("\xe2\x81\xa6x\xe2\x81\xa9"), "\\xe2\\x81\\xa6x\\xe2\\x81\\xa9",
+	       "U+2066 and U+2069, the isolates");
+	is_str(esc("\xe2\x80\x8b"), "\\xe2\\x80\\x8b", "U+200B ZERO WIDTH SPACE");
+	is_str(esc("\xe2\x80\x8f"), "\\xe2\\x80\\x8f", "U+200F RIGHT-TO-LEFT MARK");
+	is_str(esc("\xef\xbb\xbfx"), "\\xef\\xbb\\xbfx", "U+FEFF, the BOM");
+	is_str(esc("\xe2\x80\xa8"), "\\xe2\\x80\\xa8", "U+2028 LINE SEPARATOR");
+	is_str(esc("\xc2\xad"), "\\xc2\\xad", "U+00AD SOFT HYPHEN");
+	is_str(esc("\xe2\x80\x94"), "\xe2\x80\x94", "U+2014 EM DASH is text");
+	is_str(esc("\xe2\x80\xaf"), "\xe2\x80\xaf", "U+202F NARROW NO-BREAK SPACE is text");
 
 	tl_fmt_escape(buf, sizeof(buf), "abcdef", 3);
 	is_str(buf, "abc", "reads at most n bytes");
