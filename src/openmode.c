@@ -1,10 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Each snapshot: walk the sockets (iter/tcp), find owners in /proc, adopt
- * (owners, directions, the SYN byte), compute rates against the previous
- * snapshot, filter, print, flush. /proc is scanned once per snapshot: it
- * costs a readlink per open file of every process, which at one snapshot
- * a second is acceptable; caching by inode is the next step if not.
+ * Each snapshot: walk and complete it (src/open_src.c: owners, directions,
+ * the SYN byte, rates against the previous snapshot), filter, print, flush.
  */
 #include <errno.h>
 #include <signal.h>
@@ -12,14 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "adopt.h"
 #include "log.h"
 #include "loop.h"
 #include "open_filter.h"
 #include "open_out.h"
-#include "open_rates.h"
+#include "open_src.h"
 #include "openmode.h"
-#include "procfd.h"
 
 /* What open_step returns besides 0 (go on); 1 is the loop's Ctrl-C. */
 #define STEP_EPIPE 2		/* the reader went away */
@@ -30,34 +25,9 @@ struct openmode {
 	const struct tl_options *opt;
 	struct tl_capture *cap;
 	struct tl_open_printer *pr;
-	struct tl_snapshot snap[2];	/* the current one and the previous one, in turn */
-	int cur;
-	bool have_prev;
-	const char **cgroups;		/* per socket of the current snapshot, from adoption */
-	struct tl_open_rate *rates;
-	size_t room;			/* entries in cgroups and rates */
+	struct tl_open_src src;
 	long taken;
-	bool warned_procfd;
 };
-
-static int open_room(struct openmode *om, size_t n)
-{
-	const char **cg;
-	struct tl_open_rate *r;
-
-	if (n <= om->room)
-		return 0;
-	cg = realloc(om->cgroups, n * sizeof(*cg));
-	if (!cg)
-		return -ENOMEM;
-	om->cgroups = cg;
-	r = realloc(om->rates, n * sizeof(*r));
-	if (!r)
-		return -ENOMEM;
-	om->rates = r;
-	om->room = n;
-	return 0;
-}
 
 /* The user's view of the stdout error: quiet for EPIPE. */
 static int open_flush(void)
@@ -70,99 +40,32 @@ static int open_flush(void)
 	return STEP_FAIL;
 }
 
-static int open_nomem(void)
-{
-	tl_log("out of memory");
-	return STEP_FAIL;
-}
-
-static const struct tl_adopt_entry *open_adopted(const struct openmode *om, const struct tl_sock *s)
-{
-	return tl_adopt_table_find(tl_capture_adopt_table(om->cap), s->family, s->laddr, s->lport,
-				   s->raddr, s->rport);
-}
-
 static int open_step(struct openmode *om)
 {
-	struct tl_snapshot *cur = &om->snap[om->cur];
-	const struct tl_snapshot *prev = om->have_prev ? &om->snap[!om->cur] : NULL;
-	const struct tl_adopt_entry *e;
-	struct tl_procfd *pf;
-	const char *path;
-	struct tl_sock *s;
-	int n, ret;
+	bool rates = om->opt->interval_s > 0;
+	const struct tl_snapshot *cur;
+	const struct tl_sock *s;
+	int err, ret;
 	size_t i;
 
-	n = tl_capture_snapshot(om->cap, cur);
-	if (n < 0) {
-		tl_log("cannot walk the open sockets: %s", strerror(-n));
-		return STEP_FAIL;
+	err = tl_open_src_step(&om->src, om->cap, rates);
+	if (err) {
+		if (err == -ENOMEM)
+			tl_log("out of memory");
+		return STEP_FAIL;	/* a failed walk is logged by the step */
 	}
-	if (tl_adopt_keep_dirs(cur, prev) < 0)
-		return open_nomem();
-	/* owners and directions the capture engine found at start: no /proc walk for those */
-	for (i = 0; i < cur->n; i++) {
-		s = &cur->socks[i];
-		e = s->state == TL_TCP_LISTEN ? NULL : open_adopted(om, s);
-		if (!e)
-			continue;
-		if (!s->owner_known && e->owner_known) {
-			s->pid = e->pid;
-			memcpy(s->comm, e->comm, sizeof(s->comm));
-			s->comm[sizeof(s->comm) - 1] = '\0';
-			s->owner_known = 1;
-		}
-		if (s->dir == TL_SOCK_DIR_UNKNOWN)
-			s->dir = e->dir;
-	}
-	/* /proc is only worth a walk when some socket lacks its owner */
-	for (i = 0; i < cur->n; i++) {
-		if (!cur->socks[i].owner_known && cur->socks[i].inode)
-			break;
-	}
-	pf = i < cur->n ? tl_procfd_scan() : NULL;
-	if (i < cur->n && !pf) {
-		if (errno == ENOMEM)
-			return open_nomem();
-		/* owners the kernel knows still show; the others stay unknown */
-		if (!om->warned_procfd)
-			tl_log("warning: cannot read /proc (%s): owners of sockets opened before "
-			       "start stay unknown", strerror(errno));
-		om->warned_procfd = true;
-	}
-	if (open_room(om, cur->n) || tl_adopt_snapshot(cur, pf, om->cgroups) < 0 ||
-	    (om->opt->interval_s > 0 && tl_open_rates(prev, cur, om->rates) < 0)) {
-		ret = open_nomem();
-		goto cleanup;
-	}
-
-	/* the cgroup path that came with an owner found at start */
-	for (i = 0; i < cur->n; i++) {
-		s = &cur->socks[i];
-		if (s->owner_known && !s->cgroup_id && !om->cgroups[i] && s->state != TL_TCP_LISTEN &&
-		    (e = open_adopted(om, s)))
-			om->cgroups[i] = e->cgroup;
-	}
+	cur = tl_open_src_snap(&om->src);
 	tl_open_printer_begin(om->pr, cur->ts_ns);
 	for (i = 0; i < cur->n; i++) {
 		s = &cur->socks[i];
-		path = s->cgroup_id ? tl_capture_cgroup_path(om->cap, s->cgroup_id) : om->cgroups[i];
-		if (!tl_open_match(om->opt, s, path))
+		if (!tl_open_match(om->opt, s, tl_open_src_cgroup(&om->src, om->cap, i)))
 			continue;
-		tl_open_printer_sock(om->pr, s, om->cgroups[i],
-				     om->opt->interval_s > 0 ? &om->rates[i] : NULL);
+		tl_open_printer_sock(om->pr, s, om->src.cgroups[i], rates ? &om->src.rates[i] : NULL);
 	}
 	tl_open_printer_end(om->pr);
 	ret = open_flush();
-	if (ret)
-		goto cleanup;
-
-	om->cur = !om->cur;
-	om->have_prev = true;
-	if (++om->taken == om->opt->count)
+	if (!ret && ++om->taken == om->opt->count)
 		ret = STEP_DONE;
-cleanup:
-	tl_procfd_free(pf);
 	return ret;
 }
 
@@ -239,9 +142,6 @@ int tl_open_run(const struct tl_options *opt, struct tl_capture *cap)
 cleanup:
 	tl_loop_free(loop);
 	tl_open_printer_free(om.pr);
-	tl_snapshot_free(&om.snap[0]);
-	tl_snapshot_free(&om.snap[1]);
-	free(om.cgroups);
-	free(om.rates);
+	tl_open_src_fini(&om.src);
 	return status;
 }
