@@ -71,6 +71,8 @@ static const char *sort_header(const struct tl_ui *ui)
 {
 	int i;
 
+	if (ui->focus == TL_FOCUS_OPEN)
+		return tl_open_sort_name(ui->ogroup, ui->ocol);
 	if (ui->focus == TL_FOCUS_DESTS) {
 		for (i = 0; i < TL_DC_COUNT; i++)
 			if (tl_dest_cols[i].sort_id == (int)ui->dcol)
@@ -140,7 +142,8 @@ static void interval(const struct tl_ui *ui, struct line *l)
 static void choices(const struct tl_ui *ui, struct line *l, int level, bool with_interval)
 {
 	const struct tl_model_totals *t = tl_model_totals(ui->m);
-	bool desc = ui->focus == TL_FOCUS_DESTS ? ui->ddesc : ui->sdesc;
+	bool desc = ui->focus == TL_FOCUS_OPEN ? ui->odesc :
+		    ui->focus == TL_FOCUS_DESTS ? ui->ddesc : ui->sdesc;
 	bool compact = level > 0;
 
 	l->n = 0;
@@ -165,7 +168,11 @@ static void choices(const struct tl_ui *ui, struct line *l, int level, bool with
 		add(l, TL_ST_STATUS, "  ");
 		add(l, ui->msg_warn ? TL_ST_WARN : TL_ST_STATUS_VALUE, "%s", ui->msg);
 	}
-	if (level < 2) {
+	if (level < 2 && ui->focus == TL_FOCUS_OPEN) {
+		/* the Open panel has groupings of its own and no window */
+		add(l, TL_ST_STATUS, compact ? "  by " : "  group ");
+		add(l, TL_ST_STATUS_VALUE, "%s", tl_open_group_name(ui->ogroup));
+	} else if (level < 2) {
 		add(l, TL_ST_STATUS, compact ? "  by " : "  group ");
 		add(l, TL_ST_STATUS_VALUE, "%s", tl_group_name(ui->group));
 		add(l, TL_ST_STATUS, compact ? " " : "  window ");

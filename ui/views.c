@@ -40,7 +40,10 @@ int tl_ui_init(struct tl_ui *ui, const struct tl_options *opt, struct tl_model *
 	ui->rate_base_mono_ns = ui->start_mono_ns;
 	ui->sv = tl_session_view_new();
 	ui->dv = tl_dest_view_new();
-	if (!ui->sv || !ui->dv) {
+	ui->ov = tl_open_view_new();
+	ui->ocol = TL_OCOL_RATE;
+	ui->odesc = true;
+	if (!ui->sv || !ui->dv || !ui->ov) {
 		tl_ui_fini(ui);
 		return -ENOMEM;
 	}
@@ -62,6 +65,8 @@ void tl_ui_fini(struct tl_ui *ui)
 {
 	tl_session_view_free(ui->sv);
 	tl_dest_view_free(ui->dv);
+	tl_open_view_free(ui->ov);
+	ui->ov = NULL;
 	tl_filter_free(ui->filter);
 	ui->sv = NULL;
 	ui->dv = NULL;
@@ -103,6 +108,7 @@ int tl_ui_set_filter(struct tl_ui *ui, const char *text)
 	ui->filter = f;
 	ui->sp.sel = ui->sp.top = 0;
 	ui->dp.sel = ui->dp.top = 0;
+	ui->op.sel = ui->op.top = 0;
 	return 0;
 }
 
@@ -244,6 +250,7 @@ void tl_ui_update_views(struct tl_ui *ui, bool force)
 	ui->view_wall_ns = tl_ui_wall_ns();
 	update_sessions(ui);
 	update_dests(ui);
+	tl_open_panel_update(ui);
 	ui->view_first_seq = history_first_seq(ui->m);
 	if (ui->paused)
 		tl_ui_pause(ui, true);	/* the snapshot now includes everything so far */
