@@ -72,7 +72,7 @@ static size_t open_lines(struct tl_ui *ui, const struct tl_detail *d, char out[]
 	float tx[TL_OPEN_HIST], rx[TL_OPEN_HIST], top;
 	size_t n = 0, nh, i;
 
-	tl_open_cells(row, d->ogroup, tl_ui_mono_ns() - ui->start_mono_ns, cells);
+	tl_open_cells(row, d->ogroup, tl_open_snap_uptime(ui), cells);
 	if (group) {
 		snprintf(out[n++], LL, "  Grouped by      %s", tl_open_group_name(d->ogroup));
 		if (d->ogroup == TL_OGROUP_PROCESS)

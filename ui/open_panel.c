@@ -236,6 +236,15 @@ void tl_open_panel_update(struct tl_ui *ui)
 #define TL_OPEN_MAX_ROWS 512
 static char rowcells[TL_OPEN_MAX_ROWS][TL_OC_COUNT][TL_CELL_MAX];
 
+/* tcplens's uptime when the shown snapshot was taken: a paused screen holds still */
+uint64_t tl_open_snap_uptime(const struct tl_ui *ui)
+{
+	uint64_t start_wall = tl_ui_wall_ns() - (tl_ui_mono_ns() - ui->start_mono_ns);
+	uint64_t ts = ui->ov ? tl_open_view_ts(ui->ov) : 0;
+
+	return ts > start_wall ? ts - start_wall : 0;
+}
+
 void tl_open_panel_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h)
 {
 	bool focused = ui->focus == TL_FOCUS_OPEN;
@@ -243,7 +252,7 @@ void tl_open_panel_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h)
 	struct tl_coldesc d[TL_MAX_COLS];
 	int natural[TL_MAX_COLS];
 	int rows = h - 2, n, i, k, sort_k = -1;
-	uint64_t uptime = tl_ui_mono_ns() - ui->start_mono_ns;
+	uint64_t uptime = tl_open_snap_uptime(ui);
 	char title[200];
 
 	if (rows < 0)

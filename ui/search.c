@@ -19,7 +19,7 @@ static bool search_open(struct tl_ui *ui, const char *text, bool include_cur)
 {
 	struct tl_scroll *s = &ui->op;
 	size_t len = tl_open_view_len(ui->ov), i, step;
-	uint64_t up = tl_ui_mono_ns() - ui->start_mono_ns;
+	uint64_t up = tl_open_snap_uptime(ui);
 	char cells[TL_OC_COUNT][TL_CELL_MAX], shown[TL_MAX_COLS][TL_CELL_MAX];
 	int cols[TL_MAX_COLS], n = tl_open_group_cols(ui->ogroup, cols), k;
 

@@ -175,6 +175,7 @@ void tl_open_set_group(struct tl_ui *ui, enum tl_ogroup g);
 /* uptime_ns: tcplens's, for the age of sockets open before it started. */
 void tl_open_cells(const struct tl_open_row *row, enum tl_ogroup g, uint64_t uptime_ns,
 		   char cells[][TL_CELL_MAX]);
+uint64_t tl_open_snap_uptime(const struct tl_ui *ui);
 /* Rebuild the rows from the last snapshot, keeping the cursor on its row. */
 void tl_open_panel_update(struct tl_ui *ui);
 void tl_open_panel_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h);
