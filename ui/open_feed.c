@@ -9,6 +9,56 @@
 #include <string.h>
 
 #include "open_feed.h"
+#include "open_filter.h"
+
+/*
+ * -p -L -D -4 -6 -c hold in every mode: the walk sees every socket, so the
+ * ones they leave out are dropped here (listeners kept, as the panel has a
+ * grouping for them). in is repointed at the sockets that pass.
+ */
+static int kernel_filters(struct tl_open_feed *f, const struct tl_options *opt,
+			  struct tl_open_input *in)
+{
+	struct tl_options o = *opt;
+	const struct tl_snapshot *snap = in->snap;
+	size_t i, n = 0;
+
+	if (!opt->pid && !opt->lports.count && !opt->rports.count && !opt->family && !opt->cgroup)
+		return 0;
+	o.listeners = true;
+	if (snap->n > f->kept_room) {
+		struct tl_sock *s = realloc(f->kept.socks, snap->n * sizeof(*s));
+		struct tl_open_rate *r;
+		const char **p;
+
+		if (!s)
+			return -ENOMEM;
+		f->kept.socks = s;
+		r = realloc(f->kept_rates, snap->n * sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		f->kept_rates = r;
+		p = realloc(f->kept_paths, snap->n * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		f->kept_paths = p;
+		f->kept_room = snap->n;
+	}
+	for (i = 0; i < snap->n; i++) {
+		if (!tl_open_match(&o, &snap->socks[i], in->paths[i]))
+			continue;
+		f->kept.socks[n] = snap->socks[i];
+		f->kept_rates[n] = in->rates[i];
+		f->kept_paths[n] = in->paths[i];
+		n++;
+	}
+	f->kept.n = n;
+	f->kept.ts_ns = snap->ts_ns;
+	in->snap = &f->kept;
+	in->rates = f->kept_rates;
+	in->paths = f->kept_paths;
+	return 0;
+}
 
 int tl_open_feed_step(struct tl_open_feed *f, struct tl_ui *ui, struct tl_capture *cap)
 {
@@ -43,6 +93,9 @@ int tl_open_feed_step(struct tl_open_feed *f, struct tl_ui *ui, struct tl_captur
 	in.snap = snap;
 	in.rates = f->src.rates;
 	in.paths = f->paths;
+	err = kernel_filters(f, ui->opt, &in);
+	if (err)
+		return err;
 	err = tl_open_view_ingest(ui->ov, &in, ui->m);
 	if (!err)
 		ui->open_note[0] = '\0';
@@ -53,5 +106,8 @@ void tl_open_feed_fini(struct tl_open_feed *f)
 {
 	tl_open_src_fini(&f->src);
 	free(f->paths);
+	free(f->kept.socks);
+	free(f->kept_rates);
+	free(f->kept_paths);
 	memset(f, 0, sizeof(*f));
 }

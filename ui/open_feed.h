@@ -12,6 +12,11 @@ struct tl_open_feed {
 	const char **paths;	/* per socket of the newest snapshot */
 	size_t room;
 	bool off;		/* the kernel has no iterator */
+	/* the sockets -p -L -D -4 -6 -c let through, when one is given */
+	struct tl_snapshot kept;
+	struct tl_open_rate *kept_rates;
+	const char **kept_paths;
+	size_t kept_room;
 };
 
 /* Takes a snapshot into ui->ov (the rows are rebuilt by tl_ui_update_views).
