@@ -25,22 +25,52 @@ struct strbuf {
 	size_t len, cap;
 };
 
+#define NONE UINT32_MAX
+
 /* What one ingested socket brings besides itself. */
 struct extra {
 	struct tl_open_rate rate;
 	uint32_t cgroup_off;
+	uint32_t prev;			/* its index in the previous ingest; NONE: new */
+	uint32_t hslot;			/* its rate history in the pool */
 	char unit[TL_OPEN_UNIT_MAX];
 	bool accepts_valid;
 	uint64_t accepts_milli;
+};
+
+/* Unit names by path pointer within one ingest: most sockets share a few paths. */
+#define UNIT_CACHE 256
+struct unit_cache {
+	const char *path;
+	uint32_t off;
+	char unit[TL_OPEN_UNIT_MAX];
 };
 
 struct tl_open_view {
 	bool ready;
 	struct tl_snapshot *snap;	/* a copy of the last ingest's sockets */
 	struct extra *ex;		/* per socket of snap */
-	struct hist *hist;		/* per socket of snap */
+	/* rate histories stay in place from one ingest to the next (a socket
+	 * keeps its slot); slots of closed sockets are reused */
+	struct hist *pool;
+	size_t pool_n, pool_cap;	/* slots handed out at least once; allocated */
+	uint32_t *free_slots;		/* room for pool_cap */
+	size_t nfree;
+	struct unit_cache ucache[UNIT_CACHE];
+	uint32_t *order;		/* build: rows in sorted order */
+	size_t order_cap;
 	struct tl_sock_index ix;	/* snap by cookie */
 	struct strbuf str;		/* the cgroup paths of snap */
+	/* snap, ex and str are one of two buffers each, reused in turn: fresh
+	 * memory for 100,000 sockets at every refresh costs more in page faults
+	 * than the copying */
+	struct tl_snapshot sb[2];
+	struct extra *eb[2];
+	size_t eb_cap[2];
+	struct strbuf strb[2];
+	int cur;
+	uint8_t *taken;
+	size_t taken_cap;
 	struct tl_open_row *rows;
 	size_t nrows, rows_cap;
 	uint32_t *sel;			/* build: indexes of matching sockets */
@@ -50,13 +80,6 @@ struct tl_open_view {
 	enum tl_ogroup group;
 };
 
-static void snap_free(struct tl_snapshot *s)
-{
-	if (s)
-		tl_snapshot_free(s);
-	free(s);
-}
-
 struct tl_open_view *tl_open_view_new(void)
 {
 	return calloc(1, sizeof(struct tl_open_view));
@@ -64,13 +87,20 @@ struct tl_open_view *tl_open_view_new(void)
 
 void tl_open_view_free(struct tl_open_view *v)
 {
+	int i;
+
 	if (!v)
 		return;
-	snap_free(v->snap);
 	tl_sock_index_free(&v->ix);
-	free(v->ex);
-	free(v->hist);
-	free(v->str.p);
+	for (i = 0; i < 2; i++) {
+		free(v->sb[i].socks);
+		free(v->eb[i]);
+		free(v->strb[i].p);
+	}
+	free(v->taken);
+	free(v->pool);
+	free(v->free_slots);
+	free(v->order);
 	free(v->rows);
 	free(v->sel);
 	free(v);
@@ -127,22 +157,43 @@ static int str_add(struct strbuf *b, const char *s, uint32_t *off)
 	return 0;
 }
 
-/* The listener of a passive socket: an exact address wins over a wildcard. */
+static const struct tl_snapshot *lis_snap;	/* for cmp_lis: one thread */
+
+static int cmp_lis(const void *pa, const void *pb)
+{
+	uint16_t x = lis_snap->socks[*(const uint32_t *)pa].lport;
+	uint16_t y = lis_snap->socks[*(const uint32_t *)pb].lport;
+
+	return (int)x - (int)y;
+}
+
+/*
+ * The listener of a passive socket, as an index into lis (sorted by local
+ * port), or -1: an exact address wins over a wildcard.
+ */
 static long listener_of(const struct tl_snapshot *snap, const uint32_t *lis, size_t nlis,
 			uint8_t family, const uint8_t *laddr, uint16_t lport)
 {
+	size_t lo = 0, hi = nlis, k;
 	long any = -1;
-	size_t k;
 
-	for (k = 0; k < nlis; k++) {
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (snap->socks[lis[mid]].lport < lport)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (k = lo; k < nlis && snap->socks[lis[k]].lport == lport; k++) {
 		const struct tl_sock *l = &snap->socks[lis[k]];
 
 		if (!tl_adopt_listener_matches(l, family, laddr, lport))
 			continue;
 		if (l->family == family && !memcmp(l->laddr, laddr, family == 4 ? 4 : 16))
-			return (long)lis[k];
+			return (long)k;
 		if (any < 0)
-			any = (long)lis[k];
+			any = (long)k;
 	}
 	return any;
 }
@@ -153,8 +204,7 @@ static long listener_of(const struct tl_snapshot *snap, const uint32_t *lis, siz
  * after the previous snapshot and ended by this one (opened and closed in
  * between, never seen by a walk).
  */
-static int count_accepts(struct tl_open_view *v, const struct tl_snapshot *prev,
-			 const struct tl_sock_index *pix, const struct tl_model *m)
+static int count_accepts(struct tl_open_view *v, uint64_t prev_ts, const struct tl_model *m)
 {
 	const struct tl_snapshot *cur = v->snap;
 	uint64_t *acc, ns;
@@ -162,26 +212,30 @@ static int count_accepts(struct tl_open_view *v, const struct tl_snapshot *prev,
 	size_t nlis = 0, i;
 	long l;
 
-	if (!prev || cur->ts_ns <= prev->ts_ns)
+	if (cur->ts_ns <= prev_ts)
 		return 0;
-	ns = cur->ts_ns - prev->ts_ns;
-	lis = malloc((cur->n ? cur->n : 1) * sizeof(*lis));
-	acc = calloc(cur->n ? cur->n : 1, sizeof(*acc));
+	ns = cur->ts_ns - prev_ts;
+	for (i = 0; i < cur->n; i++)
+		nlis += cur->socks[i].state == TL_TCP_LISTEN;
+	if (!nlis)
+		return 0;
+	lis = malloc(nlis * sizeof(*lis));
+	acc = calloc(nlis, sizeof(*acc));
 	if (!lis || !acc) {
 		free(lis);
 		free(acc);
 		return -ENOMEM;
 	}
-	for (i = 0; i < cur->n; i++)
+	for (nlis = 0, i = 0; i < cur->n; i++)
 		if (cur->socks[i].state == TL_TCP_LISTEN)
 			lis[nlis++] = (uint32_t)i;
-	if (!nlis)
-		goto out;
+	lis_snap = cur;
+	qsort(lis, nlis, sizeof(*lis), cmp_lis);
 	for (i = 0; i < cur->n; i++) {
 		const struct tl_sock *s = &cur->socks[i];
 
 		if (s->state == TL_TCP_LISTEN || s->dir != TL_SOCK_DIR_PASSIVE ||
-		    tl_sock_index_find(pix, s->cookie))
+		    v->ex[i].prev != NONE)
 			continue;
 		l = listener_of(cur, lis, nlis, s->family, s->laddr, s->lport);
 		if (l >= 0)
@@ -191,10 +245,10 @@ static int count_accepts(struct tl_open_view *v, const struct tl_snapshot *prev,
 		const struct tl_record *r = tl_model_history_get(m, i);
 
 		/* newest first: older ones closed before the previous walk */
-		if (!r || r->ts_ns <= prev->ts_ns)
+		if (!r || r->ts_ns <= prev_ts)
 			break;
 		if (r->ts_ns > cur->ts_ns || r->dir != TL_REC_PASSIVE || r->adopted ||
-		    r->ts_ns - r->span_ns <= prev->ts_ns)
+		    r->ts_ns - r->span_ns <= prev_ts)
 			continue;
 		l = listener_of(cur, lis, nlis, r->family, r->laddr, r->lport);
 		if (l >= 0)
@@ -204,9 +258,8 @@ static int count_accepts(struct tl_open_view *v, const struct tl_snapshot *prev,
 		struct extra *e = &v->ex[lis[i]];
 
 		e->accepts_valid = true;
-		e->accepts_milli = (uint64_t)((unsigned __int128)acc[lis[i]] * 1000000000000ULL / ns);
+		e->accepts_milli = (uint64_t)((unsigned __int128)acc[i] * 1000000000000ULL / ns);
 	}
-out:
 	free(lis);
 	free(acc);
 	return 0;
@@ -223,83 +276,158 @@ static void hist_add(struct hist *h, const struct tl_open_rate *r)
 		h->n++;
 }
 
+/* Room for n more slots without failing. */
+static int pool_reserve(struct tl_open_view *v, size_t n)
+{
+	size_t cap = v->pool_cap ? v->pool_cap : 1024;
+	struct hist *p;
+	uint32_t *f;
+
+	if (v->pool_cap - v->pool_n + v->nfree >= n)
+		return 0;
+	while (cap - v->pool_n + v->nfree < n)
+		cap *= 2;
+	if (cap > NONE)
+		return -ENOMEM;
+	p = realloc(v->pool, cap * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	v->pool = p;
+	f = realloc(v->free_slots, cap * sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	v->free_slots = f;
+	v->pool_cap = cap;
+	return 0;
+}
+
+static uint32_t slot_get(struct tl_open_view *v)
+{
+	uint32_t k = v->nfree ? v->free_slots[--v->nfree] : (uint32_t)v->pool_n++;
+
+	v->pool[k].n = v->pool[k].head = 0;
+	return k;
+}
+
+/* The unit and the path's place in str: by pointer from the cache, else made. */
+static int unit_of(struct tl_open_view *v, struct strbuf *str, const char *path, struct extra *e)
+{
+	struct unit_cache *c = &v->ucache[((uintptr_t)path >> 4) % UNIT_CACHE];
+
+	if (c->path != path) {
+		if (str_add(str, path, &c->off))
+			return -ENOMEM;
+		tl_cgroup_unit(c->unit, sizeof(c->unit), path);
+		c->path = path;
+	}
+	e->cgroup_off = c->off;
+	memcpy(e->unit, c->unit, sizeof(e->unit));
+	return 0;
+}
+
+/*
+ * Each socket's index in the previous ingest. The kernel walks its hash
+ * table in the same order every time, so the next old socket is the usual
+ * match and the index is asked only when sockets came or went.
+ */
+static void match_prev(const struct tl_open_view *v, const struct tl_snapshot *snap,
+		       struct extra *ex, uint8_t *taken)
+{
+	const struct tl_snapshot *old = v->ready ? v->snap : NULL;
+	size_t i, j = 0;
+
+	for (i = 0; i < snap->n; i++) {
+		uint64_t cookie = snap->socks[i].cookie;
+		const struct tl_sock *f;
+		size_t o = NONE;
+
+		ex[i].prev = NONE;
+		if (!old || !cookie)
+			continue;
+		if (j < old->n && old->socks[j].cookie == cookie)
+			o = j;
+		else if ((f = tl_sock_index_find(&v->ix, cookie)))
+			o = (size_t)(f - old->socks);
+		/* a cookie seen twice (never, from the kernel) keeps one history */
+		if (o == NONE || taken[o])
+			continue;
+		taken[o] = 1;
+		ex[i].prev = (uint32_t)o;
+		j = o + 1;
+	}
+}
+
+static int ensure(void **p, size_t *cap, size_t n, size_t size)
+{
+	void *q;
+
+	if (n <= *cap)
+		return 0;
+	q = realloc(*p, n * size);
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
 int tl_open_view_ingest(struct tl_open_view *v, const struct tl_open_input *in,
 			const struct tl_model *m)
 {
 	const struct tl_snapshot *src = in->snap;
-	struct tl_snapshot *snap = calloc(1, sizeof(*snap));
+	int nb = v->ready ? !v->cur : 0;
+	struct tl_snapshot *snap = &v->sb[nb];
+	struct strbuf *str = &v->strb[nb];
+	size_t i, n = src->n, alloc = n ? n : 1, old_n = v->ready ? v->snap->n : 0;
 	struct tl_sock_index ix;
-	struct extra *ex = NULL;
-	struct hist *hist = NULL;
-	struct strbuf str = { 0 };
-	const char *last_path = NULL;
-	uint32_t last_off = UINT32_MAX;
-	size_t i, n = src->n, alloc = n ? n : 1;
-	int err = -ENOMEM;
+	struct extra *ex;
+	uint64_t prev_ts;
+	bool had;
 
-	ex = calloc(alloc, sizeof(*ex));
-	hist = calloc(alloc, sizeof(*hist));
-	if (!snap || !ex || !hist)
-		goto fail;
-	snap->socks = malloc(alloc * sizeof(*snap->socks));
-	if (!snap->socks)
-		goto fail;
+	if (ensure((void **)&snap->socks, &snap->cap, alloc, sizeof(*snap->socks)) ||
+	    ensure((void **)&v->eb[nb], &v->eb_cap[nb], alloc, sizeof(*v->eb[nb])) ||
+	    ensure((void **)&v->taken, &v->taken_cap, old_n ? old_n : 1, 1) || pool_reserve(v, n))
+		return -ENOMEM;
+	ex = v->eb[nb];
 	memcpy(snap->socks, src->socks, n * sizeof(*snap->socks));
-	snap->n = snap->cap = n;
+	snap->n = n;
 	snap->ts_ns = src->ts_ns;
+	str->len = 0;
+	/* paths given now may reuse the addresses of freed ones */
+	memset(v->ucache, 0, sizeof(v->ucache));
 	for (i = 0; i < n; i++) {
 		const char *path = in->paths ? in->paths[i] : NULL;
-		const struct tl_sock *old;
 
-		ex[i].cgroup_off = UINT32_MAX;
+		memset(&ex[i], 0, sizeof(ex[i]));
+		ex[i].cgroup_off = NONE;
+		ex[i].hslot = NONE;
 		if (in->rates)
 			ex[i].rate = in->rates[i];
-		if (path && path == last_path) {
-			ex[i].cgroup_off = last_off;
-			memcpy(ex[i].unit, ex[i - 1].unit, sizeof(ex[i].unit));
-		} else if (path) {
-			if (str_add(&str, path, &ex[i].cgroup_off))
-				goto fail;
-			tl_cgroup_unit(ex[i].unit, sizeof(ex[i].unit), path);
-			last_path = path;
-			last_off = ex[i].cgroup_off;
-		}
-		/* the rate history follows the cookie from the last ingest */
-		old = v->ready ? tl_sock_index_find(&v->ix, snap->socks[i].cookie) : NULL;
-		if (old)
-			hist[i] = v->hist[old - v->snap->socks];
-		hist_add(&hist[i], &ex[i].rate);
+		if (path && unit_of(v, str, path, &ex[i]))
+			return -ENOMEM;
 	}
 	if (tl_sock_index_build(&ix, snap, NULL))
-		goto fail;
-	/* count_accepts works on v->snap as the new one and the old index as prev */
-	{
-		struct tl_snapshot *old_snap = v->snap;
-		struct tl_sock_index old_ix = v->ix;
-		struct extra *old_ex = v->ex;
-		struct hist *old_hist = v->hist;
-		bool had = v->ready;
-
-		v->snap = snap;
-		v->ex = ex;
-		v->hist = hist;
-		v->ix = ix;
-		free(v->str.p);
-		v->str = str;
-		v->ready = true;
-		err = count_accepts(v, had ? old_snap : NULL, &old_ix, m);
-		snap_free(old_snap);
-		tl_sock_index_free(&old_ix);
-		free(old_ex);
-		free(old_hist);
+		return -ENOMEM;
+	/* from here on nothing fails: the rate histories follow their cookies */
+	memset(v->taken, 0, old_n);
+	match_prev(v, snap, ex, v->taken);
+	for (i = 0; i < n; i++) {
+		ex[i].hslot = ex[i].prev != NONE ? v->ex[ex[i].prev].hslot : slot_get(v);
+		hist_add(&v->pool[ex[i].hslot], &ex[i].rate);
 	}
-	return err;
-fail:
-	free(str.p);
-	snap_free(snap);
-	free(ex);
-	free(hist);
-	return err;
+	for (i = 0; i < old_n; i++)
+		if (!v->taken[i])
+			v->free_slots[v->nfree++] = v->ex[i].hslot;
+	had = v->ready;
+	prev_ts = had ? v->snap->ts_ns : 0;
+	tl_sock_index_free(&v->ix);
+	v->cur = nb;
+	v->snap = snap;
+	v->ex = ex;
+	v->ix = ix;
+	v->str = *str;
+	v->ready = true;
+	return had ? count_accepts(v, prev_ts, m) : 0;
 }
 
 /* ---- build ---- */
@@ -392,9 +520,11 @@ static int cmp_col(const struct tl_open_row *a, const struct tl_open_row *b, enu
 /* qsort has no context argument; builds are not reentrant (one thread) */
 static const struct tl_open_view *sorting;
 
+/* on indexes: a row is some 200 bytes, too many to move while sorting */
 static int cmp_rows(const void *pa, const void *pb)
 {
-	const struct tl_open_row *a = pa, *b = pb;
+	const struct tl_open_row *a = &sorting->rows[*(const uint32_t *)pa];
+	const struct tl_open_row *b = &sorting->rows[*(const uint32_t *)pb];
 	int r = cmp_col(a, b, sorting->sort);
 
 	if (sorting->desc)
@@ -498,6 +628,95 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
+/* The column as one number, ordered as cmp_col orders it; false for text. */
+static bool num_key(const struct tl_open_row *a, enum tl_ocol c, uint64_t *k)
+{
+	const struct tl_sock *x = &a->s;
+
+	switch (c) {
+	case TL_OCOL_RATE:
+		*k = a->rate_valid ? sat_add(sat_add(a->tx_mbps, a->rx_mbps), 1) : 0;
+		return true;
+	case TL_OCOL_TXRATE:
+		*k = a->rate_valid ? sat_add(a->tx_mbps, 1) : 0;
+		return true;
+	case TL_OCOL_RXRATE:
+		*k = a->rate_valid ? sat_add(a->rx_mbps, 1) : 0;
+		return true;
+	case TL_OCOL_PID:
+		*k = x->owner_known ? (uint64_t)x->pid + 1 : 0;
+		return true;
+	case TL_OCOL_DIR: *k = x->dir; return true;
+	case TL_OCOL_STATE: *k = x->state; return true;
+	case TL_OCOL_AGE:
+		*k = x->age_known ? sat_add(x->age_ns, 1) : 0;
+		return true;
+	case TL_OCOL_CONNS: *k = a->count; return true;
+	case TL_OCOL_QUEUE: *k = x->accept_queue; return true;
+	case TL_OCOL_ACCEPTS:
+		*k = a->accepts_valid ? sat_add(a->accepts_milli, 1) : 0;
+		return true;
+	case TL_OCOL_DROPS: *k = x->drops; return true;
+	case TL_OCOL_TX: *k = x->tx_bytes; return true;
+	case TL_OCOL_RX: *k = x->rx_bytes; return true;
+	case TL_OCOL_RTT: *k = x->srtt_us; return true;
+	case TL_OCOL_RETR: *k = x->retrans; return true;
+	default: return false;
+	}
+}
+
+struct skey {
+	uint64_t k, cookie;
+	uint32_t row;
+};
+
+static int cmp_skey(const void *pa, const void *pb)
+{
+	const struct skey *a = pa, *b = pb;
+
+	if (a->k != b->k)
+		return a->k < b->k ? -1 : 1;
+	return cmp_u64(a->cookie, b->cookie);
+}
+
+/*
+ * Numeric columns sort as (key, cookie) pairs, without touching the rows:
+ * the same order as cmp_rows, several times faster on 100,000 rows.
+ * Nonzero when the column is text (or there is no memory for the keys).
+ */
+static int sort_by_keys(struct tl_open_view *v)
+{
+	struct skey *sk;
+	uint64_t k;
+	size_t i;
+
+	if (!v->nrows || !num_key(&v->rows[0], v->sort, &k))
+		return v->nrows ? 1 : 0;
+	sk = malloc(v->nrows * sizeof(*sk));
+	if (!sk)
+		return 1;
+	for (i = 0; i < v->nrows; i++) {
+		num_key(&v->rows[i], v->sort, &k);
+		sk[i].k = v->desc ? ~k : k;
+		sk[i].cookie = v->rows[i].s.cookie;
+		sk[i].row = (uint32_t)i;
+	}
+	qsort(sk, v->nrows, sizeof(*sk), cmp_skey);
+	for (i = 0; i < v->nrows; i++)
+		v->order[i] = sk[i].row;
+	free(sk);
+	return 0;
+}
+
+static void qsort_rows(struct tl_open_view *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->nrows; i++)
+		v->order[i] = (uint32_t)i;
+	qsort(v->order, v->nrows, sizeof(*v->order), cmp_rows);
+}
+
 int tl_open_view_build(struct tl_open_view *v, const struct tl_filter *f, enum tl_ogroup g,
 		       enum tl_ocol sort, bool descending)
 {
@@ -513,6 +732,15 @@ int tl_open_view_build(struct tl_open_view *v, const struct tl_filter *f, enum t
 	if (grow((void **)&v->sel, &v->sel_cap, v->snap->n, sizeof(*v->sel)) ||
 	    grow((void **)&v->rows, &v->rows_cap, v->snap->n, sizeof(*v->rows)))
 		return -ENOMEM;
+	/* order has sel's capacity: sel only grows with it */
+	if (v->order_cap < v->sel_cap) {
+		uint32_t *o = realloc(v->order, v->sel_cap * sizeof(*o));
+
+		if (!o)
+			return -ENOMEM;
+		v->order = o;
+		v->order_cap = v->sel_cap;
+	}
 	for (i = 0; i < v->snap->n; i++) {
 		const struct tl_sock *s = &v->snap->socks[i];
 
@@ -540,7 +768,8 @@ int tl_open_view_build(struct tl_open_view *v, const struct tl_filter *f, enum t
 			row_init(v, &v->rows[v->nrows++], v->sel[i]);
 		}
 	}
-	qsort(v->rows, v->nrows, sizeof(*v->rows), cmp_rows);
+	if (sort_by_keys(v))
+		qsort_rows(v);
 	sorting = NULL;
 	return 0;
 }
@@ -567,7 +796,7 @@ size_t tl_open_view_len(const struct tl_open_view *v)
 
 const struct tl_open_row *tl_open_view_get(const struct tl_open_view *v, size_t i)
 {
-	return i < v->nrows ? &v->rows[i] : NULL;
+	return i < v->nrows ? &v->rows[v->order[i]] : NULL;
 }
 
 const char *tl_open_view_cgroup(const struct tl_open_view *v, const struct tl_open_row *r)
@@ -586,7 +815,7 @@ size_t tl_open_view_history(const struct tl_open_view *v, uint64_t cookie, float
 
 	if (!s)
 		return 0;
-	h = &v->hist[s - v->snap->socks];
+	h = &v->pool[v->ex[s - v->snap->socks].hslot];
 	n = h->n < max ? h->n : max;
 	/* the newest n samples, oldest first */
 	start = (h->head + TL_OPEN_HIST - n) % TL_OPEN_HIST;
