@@ -193,6 +193,16 @@ def body(tap, tmux, binary, procs, closers):
 	tap.ok(r.get("AGE", "").startswith(">") and r.get("TX") == "1000 B",
 	       "open: its age reads as older than tcplens (unknown, not invented), TX 1000 B",
 	       repr(r))
+	# search finds it; Enter opens that row's detail
+	tmux.keys("/")
+	tmux.literal("tlopen-pre")
+	tmux.keys("Enter", "Enter")
+	ok, scr = wait_screen(tmux, lambda s: "Connection detail" in s, 5)
+	tap.ok(ok and "comm tlopen-pre" in scr and "open before tcplens started" in scr and
+	       "Local address   127.0.0.1 port %d" % pre_lport in scr,
+	       "open: / finds the row by its COMM, Enter shows that connection's detail", scr)
+	tmux.keys("Escape")
+	wait_screen(tmux, lambda s: "Open:" in s, 3)
 
 	# ---- two paced bulk flows, in one process ----
 	sink = Sink()

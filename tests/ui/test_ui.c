@@ -439,6 +439,29 @@ static void test_open_panel(void)
 		     strstr(rowbuf, "Open:");
 	is_int(k, 3, "80x24: all three panel titles on screen");
 
+	/* F6 walks the grouping's columns after TX/s+RX/s; a header click sorts by it */
+	tl_keys_handle(&ui, KEY_F(6), true);
+	ok(ui.ocol == TL_OCOL_PID && ui.odesc, "F6: PID, descending");
+	tl_keys_handle(&ui, '<', false);
+	ok(ui.ocol == TL_OCOL_RATE && ui.odesc, "<: back to TX/s+RX/s");
+	tl_keys_handle(&ui, 'I', false);
+	ok(ui.ocol == TL_OCOL_RATE && !ui.odesc, "I inverts it");
+	tl_keys_handle(&ui, 'I', false);
+	tl_screen_compose(&ui, c);
+	for (k = 0; k < ui.olay.n; k++)
+		if (ui.ocols[ui.olay.col[k]] == TL_OC_COMM)
+			break;
+	if (ok(k < ui.olay.n, "COMM is on screen at 80 columns")) {
+		tl_keys_click(&ui, ui.olay.x[k] + 1, ui.ohdr_y);
+		ok(ui.ocol == TL_OCOL_COMM && !ui.odesc, "a click on COMM sorts by it, A to Z");
+		tl_ui_update_views(&ui, true);
+		ok(!strcmp(tl_open_view_get(ui.ov, 0)->s.comm, "client0"), "client0 first");
+		tl_keys_click(&ui, ui.olay.x[k] + 1, ui.ohdr_y);
+		ok(ui.ocol == TL_OCOL_COMM && ui.odesc, "a second click inverts");
+	}
+	ui.ocol = TL_OCOL_RATE;
+	ui.odesc = true;
+
 	/* groupings: process, unit, host, listeners */
 	tl_keys_handle(&ui, 'g', false);
 	tl_keys_handle(&ui, 'g', false);
