@@ -961,6 +961,7 @@ static __always_inline int iter_tcp(struct bpf_iter__tcp *ctx, bool btf)
 	r.retrans = tp->total_retrans;
 	r.ack_backlog = tp->inet_conn.icsk_inet.sk.sk_ack_backlog;
 	r.max_ack_backlog = tp->inet_conn.icsk_inet.sk.sk_max_ack_backlog;
+	r.sk_drops = (__u32)tp->inet_conn.icsk_inet.sk.sk_drops.counter;
 	r.lport = ep.lport;
 	r.rport = ep.rport;
 	r.family = ep.family;

@@ -102,7 +102,8 @@ struct tl_iter_sock {
 	__u8 flags;		/* TL_F_* */
 	__u8 laddr[16], raddr[16];
 	char comm[TL_COMM_LEN];
-	__u8 pad[4];
+	__u32 sk_drops;		/* LISTEN: connections dropped at the full accept queue
+				 * (the kernel's sk_drops; tcp_listendrop counts there) */
 };
 
 _Static_assert(sizeof(struct tl_iter_sock) == 128, "tl_iter_sock layout changed");

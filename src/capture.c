@@ -724,6 +724,7 @@ static void sock_from_iter(struct tl_sock *s, const struct tl_iter_sock *r, uint
 	s->retrans = r->retrans;
 	s->accept_queue = r->ack_backlog;
 	s->accept_queue_max = r->max_ack_backlog;
+	s->drops = r->sk_drops;
 	s->lport = r->lport;
 	s->rport = r->rport;
 	s->family = r->family;

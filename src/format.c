@@ -486,3 +486,38 @@ size_t tl_fmt_utc_stamp(char *buf, size_t len, uint64_t ns)
 		     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 	return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len ? len - 1 : 0;
 }
+
+size_t tl_fmt_rate(char *buf, size_t len, uint64_t milli_bytes_per_s)
+{
+	char b[48];
+
+	/* rounded to whole bytes, so 0.6 B/s reads as 1 B/s and not as 0 */
+	tl_fmt_bytes(b, sizeof(b), milli_bytes_per_s / 1000 + (milli_bytes_per_s % 1000 >= 500));
+	return put_fmt(buf, len, "%s/s", b);
+}
+
+size_t tl_fmt_per_s(char *buf, size_t len, uint64_t milli_per_s)
+{
+	uint64_t tenths = (milli_per_s + 50) / 100;
+
+	if (tenths >= 10000)
+		return put_fmt(buf, len, "%llu", (unsigned long long)((milli_per_s + 500) / 1000));
+	if (!tenths)
+		return put_fmt(buf, len, "0");
+	return put_fmt(buf, len, "%llu.%llu", (unsigned long long)(tenths / 10),
+		       (unsigned long long)(tenths % 10));
+}
+
+const char *tl_fmt_tcp_state_short(uint8_t state)
+{
+	/* include/net/tcp_states.h numbering; names as ss(8) prints them */
+	static const char *const names[] = {
+		[1] = "ESTAB", [2] = "SYN-SENT", [3] = "SYN-RECV", [4] = "FIN-WAIT-1",
+		[5] = "FIN-WAIT-2", [6] = "TIME-WAIT", [7] = "CLOSE", [8] = "CLOSE-WAIT",
+		[9] = "LAST-ACK", [10] = "LISTEN", [11] = "CLOSING", [12] = "NEW-SYN-RECV",
+	};
+
+	if (state < sizeof(names) / sizeof(names[0]) && names[state])
+		return names[state];
+	return "?";
+}

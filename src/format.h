@@ -69,5 +69,11 @@ const char *tl_fmt_dir(uint8_t dir);
 const char *tl_fmt_dir_short(uint8_t dir);
 /* "20261202T125500Z": UTC to the second, as in recording file names */
 size_t tl_fmt_utc_stamp(char *buf, size_t len, uint64_t ns);
+/* A rate in thousandths of a byte per second: "0 B/s", "512 B/s", "8.0 MiB/s" */
+size_t tl_fmt_rate(char *buf, size_t len, uint64_t milli_bytes_per_s);
+/* A count per second from thousandths: "0", "0.5", "12.0", "1234" (one decimal below 1000) */
+size_t tl_fmt_per_s(char *buf, size_t len, uint64_t milli_per_s);
+/* A TCP state (the kernel's number) as ss names it: "ESTAB", "LISTEN", "SYN-SENT", ...; "?" */
+const char *tl_fmt_tcp_state_short(uint8_t state);
 
 #endif

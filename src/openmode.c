@@ -13,7 +13,6 @@
 #include "loop.h"
 #include "open_filter.h"
 #include "open_out.h"
-#include "open_rates.h"
 #include "openmode.h"
 
 /* What open_step returns besides 0 (go on); 1 is the loop's Ctrl-C. */

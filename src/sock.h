@@ -47,6 +47,8 @@ struct tl_sock {
 	uint32_t retrans;		/* retransmitted segments, total */
 	uint32_t accept_queue;		/* LISTEN: connections waiting for accept() */
 	uint32_t accept_queue_max;	/* LISTEN: the backlog limit */
+	uint32_t drops;			/* LISTEN: connections dropped at a full accept queue
+					 * since the listener was made (the kernel's sk_drops) */
 	uint16_t lport, rport;		/* host byte order */
 	uint8_t family;			/* 4 or 6 (IPv4-mapped IPv6 is 4) */
 	uint8_t state;			/* enum tl_tcp_state */

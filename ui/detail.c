@@ -17,6 +17,10 @@ void tl_detail_open(struct tl_ui *ui)
 	const struct tl_dest_row *row;
 	int i;
 
+	if (ui->focus == TL_FOCUS_OPEN) {
+		tl_open_detail_open(ui);
+		return;
+	}
 	memset(d, 0, sizeof(*d));
 	if (ui->focus == TL_FOCUS_DESTS) {
 		if (tl_dest_view_stale(ui->dv)) {
@@ -256,6 +260,10 @@ void tl_detail_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h)
 	const char *lines[NL];
 	size_t n, i;
 
+	if (ui->detail.is_open) {
+		tl_open_detail_draw(ui, c, y, h);
+		return;
+	}
 	n = ui->detail.is_dest ? dest_lines(ui, &ui->detail, text) : session_lines(ui, &ui->detail.rec, text);
 	for (i = 0; i < n; i++)
 		lines[i] = text[i];

@@ -10,7 +10,8 @@ static const char *const keys_text[] = {
 	"  F1 h ?        this help (also from the detail and log screens)",
 	"  q             quit on the main screen; on help/detail/log: back",
 	"  F10 Ctrl-C    quit, from any screen",
-	"  Tab Shift-Tab focus the session table or the latency panel",
+	"  Tab Shift-Tab focus the next panel: sessions, latency, open connections",
+	"  o             focus the Open panel (connections open now, top talkers)",
 	"  Up Down j k   move the cursor          PgUp PgDn      a page",
 	"  Home End      first / last row; at the top, new sessions scroll in",
 	"  click a row   moves the cursor there and focuses its panel",
@@ -35,13 +36,15 @@ static const char *const keys_text[] = {
 	"  B             BPF cost on / off: the probes' run time per event and as %",
 	"                of one CPU (kernel statistics held only while on; --bpf-stats)",
 	"  + -           refresh interval longer / shorter",
-	"  g             latency grouping: destination, address, port, process, unit",
+	"  g             latency grouping: destination, address, port, process, unit;",
+	"                on the Open panel: connection, process, unit, remote host,",
+	"                listeners (accept queue, ACC/s, DROPS; a full queue is lit)",
 	"  w             latency window: since start, last 60 s, last 10 s",
 	"  l             log of warnings and messages",
 	"",
 	"#Filter language (all terms must hold; ! negates a term)",
 	"  pid=N  comm=TEXT (substring)  port=N (either side)  lport=N  rport=N",
-	"  addr=IP or addr=CIDR  fam=4|6  dir=in|out      these apply to both panels",
+	"  addr=IP or addr=CIDR  fam=4|6  dir=in|out      these apply to every panel",
 	"  unit=NAME (exact, as UNIT shows it)  cgroup=PATH (the cgroup v2 path or",
 	"      below it: cgroup=/system.slice); an unknown cgroup never matches",
 	"  result=ok|fail  lat>MS  lat<MS  apply to connects only: the latency panel",
@@ -58,6 +61,11 @@ static const char *const keys_text[] = {
 	"  Latency: CONN connects; FAIL failed: refused + timed out + other errors,",
 	"  so REF/TMO (refused / timed out) need not add up to FAIL; FAIL% = FAIL/CONN;",
 	"  P50 P90 P99 MAX LAST over answered connects; DIST log-scale histogram.",
+	"  Open: a socket walk every refresh; TX/s RX/s payload bytes per second",
+	"  since the last walk (- for a socket new in this walk); AGE >T: open",
+	"  before tcplens started; UNIT from the owner's cgroup; the default sort",
+	"  is TX/s+RX/s. Listeners: QUEUE waiting/limit (FULL past it), ACC/s",
+	"  handshakes completed per second, DROPS the kernel's count at the queue.",
 	"  A row with no answered connect shows there its time to failure, marked !",
 	"  (connect() to the RST, or to the kernel giving up). Default order: FAIL%",
 	"  descending, then P99: failing destinations first, then the slow ones.",
@@ -75,7 +83,7 @@ void tl_help_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h)
 {
 	enum { NK = sizeof(keys_text) / sizeof(keys_text[0]) };
 	const struct tl_options *o = ui->opt;
-	const char *lines[NK + 8];
+	const char *lines[NK + 9];
 	char l2[160], l3[160], l5[160];
 	size_t n = 0, i, cap = tl_model_history_cap(ui->m), ccap = tl_model_connects_cap(ui->m);
 
@@ -94,6 +102,7 @@ void tl_help_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h)
 	lines[n++] = l5;
 	lines[n++] = "  takes the row of one idle for 10 s, whose counts fold into \"(other)\".";
 	lines[n++] = "  Percentiles: at most 1% relative error; windows are exact merges.";
+	lines[n++] = "  Open rate history: the newest 60 rates per open socket, gone at close.";
 	lines[n++] = "";
 	for (i = 0; i < NK; i++)
 		lines[n++] = keys_text[i];

@@ -25,6 +25,23 @@ static bool text_sort_default_asc(int sort_id, bool dests)
 	       sort_id == TL_SCOL_REMOTE;
 }
 
+/* names and addresses read A to Z; numbers biggest first */
+static bool open_sort_default_asc(enum tl_ocol c)
+{
+	return c == TL_OCOL_COMM || c == TL_OCOL_UNIT || c == TL_OCOL_DIR || c == TL_OCOL_LOCAL ||
+	       c == TL_OCOL_REMOTE || c == TL_OCOL_STATE;
+}
+
+static void set_open_sort(struct tl_ui *ui, enum tl_ocol c, bool toggle_same)
+{
+	if (ui->ocol == c && toggle_same) {
+		ui->odesc = !ui->odesc;
+		return;
+	}
+	ui->ocol = c;
+	ui->odesc = !open_sort_default_asc(c);
+}
+
 static void set_sort(struct tl_ui *ui, bool dests, int sort_id, bool toggle_same)
 {
 	if (dests) {
@@ -51,6 +68,10 @@ static void move_sort(struct tl_ui *ui, int dir)
 	int n = dests ? TL_DCOL_COUNT : TL_SCOL_COUNT;
 	int cur = dests ? (int)ui->dcol : (int)ui->scol;
 
+	if (ui->focus == TL_FOCUS_OPEN) {
+		set_open_sort(ui, tl_open_sort_step(ui->ogroup, ui->ocol, dir), false);
+		return;
+	}
 	set_sort(ui, dests, ((cur + dir) % n + n) % n, false);
 }
 
@@ -63,6 +84,10 @@ static struct tl_scroll *focused_scroll(struct tl_ui *ui, size_t *len)
 	if (ui->focus == TL_FOCUS_DESTS) {
 		*len = tl_dest_view_len(ui->dv);
 		return &ui->dp;
+	}
+	if (ui->focus == TL_FOCUS_OPEN) {
+		*len = tl_open_view_len(ui->ov);
+		return &ui->op;
 	}
 	*len = tl_session_view_len(ui->sv);
 	return &ui->sp;
@@ -329,7 +354,7 @@ static int main_key(struct tl_ui *ui, int key, bool fn)
 			tl_detail_open(ui);
 			return TL_ACT_DRAW;
 		case KEY_BTAB:
-			ui->focus = ui->focus == TL_FOCUS_SESSIONS ? TL_FOCUS_DESTS : TL_FOCUS_SESSIONS;
+			ui->focus = (ui->focus + TL_FOCUS_COUNT - 1) % TL_FOCUS_COUNT;
 			return TL_ACT_DRAW;
 		}
 		return TL_ACT_NONE;
@@ -347,7 +372,10 @@ static int main_key(struct tl_ui *ui, int key, bool fn)
 		ui->sub.top = SIZE_MAX / 2;	/* newest page */
 		return TL_ACT_DRAW;
 	case '\t':
-		ui->focus = ui->focus == TL_FOCUS_SESSIONS ? TL_FOCUS_DESTS : TL_FOCUS_SESSIONS;
+		ui->focus = (ui->focus + 1) % TL_FOCUS_COUNT;
+		return TL_ACT_DRAW;
+	case 'o':
+		ui->focus = TL_FOCUS_OPEN;
 		return TL_ACT_DRAW;
 	case '\n':
 	case '\r':
@@ -377,12 +405,18 @@ static int main_key(struct tl_ui *ui, int key, bool fn)
 		move_sort(ui, -1);
 		return TL_ACT_REBUILD;
 	case 'I':
-		if (ui->focus == TL_FOCUS_DESTS)
+		if (ui->focus == TL_FOCUS_OPEN)
+			ui->odesc = !ui->odesc;
+		else if (ui->focus == TL_FOCUS_DESTS)
 			ui->ddesc = !ui->ddesc;
 		else
 			ui->sdesc = !ui->sdesc;
 		return TL_ACT_REBUILD;
 	case 'g':
+		if (ui->focus == TL_FOCUS_OPEN) {
+			tl_open_set_group(ui, (ui->ogroup + 1) % TL_OGROUP_COUNT);
+			return TL_ACT_REBUILD;
+		}
 		if (held_refuses(ui, "g"))
 			return TL_ACT_DRAW;
 		ui->group = (ui->group + 1) % TL_GROUP_COUNT;
@@ -449,6 +483,21 @@ int tl_keys_click(struct tl_ui *ui, int x, int y)
 		if (col >= 0 && tl_dest_cols[col].sort_id >= 0)
 			set_sort(ui, true, tl_dest_cols[col].sort_id, true);
 		return TL_ACT_REBUILD;
+	}
+	if (y == ui->ohdr_y && ui->ohdr_y > 0) {
+		col = tl_layout_hit(&ui->olay, x);
+		ui->focus = TL_FOCUS_OPEN;
+		if (col >= 0 && col < ui->nocols)
+			set_open_sort(ui, (enum tl_ocol)tl_open_cols[ui->ocols[col]].sort_id, true);
+		return TL_ACT_REBUILD;
+	}
+	if (ui->ohdr_y > 0 && y > ui->ohdr_y && y <= ui->ohdr_y + ui->op.rows) {
+		size_t i = ui->op.top + (size_t)(y - ui->ohdr_y - 1);
+
+		ui->focus = TL_FOCUS_OPEN;
+		if (i < tl_open_view_len(ui->ov))
+			ui->op.sel = i;
+		return TL_ACT_DRAW;
 	}
 	/* a click on a row moves the cursor there */
 	if (y > ui->shdr_y && y <= ui->shdr_y + ui->sp.rows) {

@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "loop.h"
+#include "open_feed.h"
 #include "state.h"
 #include "term.h"
 #include "ui.h"
@@ -23,6 +24,7 @@ struct monitor {
 	struct tl_ui ui;
 	struct tl_source *src;
 	struct tl_canvas *canvas;
+	struct tl_open_feed open;	/* the Open panel's snapshots */
 	uint64_t next_refresh_ns;	/* monotonic */
 	int error;			/* -errno that ended the loop */
 };
@@ -92,6 +94,10 @@ static void refresh_view(struct monitor *mon)
 
 	tl_ui_update_rates(ui);
 	sample_cost(mon);
+	/* paused: no snapshot, so the Open panel holds still; the next one
+	 * after resume measures rates over the whole pause */
+	if (!ui->paused)
+		tl_open_feed_step(&mon->open, ui, mon->src);
 	/* a paused view is renewed only when rows on screen are overwritten:
 	 * tl_screen_compose sees to that */
 	tl_ui_update_views(ui, false);
@@ -221,6 +227,7 @@ int tl_monitor_run(const struct tl_options *opt, struct tl_source *src, struct t
 	sample_cost(&mon);
 	if (opt->bpf_stats)
 		set_bpf_stats(&mon, true);
+	tl_open_feed_step(&mon.open, &mon.ui, src);
 	tl_ui_update_views(&mon.ui, true);
 	draw(&mon);
 	err = tl_loop_run(loop);
@@ -234,6 +241,7 @@ cleanup:
 		tl_term_close();	/* flushes the log to stderr */
 	tl_loop_free(loop);
 	tl_canvas_free(mon.canvas);
+	tl_open_feed_fini(&mon.open);
 	tl_ui_fini(&mon.ui);
 	return ret;
 }

@@ -109,9 +109,56 @@ static void draw_too_small(struct tl_canvas *c)
 		tl_canvas_print(c, 0, y, "q quits.", TL_ST_NORMAL);
 }
 
+/*
+ * Three panels, top to bottom: sessions, connect latency, open. Each one
+ * not focused takes what its rows need, up to a quarter of the body (but
+ * title, header and three rows at least); the focused one gets the rest,
+ * so at 80x24 it shows nine rows and the others three each.
+ */
+static void draw_panels(struct tl_ui *ui, struct tl_canvas *c, int y, int body)
+{
+	int h[TL_FOCUS_COUNT], cap = body / 4, rest = body, i;
+	bool shrunk = true;
+
+	h[TL_FOCUS_SESSIONS] = (int)(tl_session_view_len(ui->sv) < (size_t)body ?
+				     tl_session_view_len(ui->sv) : (size_t)body) + 2;
+	h[TL_FOCUS_DESTS] = (int)(tl_dest_view_len(ui->dv) < (size_t)body ?
+				  tl_dest_view_len(ui->dv) : (size_t)body) + 2;
+	h[TL_FOCUS_OPEN] = (int)(tl_open_view_len(ui->ov) < (size_t)body ?
+				 tl_open_view_len(ui->ov) : (size_t)body) + 2;
+	if (cap < 5)
+		cap = 5;
+	for (i = 0; i < TL_FOCUS_COUNT; i++) {
+		if (i == (int)ui->focus)
+			continue;
+		if (h[i] > cap)
+			h[i] = cap;
+		if (h[i] < 5)
+			h[i] = 5;
+		rest -= h[i];
+	}
+	/* a tiny terminal: the others give way down to title and header */
+	while (rest < 5 && shrunk) {
+		shrunk = false;
+		for (i = 0; i < TL_FOCUS_COUNT && rest < 5; i++) {
+			if (i != (int)ui->focus && h[i] > 2) {
+				h[i]--;
+				rest++;
+				shrunk = true;
+			}
+		}
+	}
+	h[ui->focus] = rest;
+	tl_session_panel_draw(ui, c, y, h[TL_FOCUS_SESSIONS]);
+	y += h[TL_FOCUS_SESSIONS];
+	tl_dest_panel_draw(ui, c, y, h[TL_FOCUS_DESTS]);
+	y += h[TL_FOCUS_DESTS];
+	tl_open_panel_draw(ui, c, y, h[TL_FOCUS_OPEN]);
+}
+
 void tl_screen_compose(struct tl_ui *ui, struct tl_canvas *c)
 {
-	int body, dh, y;
+	int body, y;
 
 	tl_canvas_clear(c);
 	if (c->w < TL_MIN_W || c->h < TL_MIN_H) {
@@ -134,14 +181,7 @@ void tl_screen_compose(struct tl_ui *ui, struct tl_canvas *c)
 	default:
 		/* keys and a pause do not update the views, but the ring moves on */
 		tl_ui_renew_if_gone(ui);
-		/* the latency panel takes what its rows need, up to 2/5 of the body */
-		dh = (int)tl_dest_view_len(ui->dv) + 2;
-		if (dh > body * 2 / 5)
-			dh = body * 2 / 5;
-		if (dh < 5)
-			dh = 5;
-		tl_session_panel_draw(ui, c, y, body - dh);
-		tl_dest_panel_draw(ui, c, y + body - dh, dh);
+		draw_panels(ui, c, y, body);
 		break;
 	}
 	draw_footer(ui, c, c->h - 1);

@@ -14,6 +14,30 @@ static bool row_has(char cells[][TL_CELL_MAX], int n, const char *text)
 	return false;
 }
 
+/* The Open panel's rows, searched in the cells its grouping shows. */
+static bool search_open(struct tl_ui *ui, const char *text, bool include_cur)
+{
+	struct tl_scroll *s = &ui->op;
+	size_t len = tl_open_view_len(ui->ov), i, step;
+	uint64_t up = tl_open_snap_uptime(ui);
+	char cells[TL_OC_COUNT][TL_CELL_MAX], shown[TL_MAX_COLS][TL_CELL_MAX];
+	int cols[TL_MAX_COLS], n = tl_open_group_cols(ui->ogroup, cols), k;
+
+	for (step = include_cur ? 0 : 1; step <= len && len; step++) {
+		i = (s->sel + step) % len;
+		tl_open_cells(tl_open_view_get(ui->ov, i), ui->ogroup, up, cells);
+		for (k = 0; k < n; k++)
+			memcpy(shown[k], cells[cols[k]], TL_CELL_MAX);
+		if (row_has(shown, n, text)) {
+			s->sel = i;
+			if (i < s->top || i >= s->top + (size_t)(s->rows > 0 ? s->rows : 1))
+				s->top = i > (size_t)s->rows / 2 ? i - s->rows / 2 : 0;
+			return true;
+		}
+	}
+	return false;
+}
+
 bool tl_search_next(struct tl_ui *ui, const char *text, bool include_cur)
 {
 	bool dests = ui->focus == TL_FOCUS_DESTS;
@@ -22,7 +46,11 @@ bool tl_search_next(struct tl_ui *ui, const char *text, bool include_cur)
 	char cells[TL_MAX_COLS][TL_CELL_MAX];
 	size_t i, step;
 
-	if (!len || !*text || ui->screen != TL_SCREEN_MAIN)
+	if (!*text || ui->screen != TL_SCREEN_MAIN)
+		return false;
+	if (ui->focus == TL_FOCUS_OPEN)
+		return search_open(ui, text, include_cur);
+	if (!len)
 		return false;
 	for (step = include_cur ? 0 : 1; step <= len; step++) {
 		i = (s->sel + step) % len;

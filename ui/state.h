@@ -14,8 +14,9 @@
 #include "cli.h"
 #include "columns.h"
 #include "model/model.h"
+#include "model/open_view.h"
 
-enum tl_focus { TL_FOCUS_SESSIONS = 0, TL_FOCUS_DESTS };
+enum tl_focus { TL_FOCUS_SESSIONS = 0, TL_FOCUS_DESTS, TL_FOCUS_OPEN, TL_FOCUS_COUNT };
 enum tl_screen { TL_SCREEN_MAIN = 0, TL_SCREEN_HELP, TL_SCREEN_DETAIL, TL_SCREEN_LOG };
 enum tl_prompt { TL_PROMPT_NONE = 0, TL_PROMPT_FILTER, TL_PROMPT_SEARCH };
 
@@ -39,6 +40,12 @@ struct tl_detail {
 	uint64_t q_ns[TL_DETAIL_NQ];
 	struct tl_dest_fail fail;
 	int fail_ret;		/* tl_dest_view_failures */
+	/* the Open panel's row (ui/open_detail.c) */
+	bool is_open;
+	struct tl_open_row orow;
+	enum tl_ogroup ogroup;
+	char ocgroup[512];		/* "" when unknown */
+	bool ocgroup_cut;		/* longer than ocgroup */
 };
 
 /* Prompt text, in bytes with the NUL: a long filter fits; past it the prompt
@@ -114,6 +121,17 @@ struct tl_ui {
 	/* a unit=/cgroup= filter met a cgroup not known yet: rebuild then */
 	uint64_t filter_retry_ns;	/* monotonic; 0: none due */
 	unsigned filter_retries;	/* for this filter, bounded */
+	/* the Open panel (ui/open_panel.c): rows from the socket iterator */
+	struct tl_open_view *ov;
+	enum tl_ocol ocol;
+	bool odesc;
+	enum tl_ogroup ogroup;
+	struct tl_scroll op;
+	int ohdr_y;
+	struct tl_layout olay;		/* col[] indexes the grouping's columns */
+	int ocols[TL_MAX_COLS];		/* the grouping's columns, as tl_open_cols indexes */
+	int nocols;
+	char open_note[160];		/* why the panel has no rows (no iterator, ...) */
 };
 
 uint64_t tl_ui_mono_ns(void);
@@ -194,6 +212,34 @@ void tl_dest_unit_key(char *buf, size_t len, const struct tl_dest_row *row);
 /* The distribution drawn in w cells (a sparkline of row->hist). */
 void tl_dest_spark(char *buf, size_t len, const struct tl_dest_row *row, int w, bool utf8);
 void tl_dest_panel_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h);
+
+/* ui/open_panel.c */
+enum tl_opencol {
+	TL_OC_PID = 0, TL_OC_COMM, TL_OC_UNIT, TL_OC_DIR, TL_OC_LOCAL, TL_OC_REMOTE, TL_OC_STATE,
+	TL_OC_AGE, TL_OC_CONNS, TL_OC_QUEUE, TL_OC_ACCEPTS, TL_OC_DROPS, TL_OC_TXRATE,
+	TL_OC_RXRATE, TL_OC_TX, TL_OC_RX, TL_OC_RTT, TL_OC_RETR, TL_OC_COUNT,
+};
+extern const struct tl_coldesc tl_open_cols[TL_OC_COUNT];
+/* The grouping's columns, left to right; returns how many. */
+int tl_open_group_cols(enum tl_ogroup g, int *cols);
+const char *tl_open_group_name(enum tl_ogroup g);
+/* The header of a sort column ("TX/s+RX/s" for the default). */
+const char *tl_open_sort_name(enum tl_ogroup g, enum tl_ocol c);
+/* Next (dir 1) or previous (-1) sort column among the grouping's. */
+enum tl_ocol tl_open_sort_step(enum tl_ogroup g, enum tl_ocol cur, int dir);
+/* The grouping changes: a sort column it does not show goes back to its default. */
+void tl_open_set_group(struct tl_ui *ui, enum tl_ogroup g);
+/* uptime_ns: tcplens's, for the age of sockets open before it started. */
+void tl_open_cells(const struct tl_open_row *row, enum tl_ogroup g, uint64_t uptime_ns,
+		   char cells[][TL_CELL_MAX]);
+uint64_t tl_open_snap_uptime(const struct tl_ui *ui);
+/* Rebuild the rows from the last snapshot, keeping the cursor on its row. */
+void tl_open_panel_update(struct tl_ui *ui);
+void tl_open_panel_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h);
+
+/* ui/open_detail.c */
+void tl_open_detail_open(struct tl_ui *ui);
+void tl_open_detail_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h);
 
 /* ui/status.c */
 #define TL_STATUS_LINES 2

@@ -85,6 +85,8 @@ static const char *sort_header(const struct tl_ui *ui)
 {
 	int i;
 
+	if (ui->focus == TL_FOCUS_OPEN)
+		return tl_open_sort_name(ui->ogroup, ui->ocol);
 	if (ui->focus == TL_FOCUS_DESTS) {
 		for (i = 0; i < TL_DC_COUNT; i++)
 			if (tl_dest_cols[i].sort_id == (int)ui->dcol)
@@ -139,7 +141,7 @@ static void watch_cost(const struct tl_ui *ui, struct line *l, int level)
 /* The panel the sort (and the cursor keys) apply to, as its title names it. */
 static const char *focus_name(const struct tl_ui *ui)
 {
-	return ui->focus == TL_FOCUS_DESTS ? "latency" : "sessions";
+	return ui->focus == TL_FOCUS_OPEN ? "open" : ui->focus == TL_FOCUS_DESTS ? "latency" : "sessions";
 }
 
 /* level 0: words; 1: short words; 2: shorter, no uptime, the interval moves
@@ -237,7 +239,8 @@ static void paused_note(const struct tl_ui *ui, struct line *l, int level)
  */
 static void choices(const struct tl_ui *ui, struct line *l, int level, bool with_interval)
 {
-	bool desc = ui->focus == TL_FOCUS_DESTS ? ui->ddesc : ui->sdesc;
+	bool desc = ui->focus == TL_FOCUS_OPEN ? ui->odesc :
+		    ui->focus == TL_FOCUS_DESTS ? ui->ddesc : ui->sdesc;
 	bool compact = level > 0;
 
 	l->n = 0;
@@ -255,7 +258,11 @@ static void choices(const struct tl_ui *ui, struct line *l, int level, bool with
 		add(l, TL_ST_STATUS, "  ");
 		add(l, ui->msg_warn ? TL_ST_WARN : TL_ST_STATUS_VALUE, "%s", ui->msg);
 	}
-	if (level < 2) {
+	if (level < 2 && ui->focus == TL_FOCUS_OPEN) {
+		/* the Open panel has groupings of its own and no window */
+		add(l, TL_ST_STATUS, "  by ");
+		add(l, TL_ST_STATUS_VALUE, "%s", tl_open_group_name(ui->ogroup));
+	} else if (level < 2) {
 		/* short words: the panel's name before the sort took the room */
 		add(l, TL_ST_STATUS, "  by ");
 		add(l, TL_ST_STATUS_VALUE, "%s", tl_group_name(ui->group));

@@ -66,7 +66,10 @@ int tl_ui_init(struct tl_ui *ui, const struct tl_options *opt, struct tl_model *
 	tl_cost_init(&ui->cost);
 	ui->sv = tl_session_view_new();
 	ui->dv = tl_dest_view_new();
-	if (!ui->sv || !ui->dv) {
+	ui->ov = tl_open_view_new();
+	ui->ocol = TL_OCOL_RATE;
+	ui->odesc = true;
+	if (!ui->sv || !ui->dv || !ui->ov) {
 		tl_ui_fini(ui);
 		return -ENOMEM;
 	}
@@ -98,6 +101,8 @@ void tl_ui_fini(struct tl_ui *ui)
 {
 	tl_session_view_free(ui->sv);
 	tl_dest_view_free(ui->dv);
+	tl_open_view_free(ui->ov);
+	ui->ov = NULL;
 	tl_filter_free(ui->filter);
 	tl_model_free(ui->held);
 	ui->sv = NULL;
@@ -165,6 +170,7 @@ int tl_ui_set_filter(struct tl_ui *ui, const char *text)
 	ui->filter_retries = 0;
 	ui->sp.sel = ui->sp.top = 0;
 	ui->dp.sel = ui->dp.top = 0;
+	ui->op.sel = ui->op.top = 0;
 	return 0;
 }
 
@@ -343,6 +349,7 @@ void tl_ui_update_views(struct tl_ui *ui, bool force)
 	update_sessions(ui);
 	update_dests(ui);
 	note_unresolved(ui);
+	tl_open_panel_update(ui);
 	if (ui->paused)
 		return;
 	ui->view_first_seq = history_first_seq(ui->m);

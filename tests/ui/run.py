@@ -187,7 +187,7 @@ def run_all(tap, tmux, binary, servers):
 		tmux.keys(">")
 	ok, scr = wait_screen(tmux, lambda s: "sort P99 desc" in status(s), 3)
 	tap.ok(ok, "> five times: P99 (descending)", status(scr))
-	tmux.keys("Tab")
+	tmux.keys("Tab", "Tab")		# latency -> open -> sessions
 	tmux.keys(">")
 	ok, scr = wait_screen(tmux, lambda s: "sort PID desc" in status(s), 3)
 	_, srows = session_rows(scr)
@@ -198,10 +198,13 @@ def run_all(tap, tmux, binary, servers):
 	ok, scr = wait_screen(tmux, lambda s: "sort TIME desc" in status(s), 3)
 	tap.ok(ok, "< back to TIME descending", status(scr))
 	tmux.keys("BTab")	# the status line names the focused panel's sort column
-	ok1, scr = wait_screen(tmux, lambda s: "sort P99 desc" in status(s), 3)
+	ok1, scr = wait_screen(tmux, lambda s: "sort TX/s+RX/s desc" in status(s), 3)
 	tmux.keys("BTab")
-	ok2, scr2 = wait_screen(tmux, lambda s: "sort TIME desc" in status(s), 3)
-	tap.ok(ok1 and ok2, "Shift-Tab moves the focus too", status(scr) + "\n" + status(scr2))
+	ok2, scr2 = wait_screen(tmux, lambda s: "sort P99 desc" in status(s), 3)
+	tmux.keys("BTab")
+	ok3, scr3 = wait_screen(tmux, lambda s: "sort TIME desc" in status(s), 3)
+	tap.ok(ok1 and ok2 and ok3, "Shift-Tab moves the focus back round: open, latency, sessions",
+	       status(scr) + "\n" + status(scr2) + "\n" + status(scr3))
 
 	# ---- mouse: a click on a header sorts by it, a second click inverts ----
 	def click_header(name):
@@ -399,13 +402,16 @@ def run_all(tap, tmux, binary, servers):
 	ok3, _ = wait_screen(tmux, lambda s: "Connect latency" in s, 2)
 	tap.ok(ok1 and ok2 and ok3, "? opens help from the log screen too", scr + scr2)
 	clear_filter(tmux)
-	tmux.keys("Tab")
+	tmux.keys("Tab", "Tab")		# latency -> open -> sessions
 	wait_screen(tmux, lambda s: "filter none" in status(s), 3)
 
 	# ---- resize ----
 	tmux.resize(80, 24)
+	# redrawn at the new size: the status line on top and the footer at the bottom
+	# (tmux may show a part of the old, larger screen until then)
 	ok, scr = wait_screen(tmux, lambda s: max(len(l) for l in s.splitlines() or [""]) <= 80
-			      and "Connect latency" in s and "REMOTE" in s, 4)
+			      and "Connect latency" in s and "REMOTE" in s and s.splitlines()
+			      and "dropped" in s.splitlines()[0] and "F1" in s.rstrip().splitlines()[-1], 4)
 	lines = scr.splitlines()
 	# the first line's compact forms: "dropped" or, narrower, "drop"; the cost always
 	tap.ok(ok and len(lines) <= 24 and "LOCAL" in scr and "DESTINATION" in scr and

@@ -763,6 +763,170 @@ out:
 	tl_model_free(m);
 }
 
+/* A snapshot: two connections of unit "web.service", a listener whose queue
+ * is over its limit and one with room. */
+static void open_snapshot(struct tl_ui *ui, uint64_t ts, uint64_t tx_step)
+{
+	static struct tl_sock socks[4];
+	struct tl_open_rate rates[4] = { { 0 } };
+	const char *paths[4] = { "/system.slice/web.service", "/system.slice/web.service", NULL, NULL };
+	struct tl_snapshot snap = { .ts_ns = ts, .socks = socks, .n = 4, .cap = 4 };
+	struct tl_open_input in = { .snap = &snap, .rates = rates, .paths = paths };
+	int i;
+
+	memset(socks, 0, sizeof(socks));
+	for (i = 0; i < 4; i++) {
+		socks[i].cookie = 100 + i;
+		socks[i].family = 4;
+		socks[i].state = TL_TCP_ESTABLISHED;
+		socks[i].dir = TL_SOCK_DIR_ACTIVE;
+		socks[i].owner_known = 1;
+		socks[i].pid = 4000 + i;
+		snprintf(socks[i].comm, sizeof(socks[i].comm), "client%d", i);
+		socks[i].laddr[0] = 127;
+		socks[i].laddr[3] = 1;
+		memcpy(socks[i].raddr, socks[i].laddr, 4);
+		socks[i].lport = (uint16_t)(40000 + i);
+		socks[i].rport = 8080;
+		socks[i].age_known = 1;
+		socks[i].age_ns = 3000000000ull;
+		rates[i].valid = true;
+		rates[i].tx_mbps = tx_step * (i + 1) * 1000;
+	}
+	socks[2].state = TL_TCP_LISTEN;
+	socks[2].lport = 8080;
+	socks[2].rport = 0;
+	socks[2].accept_queue = 5;
+	socks[2].accept_queue_max = 4;
+	socks[2].drops = 9;
+	socks[3] = socks[2];
+	socks[3].cookie = 103;
+	socks[3].lport = 9090;
+	socks[3].accept_queue = 0;
+	socks[3].accept_queue_max = 128;
+	socks[3].drops = 0;
+	tl_open_view_ingest(ui->ov, &in, NULL);
+}
+
+static void test_open_panel(void)
+{
+	struct tl_model_config cfg = { .history = 1000, .max_dests = 100 };
+	struct tl_options opt = { .interval_s = 1, .max_dests = 100 };
+	struct tl_model *m = tl_model_new(&cfg);
+	struct tl_canvas *c = tl_canvas_new(132, 40, true);
+	struct tl_ui ui;
+	int y, hdr = -1, k;
+
+	if (!ok(m && c && !tl_ui_init(&ui, &opt, m), "a ui for the Open panel"))
+		goto out;
+	open_snapshot(&ui, 1000000000000ull, 1000);
+	tl_ui_update_views(&ui, true);
+	is_int(tl_open_view_len(ui.ov), 2, "two connections (the listener is not one)");
+	tl_keys_handle(&ui, 'o', false);
+	is_int(ui.focus, TL_FOCUS_OPEN, "o focuses the Open panel");
+	tl_screen_compose(&ui, c);
+	ok(strstr(row(c, 1), "sort TX/s+RX/s desc") != NULL, "status names the Open sort: %s", rowbuf);
+	for (y = 0; y < c->h; y++)
+		if (strstr(row(c, y), "Open: 2 connections"))
+			hdr = y + 1;
+	ok(hdr > 0 && strstr(row(c, hdr), "UNIT") && strstr(rowbuf, "TX/s"),
+	   "at 132 columns the header has UNIT: %s", hdr > 0 ? rowbuf : "(no Open title)");
+	ok(hdr > 0 && strstr(row(c, hdr + 1), "client1") && strstr(rowbuf, "web.service") &&
+	   strstr(rowbuf, "2.0 KiB/s"), "top talker first, with its unit: %s", rowbuf);
+	tl_canvas_resize(c, 80, 24);
+	tl_screen_compose(&ui, c);
+	for (hdr = -1, y = 0; y < c->h; y++)
+		if (strstr(row(c, y), "Open: 2 connections"))
+			hdr = y + 1;
+	ok(hdr > 0 && !strstr(row(c, hdr), "UNIT") && strstr(rowbuf, "LOCAL") && strstr(rowbuf, "TX/s"),
+	   "at 80 columns UNIT is dropped first: %s", hdr > 0 ? rowbuf : "(no Open title)");
+	for (k = 0, y = 0; y < c->h; y++)
+		k += strstr(row(c, y), "Sessions") || strstr(rowbuf, "Connect latency") ||
+		     strstr(rowbuf, "Open:");
+	is_int(k, 3, "80x24: all three panel titles on screen");
+
+	/* F6 walks the grouping's columns after TX/s+RX/s; a header click sorts by it */
+	tl_keys_handle(&ui, KEY_F(6), true);
+	ok(ui.ocol == TL_OCOL_PID && ui.odesc, "F6: PID, descending");
+	tl_keys_handle(&ui, '<', false);
+	ok(ui.ocol == TL_OCOL_RATE && ui.odesc, "<: back to TX/s+RX/s");
+	tl_keys_handle(&ui, 'I', false);
+	ok(ui.ocol == TL_OCOL_RATE && !ui.odesc, "I inverts it");
+	tl_keys_handle(&ui, 'I', false);
+	tl_screen_compose(&ui, c);
+	for (k = 0; k < ui.olay.n; k++)
+		if (ui.ocols[ui.olay.col[k]] == TL_OC_COMM)
+			break;
+	if (ok(k < ui.olay.n, "COMM is on screen at 80 columns")) {
+		tl_keys_click(&ui, ui.olay.x[k] + 1, ui.ohdr_y);
+		ok(ui.ocol == TL_OCOL_COMM && !ui.odesc, "a click on COMM sorts by it, A to Z");
+		tl_ui_update_views(&ui, true);
+		ok(!strcmp(tl_open_view_get(ui.ov, 0)->s.comm, "client0"), "client0 first");
+		tl_keys_click(&ui, ui.olay.x[k] + 1, ui.ohdr_y);
+		ok(ui.ocol == TL_OCOL_COMM && ui.odesc, "a second click inverts");
+	}
+	ui.ocol = TL_OCOL_RATE;
+	ui.odesc = true;
+
+	/* groupings: process, unit, host, listeners */
+	tl_keys_handle(&ui, 'g', false);
+	tl_keys_handle(&ui, 'g', false);
+	tl_ui_update_views(&ui, true);
+	ok(tl_open_view_len(ui.ov) == 1 && tl_open_view_get(ui.ov, 0)->count == 2,
+	   "by unit: web.service holds both connections");
+	tl_keys_handle(&ui, 'g', false);
+	tl_keys_handle(&ui, 'g', false);
+	tl_ui_update_views(&ui, true);
+	is_int(ui.ogroup, TL_OGROUP_LISTEN, "four g: listeners");
+	is_int(ui.ocol, TL_OCOL_QUEUE, "listeners sort by QUEUE");
+	tl_keys_handle(&ui, KEY_DOWN, true);	/* the cursor off the full one */
+	tl_screen_compose(&ui, c);
+	for (k = 0, y = 0; y < c->h; y++)
+		if (strstr(row(c, y), "5/4 FULL")) {
+			k = 1;
+			break;
+		}
+	ok(k && c->cells[y * c->w + 1].style == TL_ST_WARN, "a full queue reads 5/4 FULL, highlighted");
+	tl_keys_handle(&ui, KEY_UP, true);
+	tl_keys_handle(&ui, '\n', false);
+	ok(ui.screen == TL_SCREEN_DETAIL && ui.detail.is_open, "Enter opens the listener's detail");
+	tl_screen_compose(&ui, c);
+	for (k = 0, y = 0; y < c->h; y++)
+		k += strstr(row(c, y), "Queue drops     9") != NULL;
+	is_int(k, 1, "the detail shows the queue drops");
+	ui.screen = TL_SCREEN_MAIN;
+
+	/* back to connections; pause holds the rows; resume takes the next walk */
+	tl_keys_handle(&ui, 'g', false);
+	tl_ui_update_views(&ui, true);
+	tl_ui_pause(&ui, true);
+	tl_ui_update_views(&ui, false);
+	ok(tl_open_view_get(ui.ov, 0)->tx_mbps == 2000000, "paused: rows as they were");
+	open_snapshot(&ui, 1001000000000ull, 3000);	/* as after resume */
+	tl_ui_pause(&ui, false);
+	tl_ui_update_views(&ui, true);
+	ok(tl_open_view_get(ui.ov, 0)->tx_mbps == 6000000, "resumed: the new walk's rates");
+	ui.utf8 = true;
+	tl_keys_handle(&ui, '\n', false);
+	tl_canvas_resize(c, 132, 40);
+	tl_screen_compose(&ui, c);
+	for (k = 0, y = 0; y < c->h; y++)
+		k += strstr(row(c, y), "TX/s \u2583\u2588") != NULL;
+	is_int(k, 1, "the connection's detail draws its two rates as a sparkline");
+	/* Tab goes round the three panels */
+	ui.screen = TL_SCREEN_MAIN;
+	tl_keys_handle(&ui, '\t', false);
+	is_int(ui.focus, TL_FOCUS_SESSIONS, "Tab from Open: sessions");
+	tl_keys_handle(&ui, '\t', false);
+	is_int(ui.focus, TL_FOCUS_DESTS, "then latency");
+	tl_keys_handle(&ui, '\t', false);
+	is_int(ui.focus, TL_FOCUS_OPEN, "then Open again");
+	tl_ui_fini(&ui);
+out:
+	tl_canvas_free(c);
+	tl_model_free(m);
+}
+
 /* A row whose connects all timed out shows its time to failure, marked !, and FAIL% 100%. */
 static void test_dest_cells(void)
 {
@@ -814,5 +978,6 @@ int main(void)
 	test_ui_state();
 	test_cost();
 	test_newcomer();
+	test_open_panel();
 	return tap_done();
 }

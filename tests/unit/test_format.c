@@ -369,9 +369,34 @@ static void test_percent_errno(void)
 	is_str(buf, "errno 200", "a number with no name");
 }
 
+static void test_open_words(void)
+{
+	char buf[64];
+
+	tl_fmt_rate(buf, sizeof(buf), 0);
+	is_str(buf, "0 B/s", "rate 0");
+	tl_fmt_rate(buf, sizeof(buf), 600);
+	is_str(buf, "1 B/s", "rate 0.6 B/s rounds to 1");
+	tl_fmt_rate(buf, sizeof(buf), 8ull * 1024 * 1024 * 1000);
+	is_str(buf, "8.0 MiB/s", "rate 8 MiB/s");
+	tl_fmt_per_s(buf, sizeof(buf), 0);
+	is_str(buf, "0", "per s 0");
+	tl_fmt_per_s(buf, sizeof(buf), 1500);
+	is_str(buf, "1.5", "per s 1.5");
+	tl_fmt_per_s(buf, sizeof(buf), 40);
+	is_str(buf, "0", "per s 0.04 rounds to 0");
+	tl_fmt_per_s(buf, sizeof(buf), 12345678);
+	is_str(buf, "12346", "per s past 1000: whole numbers");
+	is_str(tl_fmt_tcp_state_short(1), "ESTAB", "state ESTAB");
+	is_str(tl_fmt_tcp_state_short(10), "LISTEN", "state LISTEN");
+	is_str(tl_fmt_tcp_state_short(0), "?", "state 0 unknown");
+	is_str(tl_fmt_tcp_state_short(200), "?", "state 200 unknown");
+}
+
 int main(void)
 {
 	test_percent_errno();
+	test_open_words();
 	test_addresses();
 	test_bytes();
 	test_durations();
