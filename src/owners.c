@@ -4,13 +4,15 @@
 #include <stdlib.h>
 
 #include "adopt.h"
+#include "clock.h"
 #include "owners.h"
 
 struct tl_owners {
 	struct tl_procfd *pf;
 	struct tl_procfd *(*scan)(void);
 	uint64_t scanned_ns;
-	uint64_t rescan_ns;
+	uint64_t rescan_ns;		/* the least time between scans */
+	uint64_t last_cost_ns;		/* how long the last scan took */
 	bool scanned;		/* pf is a scan (possibly a failed one: NULL) */
 	unsigned long scans, errors;
 };
@@ -55,8 +57,19 @@ int tl_owners_complete(struct tl_owners *o, struct tl_snapshot *snap, const char
 {
 	struct tl_procfd *pf;
 
-	if ((!o->scanned || now_ns - o->scanned_ns >= o->rescan_ns) && owners_missing(o, snap)) {
+	/*
+	 * At most one scan per rescan period, and never more than a twentieth
+	 * of the time: a machine where a scan takes 400 ms rescans every 8 s,
+	 * one where it takes 5 ms every second, so a new listener (whose owner
+	 * only /proc can tell) gets it soon without the scans costing a core.
+	 */
+	uint64_t wait = o->rescan_ns > 20 * o->last_cost_ns ? o->rescan_ns : 20 * o->last_cost_ns;
+	uint64_t t0;
+
+	if ((!o->scanned || now_ns - o->scanned_ns >= wait) && owners_missing(o, snap)) {
+		t0 = tl_clock_mono_ns();
 		pf = o->scan();
+		o->last_cost_ns = tl_clock_mono_ns() - t0;
 		o->scans++;
 		o->scanned = true;
 		o->scanned_ns = now_ns;

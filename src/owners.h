@@ -7,7 +7,8 @@
  * then at most once per rescan period. A scan reads a link per open file
  * of every process: about 5 µs per socket on a busy machine, far more than
  * the walk itself, so doing it per snapshot would make the snapshot cost
- * what `ss -p` costs.
+ * what `ss -p` costs. Rescans are spaced by at least a second and by twenty
+ * times what the last one took.
  *
  * An owner found at a scan stays the answer until the next one: a process
  * that hands its socket to another after that keeps being shown (as the
@@ -21,7 +22,7 @@
 #include "procfd.h"
 #include "sock.h"
 
-#define TL_OWNERS_RESCAN_NS (10ull * 1000000000ull)
+#define TL_OWNERS_RESCAN_NS (1000000000ull)	/* at most a scan a second, and see owners.c */
 
 struct tl_owners;
 

@@ -219,6 +219,11 @@ def monitor_steps(tap, tmux, binary, srv, bulk):
 	       "draw while sessions arrive (%d screens)" % seen, bad[:5])
 
 	# ---- sorting by DIR keeps its arrow ----
+	# the Tab redraws above went round three panels: back to the sessions
+	for _ in range(3):
+		if wait_screen(tmux, lambda s: "sessions sort" in status(s), 1)[0]:
+			break
+		tmux.keys("Tab")
 	for _ in range(3):
 		tmux.keys(">")
 	ok, scr = wait_screen(tmux, lambda s: "sort DIR asc" in status(s), 3)
