@@ -103,6 +103,26 @@ int main(void)
 	scan_fail = 0;
 	tl_owners_free(o);
 
+	/* an inode no scan finds (a process /proc does not show) asks once */
+	scans = 0;
+	o = tl_owners_new(tl_procfd_new(), 0, SEC, fake_scan);
+	sock(&socks[0], 4242);
+	sock(&socks[1], 0);
+	tl_owners_complete(o, &snap, cg, 2 * SEC);
+	sock(&socks[0], 4242);
+	tl_owners_complete(o, &snap, cg, 10 * SEC);
+	sock(&socks[0], 4242);
+	tl_owners_complete(o, &snap, cg, 20 * SEC);
+	ok(scans == 1 && !socks[0].owner_known,
+	   "a socket no scan can place asks for one scan, not one a second (%d)", scans);
+	scan_inode = 600;	/* a new socket, which the next scan finds */
+	sock(&socks[0], 4242);
+	sock(&socks[1], 600);
+	tl_owners_complete(o, &snap, cg, 30 * SEC);
+	ok(scans == 2 && socks[1].owner_known && socks[1].pid == 77, "a new socket asks again, and is found");
+	tl_owners_free(o);
+	scan_inode = 500;
+
 	/* no start scan (cannot read /proc at start): the first lookup scans */
 	scans = 0;
 	o = tl_owners_new(NULL, 5 * SEC, 10 * SEC, fake_scan);
