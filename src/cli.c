@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <math.h>
@@ -21,6 +22,8 @@ enum {
 	OPT_MAX_DESTS,
 	OPT_NO_COLOR,
 	OPT_JSON,
+	OPT_LISTEN,
+	OPT_MAX_SERIES,
 };
 
 #define CGROUP_PATH_MAX 4096	/* PATH_MAX */
@@ -81,6 +84,16 @@ static const struct option monitor_longopts[] = {
 	{ "history", required_argument, NULL, OPT_HISTORY },
 	{ "max-dests", required_argument, NULL, OPT_MAX_DESTS },
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct option serve_longopts[] = {
+	GLOBAL_LONGOPTS,
+	FILTER_LONGOPTS,
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -105,6 +118,7 @@ static const struct {
 	[TL_MODE_CONNLAT] = { "connlat", ":vhtp:L46xc:", connlat_longopts },
 	[TL_MODE_JSON] = { "json", ":vhp:L:D:46c:", json_longopts },
 	[TL_MODE_OPEN] = { "open", ":vhp:L:D:46c:li:n:", open_longopts },
+	[TL_MODE_SERVE] = { "serve", ":vhp:L:D:46c:", serve_longopts },
 };
 
 struct parse_ctx {
@@ -281,6 +295,64 @@ static void set_defaults(struct tl_options *opt, enum tl_mode mode)
 	opt->probes = TL_PROBES_AUTO;
 	opt->ringbuf_kib = 16384;
 	opt->max_sockets = 65536;
+	opt->listen.family = 4;
+	opt->listen.addr[0] = 127;
+	opt->listen.addr[3] = 1;
+	opt->listen.port = TL_LISTEN_DEFAULT_PORT;
+	opt->max_series = 5000;
+}
+
+int tl_cli_parse_listen(const char *arg, struct tl_listen *l, char *err, size_t errlen)
+{
+	const char *colon = strrchr(arg, ':');
+	char host[64];
+	unsigned long long port;
+	size_t hlen;
+	uint8_t family;
+	uint8_t addr[16] = { 0 };
+
+	if (!colon) {
+		snprintf(err, errlen, "--listen: '%s' is not ADDR:PORT (e.g. 127.0.0.1:%d or [::1]:%d)",
+			 quote(arg, strlen(arg)).s, TL_LISTEN_DEFAULT_PORT, TL_LISTEN_DEFAULT_PORT);
+		return -EINVAL;
+	}
+	if (parse_u64(colon + 1, strlen(colon + 1), &port) || port < 1 || port > 65535) {
+		snprintf(err, errlen, "--listen: port '%s' is not a number in 1-65535",
+			 quote(colon + 1, strlen(colon + 1)).s);
+		return -EINVAL;
+	}
+	hlen = (size_t)(colon - arg);
+	if (hlen >= 2 && arg[0] == '[' && arg[hlen - 1] == ']') {
+		arg++;
+		hlen -= 2;
+		family = 6;
+	} else {
+		family = 4;
+		if (memchr(arg, ':', hlen)) {
+			snprintf(err, errlen, "--listen: write an IPv6 address in brackets: [%s]:%llu",
+				 quote(arg, hlen).s, port);
+			return -EINVAL;
+		}
+	}
+	if (hlen >= sizeof(host) || (family == 6 && !hlen)) {
+		snprintf(err, errlen, "--listen: '%s' is not an IP address", quote(arg, hlen).s);
+		return -EINVAL;
+	}
+	memcpy(host, arg, hlen);
+	host[hlen] = '\0';
+	if (!hlen) {
+		addr[0] = 127;		/* ":PORT": loopback, the safe default */
+		addr[3] = 1;
+	} else if (inet_pton(family == 6 ? AF_INET6 : AF_INET, host, addr) != 1) {
+		snprintf(err, errlen, "--listen: '%s' is not a numeric IPv%d address", quote(host, hlen).s,
+			 family);
+		return -EINVAL;
+	}
+	l->set = true;
+	l->family = family;
+	memcpy(l->addr, addr, sizeof(addr));
+	l->port = (uint16_t)port;
+	return 0;
 }
 
 /* One option, already known to belong to the mode's option string. */
@@ -403,6 +475,14 @@ static enum tl_cli_status handle(struct parse_ctx *c, int ch, const char *arg)
 	case OPT_JSON:
 		opt->json = true;
 		break;
+	case OPT_LISTEN:
+		if (tl_cli_parse_listen(arg, &opt->listen, c->err, c->errlen))
+			st = TL_CLI_ERROR;
+		break;
+	case OPT_MAX_SERIES:
+		st = opt_uint(c, "count", arg, 1000, 10000000, &v);
+		opt->max_series = (size_t)v;
+		break;
 	default:
 		st = fail(c, "internal error: option %d not handled", ch);
 		break;
@@ -414,7 +494,7 @@ static enum tl_mode mode_of(const char *word)
 {
 	enum tl_mode m;
 
-	for (m = TL_MODE_LIFE; m <= TL_MODE_OPEN; m++) {
+	for (m = TL_MODE_LIFE; m <= TL_MODE_SERVE; m++) {
 		if (!strcmp(word, modes[m].name))
 			return m;
 	}
@@ -431,7 +511,8 @@ static enum tl_cli_status getopt_failure(struct parse_ctx *c, int ch, int argc, 
 	const char *see = m == TL_MODE_MONITOR ? "tcplens --help" :
 			  m == TL_MODE_LIFE ? "tcplens life --help" :
 			  m == TL_MODE_CONNLAT ? "tcplens connlat --help" :
-			  m == TL_MODE_JSON ? "tcplens json --help" : "tcplens open --help";
+			  m == TL_MODE_JSON ? "tcplens json --help" :
+			  m == TL_MODE_SERVE ? "tcplens serve --help" : "tcplens open --help";
 	int known_short = optopt > 0 && optopt < 256 && optopt != ':' &&
 			  strchr(modes[m].shortopts, optopt);
 
@@ -470,7 +551,7 @@ enum tl_cli_status tl_cli_parse(int argc, char **argv, const char *env_no_color,
 		mode = mode_of(argv[1]);
 		if (mode == TL_MODE_MONITOR) {
 			set_defaults(opt, mode);
-			return fail(&c, "unknown mode '%s' (modes: life, connlat, json, open; none for the monitor)",
+			return fail(&c, "unknown mode '%s' (modes: life, connlat, json, open, serve; none for the monitor)",
 				    quote(argv[1], strlen(argv[1])).s);
 		}
 	}
@@ -557,6 +638,7 @@ static const char monitor_usage[] =
 	"                                         one line per outgoing connect (like tcpconnlat)\n"
 	"       tcplens json [OPTIONS]            one JSON object per session and connect\n"
 	"       tcplens open [OPTIONS]            the TCP connections open now, with rates\n"
+	"       tcplens serve [OPTIONS]           metrics for Prometheus over HTTP, headless\n"
 	"\n"
 	"'tcplens MODE --help' lists a mode's options.\n"
 	"\n"
@@ -571,6 +653,9 @@ static const char monitor_usage[] =
 	"  --max-dests N      destinations tracked by the latency panel, 10-10000000\n"
 	"                     (default 10000; the rest are folded into \"other\")\n"
 	"  --no-color         no colours (also when NO_COLOR is set)\n"
+	"  --listen ADDR:PORT also serve metrics for Prometheus there while monitoring\n"
+	"                     (as 'tcplens serve'; see 'tcplens serve --help')\n"
+	"  --max-series N     with --listen: series exported at most (default 5000)\n"
 	"\n"
 	"Filters -p, -L, -D, -4, -6 and -c run in the kernel and apply in every mode.\n"
 	"\n"
@@ -643,6 +728,30 @@ static const char open_usage[] =
 	"\n"
 	COMMON_USAGE;
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+static const char serve_usage[] =
+	"Usage: tcplens serve [--listen ADDR:PORT] [--max-series N] [-p PID] [-L PORTS]\n"
+	"                     [-D PORTS] [-4|-6] [-c PATH]\n"
+	"Headless: serves metrics for Prometheus (or anything that scrapes its text\n"
+	"formats) at http://ADDR:PORT/metrics, in the Prometheus text format 0.0.4 or\n"
+	"OpenMetrics 1.0 as the scraper's Accept header asks. For a systemd service.\n"
+	"\n"
+	"  --listen ADDR:PORT numeric address and port (default 127.0.0.1:" STR(TL_LISTEN_DEFAULT_PORT) ",\n"
+	"                     loopback only); IPv6 in brackets: [::1]:" STR(TL_LISTEN_DEFAULT_PORT) "\n"
+	"  --max-series N     series exported at most, 1000-10000000 (default 5000);\n"
+	"                     the least active destinations and units are folded into\n"
+	"                     daddr=\"other\" / unit=\"other\"\n"
+	FILTER_USAGE
+	"\n"
+	"Metrics (see tcplens(8), METRICS): sessions, payload bytes and resets by direction\n"
+	"and unit; connects by destination and result; connect latency histograms (10 us\n"
+	"to 100 s, 10 buckets a decade: histogram_quantile within 26.2%); open connections\n"
+	"by state; listeners' accept queues; drops by cause; tcplens's CPU time.\n"
+	"\n"
+	COMMON_USAGE;
+
 const char *tl_cli_usage(enum tl_mode mode)
 {
 	switch (mode) {
@@ -654,6 +763,8 @@ const char *tl_cli_usage(enum tl_mode mode)
 		return json_usage;
 	case TL_MODE_OPEN:
 		return open_usage;
+	case TL_MODE_SERVE:
+		return serve_usage;
 	default:
 		return monitor_usage;
 	}

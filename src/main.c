@@ -12,6 +12,7 @@
 #include "log.h"
 #include "model/model.h"
 #include "openmode.h"
+#include "servemode.h"
 #include "source_live.h"
 #include "ui/ui.h"
 
@@ -28,7 +29,11 @@ static int run_monitor(const struct tl_options *opt, struct tl_capture *cap)
 		return 1;
 	}
 	/* like top: snapshots when asked, or when there is no terminal to own */
-	if (opt->batch || !isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO))
+	if ((opt->batch || !isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)) && opt->listen.set) {
+		fprintf(stderr, "tcplens: --listen serves from the full-screen monitor; without a "
+			"terminal (or with -b) use 'tcplens serve'\n");
+		status = 2;
+	} else if (opt->batch || !isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO))
 		status = tl_batch_run(opt, cap, m);
 	else
 		status = tl_monitor_run(opt, cap, m);
@@ -74,6 +79,8 @@ int main(int argc, char **argv)
 		status = run_monitor(&opt, cap);
 	else if (opt.mode == TL_MODE_OPEN)
 		status = tl_open_run(&opt, src);
+	else if (opt.mode == TL_MODE_SERVE)
+		status = tl_serve_run(&opt, src);
 	else
 		status = tl_linemode_run(&opt, src);
 	tl_source_live_free(src);
