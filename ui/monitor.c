@@ -15,6 +15,8 @@
 
 #include "log.h"
 #include "loop.h"
+#include "metrics/server.h"
+#include "source_live.h"
 #include "state.h"
 #include "term.h"
 #include "ui.h"
@@ -23,19 +25,24 @@ struct monitor {
 	struct tl_ui ui;
 	struct tl_capture *cap;
 	struct tl_canvas *canvas;
+	struct tl_source *metrics_src;	/* --listen: what the metrics server reads */
+	struct tl_metrics_server *metrics;
 	uint64_t next_refresh_ns;	/* monotonic */
 	int error;			/* -errno that ended the loop */
 };
 
 static void on_record(void *ctx, const struct tl_record *r)
 {
-	tl_model_add(ctx, r);
+	struct monitor *mon = ctx;
+
+	tl_model_add(mon->ui.m, r);
+	tl_metrics_feed_record(mon->metrics, r);
 }
 
 static int drain(struct monitor *mon)
 {
 	struct tl_drops drops;
-	int n = tl_capture_drain(mon->cap, on_record, mon->ui.m);
+	int n = tl_capture_drain(mon->cap, on_record, mon);
 
 	if (n < 0 && n != -EINTR && n != -EAGAIN) {
 		tl_log("reading the ring buffer failed: %s", strerror(-n));
@@ -161,6 +168,18 @@ int tl_monitor_run(const struct tl_options *opt, struct tl_capture *cap, struct 
 		fprintf(stderr, "tcplens: %s\n", strerror(errno));
 		goto cleanup;
 	}
+	if (opt->listen.set) {
+		char merr[256];
+
+		mon.metrics_src = tl_source_live_new(cap);
+		mon.metrics = mon.metrics_src ? tl_metrics_server_attach(loop, opt, mon.metrics_src,
+									 merr, sizeof(merr)) : NULL;
+		if (!mon.metrics) {
+			fprintf(stderr, "tcplens: %s\n", mon.metrics_src ? merr : "out of memory");
+			ret = 2;
+			goto cleanup;
+		}
+	}
 	err = tl_term_open(!opt->no_color, &color);
 	if (err) {
 		fprintf(stderr, "tcplens: the monitor needs a terminal; use -b for text snapshots "
@@ -197,6 +216,8 @@ int tl_monitor_run(const struct tl_options *opt, struct tl_capture *cap, struct 
 cleanup:
 	if (term_on)
 		tl_term_close();	/* flushes the log to stderr */
+	tl_metrics_server_free(mon.metrics);
+	tl_source_live_free(mon.metrics_src);
 	tl_loop_free(loop);
 	tl_canvas_free(mon.canvas);
 	tl_ui_fini(&mon.ui);
