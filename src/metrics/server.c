@@ -13,6 +13,7 @@
 #include "metrics/metrics_expo.h"
 #include "metrics/metrics_model.h"
 #include "metrics/server.h"
+#include "open_filter.h"
 
 /* MHD's idle timeouts and the activity decay need a tick even when no
  * request comes. */
@@ -20,6 +21,7 @@
 
 struct tl_metrics_server {
 	struct tl_metrics *m;
+	struct tl_options match;	/* the start filters, listeners included */
 	struct tl_http *http;
 	struct tl_source *src;
 	int timerfd;
@@ -46,6 +48,7 @@ static void server_snapshot(struct tl_metrics_server *s)
 {
 	struct tl_snapshot *cur = &s->snap[s->cur];
 	const char *const *cgroups;
+	size_t kept = 0;
 	int n;
 
 	if (s->no_snapshots) {
@@ -61,6 +64,12 @@ static void server_snapshot(struct tl_metrics_server *s)
 		tl_metrics_set_open(s->m, NULL);
 		return;
 	}
+	/* the start filters (-p -L -D -4 -6 -c) apply here as in every mode */
+	for (size_t i = 0; i < cur->n; i++) {
+		if (tl_open_match(&s->match, &cur->socks[i], cgroups[i]))
+			cur->socks[kept++] = cur->socks[i];
+	}
+	cur->n = kept;
 	tl_metrics_set_open(s->m, cur);
 	s->cur = !s->cur;
 	s->have_prev = true;
@@ -129,6 +138,8 @@ struct tl_metrics_server *tl_metrics_server_attach(struct tl_loop *loop,
 	}
 	s->src = src;
 	s->timerfd = -1;
+	s->match = *opt;
+	s->match.listeners = true;
 	s->m = tl_metrics_new(&cfg);
 	if (!s->m) {
 		snprintf(err, errlen, "--max-series %zu: %s", opt->max_series, strerror(errno));
