@@ -202,6 +202,8 @@ class Suite:
 			self.check_ground_truth()
 			self.check_stalled_and_cap()
 			self.check_self()
+			self.check_limits()
+			self.check_monitor()
 		finally:
 			self.prom.stop()
 			self.worker.stop()
@@ -362,6 +364,103 @@ class Suite:
 		self.ok(sorted((m["cause"], m["kind"]) for m, _ in d) ==
 			[("ringbuf", "connect"), ("ringbuf", "session"), ("storage", "connect"),
 			 ("storage", "session")], "drops by cause and kind", d)
+
+
+def raw_status(port, request, timeout=10):
+	"""The status code of a raw request, or None if the server hung up."""
+	s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+	try:
+		s.sendall(request)
+		head = b""
+		while b"\r\n" not in head:
+			chunk = s.recv(4096)
+			if not chunk:
+				break
+			head += chunk
+	except OSError:
+		head = b""
+	finally:
+		s.close()
+	parts = head.split(b" ", 2)
+	return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+
+
+def scrape_value(url, sample):
+	"""The value of one sample line of /metrics, or None."""
+	try:
+		_, _, body = http(url, timeout=5)
+	except OSError:
+		return None
+	for line in body.decode(errors="replace").splitlines():
+		if line.startswith(sample + " "):
+			return float(line.rsplit(" ", 1)[1])
+	return None
+
+
+def _check_limits(self):
+	big = b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 40000 + b"\r\n\r\n"
+	st = raw_status(self.mport, big)
+	self.ok(st is None or 400 <= st < 500, "headers beyond the 32 KiB request limit: refused (%r)" % st)
+	st = raw_status(self.mport, b"BREW /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+	self.near(st, 405, "an unknown method: 405")
+	st, _, _ = http(self.url + "/metrics")
+	self.near(st, 200, "and the server goes on")
+
+
+def _check_monitor(self):
+	"""tcplens --listen: the full-screen monitor serves while it runs (tmux)."""
+	if not shutil.which("tmux"):
+		self.ok(False, "tmux installed (tools/deps)")
+		return
+	port = free_port()
+	url = "http://127.0.0.1:%d/metrics" % port
+	name = "tlmetrics-%d" % os.getpid()
+	argv = [self.binary, "--listen", "127.0.0.1:%d" % port, "-p", str(self.worker.pid)]
+	subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "120", "-y", "30",
+			" ".join(argv)], check=True, timeout=10)
+	try:
+		deadline = time.monotonic() + 30
+		st = None
+		while time.monotonic() < deadline:
+			try:
+				st = http(url, timeout=2)[0]
+				break
+			except OSError:
+				time.sleep(0.2)
+		if not self.ok(st == 200, "the monitor with --listen answers /metrics", st):
+			return
+		w = self.worker.cmd("hold 2")
+		self.worker.cmd("release")
+		sample = 'tcplens_connects_total{daddr="127.0.0.1",dport="%d",result="ok"}' % w["port"]
+		deadline = time.monotonic() + WAIT
+		v = None
+		while time.monotonic() < deadline:
+			v = scrape_value(url, sample)
+			if v == 2:
+				break
+			time.sleep(0.25)
+		self.near(v, 2, "the monitor's drain feeds the metrics: 2 connects")
+		deadline = time.monotonic() + WAIT
+		while time.monotonic() < deadline:
+			screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", name],
+						stdout=subprocess.PIPE, text=True, timeout=10).stdout
+			if "connects 2 " in screen:
+				break
+			time.sleep(0.25)
+		self.ok("connects 2 " in screen, "and the monitor shows them too", screen)
+	finally:
+		subprocess.run(["tmux", "send-keys", "-t", name, "q"], timeout=10)
+		deadline = time.monotonic() + 10
+		while time.monotonic() < deadline:
+			if subprocess.run(["tmux", "has-session", "-t", name], stderr=subprocess.DEVNULL,
+					  timeout=10).returncode != 0:
+				break
+			time.sleep(0.2)
+		subprocess.run(["tmux", "kill-session", "-t", name], stderr=subprocess.DEVNULL, timeout=10)
+
+
+Suite.check_limits = _check_limits
+Suite.check_monitor = _check_monitor
 
 
 def main():

@@ -338,6 +338,55 @@ static void test_units_cap(void)
 	tl_metrics_free(m);
 }
 
+/* Every fixed family at its largest (70 listener ports, other used in
+ * every direction, drops, CPU) and the budget full: still at most the cap. */
+static void test_cap_everything(void)
+{
+	struct tl_metrics_config cfg = { .max_series = 1000, .cgroup_path = fake_cgroup };
+	struct tl_metrics *m = tl_metrics_new(&cfg);
+	static struct tl_sock socks[80];
+	struct tl_snapshot snap = { .socks = socks, .n = 80 };
+	struct tl_drops d = { .ringbuf = 1 };
+	struct tl_mx_buf b = { 0 };
+	char addr[32];
+	struct tl_record r;
+	int n, worst = 0;
+
+	for (int i = 0; i < 80; i++) {
+		socks[i].state = i < 70 ? TL_TCP_LISTEN : TL_TCP_ESTABLISHED;
+		socks[i].lport = (uint16_t)(1000 + i);
+	}
+	tl_metrics_set_open(m, &snap);
+	tl_metrics_set_drops(m, &d);
+	tl_metrics_set_cpu(m, 123456789);
+	for (int i = 0; i < 3000; i++) {
+		snprintf(addr, sizeof(addr), "10.%d.%d.%d", i % 7, (i >> 8) & 255, i & 255);
+		/* histograms too: every destination answered once */
+		r = connect_rec(addr, (uint16_t)(1 + i % 3), TL_REC_OK, 1000 * (uint64_t)i);
+		tl_metrics_add(m, &r);
+		r = connect_rec(addr, (uint16_t)(1 + i % 3), (uint8_t)(i % 5), 10);
+		tl_metrics_add(m, &r);
+		r = session_rec((uint8_t)(i % 3), (uint64_t)(i % 3), 1, 1, 0);
+		tl_metrics_add(m, &r);
+		if (i % 100 == 0) {
+			n = tl_metrics_write(m, TL_MX_OPENMETRICS, &b);
+			worst = n > worst ? n : worst;
+		}
+	}
+	n = tl_metrics_write(m, TL_MX_OPENMETRICS, &b);
+	worst = n > worst ? n : worst;
+	ok(worst <= 1000, "everything at once: at most max_series (most %d)", worst);
+	ok(has(&b, "tcplens_listen_accept_queue{port=\"other\"} 0\n"),
+	   "listener ports beyond 64 summed into other");
+	is_int(lines_of(&b, "tcplens_listen_backlog{"), TL_MX_LISTEN_PORTS + 1, "64 ports + other");
+	is_int((long long)sum_of(&b, "tcplens_connect_duration_all_seconds_count"), 3600,
+	       "every answered connect (3000 + the 600 ok of the second round) over all");
+	is_int((long long)sum_of(&b, "tcplens_connect_duration_seconds_count{"), 3600,
+	       "and in the per-destination ones, other included");
+	tl_mx_buf_free(&b);
+	tl_metrics_free(m);
+}
+
 static void test_open(void)
 {
 	struct tl_metrics_config cfg = { 0 };
@@ -414,6 +463,7 @@ int main(void)
 	test_counts();
 	test_cap();
 	test_units_cap();
+	test_cap_everything();
 	test_open();
 	test_negotiate();
 	test_format();
