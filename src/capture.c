@@ -66,6 +66,7 @@ struct tl_capture {
 	const struct tl_options *opt;
 	char cg_fspath[4096];		/* -c: the directory, for the kernel-side filter */
 	char cg_relpath[4096];		/* -c: its path from the v2 root */
+	int stats_fd;			/* BPF run-time statistics are on while held; -1: off */
 };
 
 static bool libbpf_verbose;
@@ -92,15 +93,37 @@ static bool has_cap(const struct __user_cap_data_struct *d, int cap)
 	return d[cap / 32].effective & (1u << (cap % 32));
 }
 
-/* Root, or CAP_BPF with CAP_PERFMON, or CAP_SYS_ADMIN. */
-static bool capture_privileged(void)
+/*
+ * CAP_BPF with CAP_PERFMON, or CAP_SYS_ADMIN. Being uid 0 is not enough:
+ * a container may have dropped them, and then "run as root" would be the
+ * wrong advice. False with the reason, naming what is missing, in err.
+ */
+static bool capture_privileged(char *err, size_t errlen)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = { 0 };
+	bool bpf, perfmon;
 
-	if (syscall(SYS_capget, &hdr, data))
-		return geteuid() == 0;
-	return has_cap(data, CAP_SYS_ADMIN) || (has_cap(data, CAP_BPF) && has_cap(data, CAP_PERFMON));
+	if (syscall(SYS_capget, &hdr, data)) {
+		if (geteuid() == 0)
+			return true;
+		snprintf(err, errlen, "must run as root (or with CAP_BPF and CAP_PERFMON) to load BPF "
+			 "programs");
+		return false;
+	}
+	if (has_cap(data, CAP_SYS_ADMIN))
+		return true;
+	bpf = has_cap(data, CAP_BPF);
+	perfmon = has_cap(data, CAP_PERFMON);
+	if (bpf && perfmon)
+		return true;
+	snprintf(err, errlen, "%s without %s%s%s (or CAP_SYS_ADMIN), needed to load and attach the BPF "
+		 "programs%s",
+		 geteuid() == 0 ? "running as uid 0 but" : "running", bpf ? "" : "CAP_BPF",
+		 !bpf && !perfmon ? " and " : "", perfmon ? "" : "CAP_PERFMON",
+		 geteuid() == 0 ? ": the capabilities were dropped (a container?)" :
+				  ": run as root or grant them");
+	return false;
 }
 
 static bool btf_has_typedef(const struct btf *btf, const char *name)
@@ -117,11 +140,20 @@ static const char *tracefs_root(void)
 	return TRACEFS;
 }
 
-static bool tracefs_mounted(void)
+/* 0: tracefs is there and readable; -EACCES: there but not for us; -ENOENT. */
+static int tracefs_state(void)
 {
+	const char *const roots[] = { DEBUGFS_TRACING "/events", TRACEFS "/events" };
+	int ret = -ENOENT;
 	struct stat st;
 
-	return stat(DEBUGFS_TRACING "/events", &st) == 0 || stat(TRACEFS "/events", &st) == 0;
+	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		if (stat(roots[i], &st) == 0)
+			return 0;
+		if (errno == EACCES)
+			ret = -EACCES;
+	}
+	return ret;
 }
 
 /*
@@ -132,20 +164,31 @@ static bool tracefs_mounted(void)
  */
 static int capture_need_tracefs(struct tl_capture *c, char *err, size_t errlen)
 {
-	if (tracefs_mounted())
+	int ret = tracefs_state();
+
+	if (ret == 0)
 		return 0;
+	/* mounted but closed to us: mounting another would not be the answer */
+	if (ret == -EACCES) {
+		snprintf(err, errlen, "classic tracepoints need tracefs, which is mounted on %s but not "
+			 "readable by this process (Permission denied): run as root or make it readable",
+			 TRACEFS);
+		return ret;
+	}
 	if (unshare(CLONE_NEWNS) == 0) {
 		if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) == 0 &&
 		    mount("tracefs", TRACEFS, "tracefs", 0, NULL) == 0)
 			return 0;
+		ret = -errno;
 		snprintf(err, errlen, "classic tracepoints need tracefs, and mounting it on %s failed: %s",
-			 TRACEFS, strerror(errno));
-		return -errno;
+			 TRACEFS, strerror(-ret));
+		return ret;
 	}
 	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL)) {
+		ret = -errno;
 		snprintf(err, errlen, "classic tracepoints need tracefs, and mounting it on %s failed: %s",
-			 TRACEFS, strerror(errno));
-		return -errno;
+			 TRACEFS, strerror(-ret));
+		return ret;
 	}
 	c->umount_tracefs = true;
 	tl_log("mounted tracefs on %s for the classic tracepoints; it is unmounted at exit", TRACEFS);
@@ -424,10 +467,8 @@ static int capture_preflight(char *err, size_t errlen)
 	struct stat st;
 	int ret;
 
-	if (!capture_privileged()) {
-		snprintf(err, errlen, "must run as root (or with CAP_BPF and CAP_PERFMON) to load BPF programs");
+	if (!capture_privileged(err, errlen))
 		return -EPERM;
-	}
 	if (stat(VMLINUX_BTF, &st)) {
 		snprintf(err, errlen, "kernel has no BTF (%s is missing): a kernel built with "
 			 "CONFIG_DEBUG_INFO_BTF=y (Linux 5.8 or later) is required", VMLINUX_BTF);
@@ -446,17 +487,23 @@ struct tl_capture *tl_capture_open(const struct tl_options *opt, char *err, size
 	struct tl_capture *c = NULL;
 	struct btf *vmlinux = NULL;
 	char btf_err[256] = "";
+	/* what the user or the kernel must change, unless a run-time failure says otherwise */
+	int why = EINVAL;
 
 	libbpf_verbose = opt->verbose;
 	libbpf_set_print(capture_libbpf_print);
-	if (capture_preflight(err, errlen))
+	if (capture_preflight(err, errlen)) {
+		errno = EINVAL;
 		return NULL;
+	}
 
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		snprintf(err, errlen, "out of memory");
+		errno = EIO;
 		return NULL;
 	}
+	c->stats_fd = -1;
 	c->opt = opt;
 	/*
 	 * First, since it may give us a mount namespace of our own: whatever
@@ -486,6 +533,8 @@ struct tl_capture *tl_capture_open(const struct tl_options *opt, char *err, size
 			goto fail;
 	}
 
+	/* from here on, what fails is not the user's to fix */
+	why = EIO;
 	c->ncpus = libbpf_num_possible_cpus();
 	if (c->ncpus <= 0) {
 		snprintf(err, errlen, "cannot count the possible CPUs: %s", strerror(-c->ncpus));
@@ -505,6 +554,7 @@ struct tl_capture *tl_capture_open(const struct tl_options *opt, char *err, size
 fail:
 	btf__free(vmlinux);
 	tl_capture_close(c);
+	errno = why;
 	return NULL;
 }
 
@@ -512,6 +562,7 @@ void tl_capture_close(struct tl_capture *c)
 {
 	if (!c)
 		return;
+	tl_capture_bpf_stats_enable(c, false);
 	ring_buffer__free(c->rb);
 	tcplens_bpf__destroy(c->skel);
 	if (c->umount_tracefs && umount2(TRACEFS, MNT_DETACH))
@@ -521,6 +572,51 @@ void tl_capture_close(struct tl_capture *c)
 	tl_owners_free(c->owners);
 	tl_cgroups_free(c->cg);
 	free(c);
+}
+
+int tl_capture_bpf_stats_enable(struct tl_capture *c, bool on)
+{
+	int fd;
+
+	if (!on) {
+		if (c->stats_fd >= 0)
+			close(c->stats_fd);	/* the kernel turns them off with the last holder */
+		c->stats_fd = -1;
+		return 0;
+	}
+	if (c->stats_fd >= 0)
+		return 0;
+	fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (fd < 0)
+		return fd < -1 ? fd : -errno;
+	c->stats_fd = fd;
+	return 0;
+}
+
+bool tl_capture_bpf_stats_on(const struct tl_capture *c)
+{
+	return c->stats_fd >= 0;
+}
+
+int tl_capture_bpf_stats(const struct tl_capture *c, uint64_t *run_ns, uint64_t *run_cnt)
+{
+	struct bpf_program *prog;
+
+	*run_ns = *run_cnt = 0;
+	bpf_object__for_each_program(prog, c->skel->obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd < 0)	/* the variant not loaded on this kernel */
+			continue;
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(fd, &info, &len))
+			return -errno;
+		*run_ns += info.run_time_ns;
+		*run_cnt += info.run_cnt;
+	}
+	return 0;
 }
 
 int tl_capture_fd(const struct tl_capture *c)

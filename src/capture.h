@@ -6,6 +6,7 @@
 #ifndef TCPLENS_CAPTURE_H
 #define TCPLENS_CAPTURE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,7 +20,9 @@ struct tl_capture;
 
 /*
  * Checks the privileges and the kernel, loads and attaches. On failure
- * returns NULL with one line for the user in err.
+ * returns NULL with one line for the user in err, and errno EINVAL when the
+ * user or the kernel must change something (options, privileges, a kernel
+ * feature: exit status 2) or EIO for a failure while starting (exit 1).
  */
 struct tl_capture *tl_capture_open(const struct tl_options *opt, char *err, size_t errlen);
 void tl_capture_close(struct tl_capture *c);
@@ -62,6 +65,17 @@ const char *tl_capture_cgroup_path(void *ctx, uint64_t id);
 const char *tl_capture_cgroup_filter(const struct tl_capture *c);
 /* "tp_btf" or "tracepoint" */
 const char *tl_capture_probe_kind(const struct tl_capture *c);
+/*
+ * The kernel's BPF run-time statistics (kernel.bpf_stats_enabled) are on
+ * only while tcplens holds them: on = true takes a hold, false (and
+ * tl_capture_close) lets it go, so the sysctl is back to what it was once
+ * tcplens exits. 0 or -errno.
+ */
+int tl_capture_bpf_stats_enable(struct tl_capture *c, bool on);
+bool tl_capture_bpf_stats_on(const struct tl_capture *c);
+/* Run time and runs summed over the programs tcplens loaded (they count
+ * only while statistics are on). 0 or -errno. */
+int tl_capture_bpf_stats(const struct tl_capture *c, uint64_t *run_ns, uint64_t *run_cnt);
 /* How often the owner should drain when there is no wake-up. */
 #define TL_CAPTURE_DRAIN_NS TL_SOURCE_DRAIN_NS
 

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "decimal.h"
+#include "when.h"
 #include "format.h"
 
 #define PID_MAX 4194304ULL	/* PID_MAX_LIMIT on 64-bit kernels */
@@ -22,12 +24,17 @@ enum {
 	OPT_MAX_DESTS,
 	OPT_NO_COLOR,
 	OPT_JSON,
+	OPT_BPF_STATS,
+	OPT_RECORD,
+	OPT_MAX_SIZE,
+	OPT_MAX_AGE,
+	OPT_BEGIN,
+	OPT_END,
 	OPT_LISTEN,
 	OPT_MAX_SERIES,
 };
 
 #define CGROUP_PATH_MAX 4096	/* PATH_MAX */
-#define DECIMAL_MAX_LEN 32	/* longer numbers are typos, not intervals */
 
 #define GLOBAL_LONGOPTS                                                        \
 	{ "help", no_argument, NULL, 'h' },                                    \
@@ -38,6 +45,16 @@ enum {
 	{ "max-sockets", required_argument, NULL, OPT_MAX_SOCKETS }
 
 /* -p -L -D -4 -6, as tcplife spells them (connlat's -L differs) */
+/* a recording: read one (-r), or record beside what is shown (--record) */
+#define REPLAY_LONGOPTS                                                        \
+	{ "read", required_argument, NULL, 'r' },                              \
+	{ "begin", required_argument, NULL, OPT_BEGIN },                       \
+	{ "end", required_argument, NULL, OPT_END }
+#define RECORD_LONGOPTS                                                        \
+	{ "record", required_argument, NULL, OPT_RECORD },                     \
+	{ "max-size", required_argument, NULL, OPT_MAX_SIZE },                 \
+	{ "max-age", required_argument, NULL, OPT_MAX_AGE }
+
 #define FILTER_LONGOPTS                                                        \
 	{ "pid", required_argument, NULL, 'p' },                               \
 	{ "localport", required_argument, NULL, 'L' },                         \
@@ -53,6 +70,8 @@ static const struct option life_longopts[] = {
 	{ "wide", no_argument, NULL, 'w' },
 	{ "csv", no_argument, NULL, 's' },
 	FILTER_LONGOPTS,
+	REPLAY_LONGOPTS,
+	RECORD_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -65,12 +84,16 @@ static const struct option connlat_longopts[] = {
 	{ "ipv4", no_argument, NULL, '4' },
 	{ "ipv6", no_argument, NULL, '6' },
 	{ "cgroup", required_argument, NULL, 'c' },
+	REPLAY_LONGOPTS,
+	RECORD_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
 static const struct option json_longopts[] = {
 	GLOBAL_LONGOPTS,
 	FILTER_LONGOPTS,
+	REPLAY_LONGOPTS,
+	RECORD_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -84,6 +107,9 @@ static const struct option monitor_longopts[] = {
 	{ "history", required_argument, NULL, OPT_HISTORY },
 	{ "max-dests", required_argument, NULL, OPT_MAX_DESTS },
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+	{ "bpf-stats", no_argument, NULL, OPT_BPF_STATS },
+	REPLAY_LONGOPTS,
+	RECORD_LONGOPTS,
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
 	{ NULL, 0, NULL, 0 },
@@ -104,6 +130,17 @@ static const struct option open_longopts[] = {
 	{ "interval", required_argument, NULL, 'i' },
 	{ "count", required_argument, NULL, 'n' },
 	{ "json", no_argument, NULL, OPT_JSON },
+	REPLAY_LONGOPTS,
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct option record_longopts[] = {
+	GLOBAL_LONGOPTS,
+	{ "write", required_argument, NULL, 'w' },
+	{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
+	{ "max-age", required_argument, NULL, OPT_MAX_AGE },
+	{ "delay", required_argument, NULL, 'd' },
+	FILTER_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -113,11 +150,12 @@ static const struct {
 	const char *shortopts;
 	const struct option *longopts;
 } modes[] = {
-	[TL_MODE_MONITOR] = { "", ":vhd:bn:f:p:L:D:46c:", monitor_longopts },
-	[TL_MODE_LIFE] = { "life", ":vhTtwsp:L:D:46c:", life_longopts },
-	[TL_MODE_CONNLAT] = { "connlat", ":vhtp:L46xc:", connlat_longopts },
-	[TL_MODE_JSON] = { "json", ":vhp:L:D:46c:", json_longopts },
-	[TL_MODE_OPEN] = { "open", ":vhp:L:D:46c:li:n:", open_longopts },
+	[TL_MODE_MONITOR] = { "", ":vhd:bn:f:p:L:D:46c:r:", monitor_longopts },
+	[TL_MODE_LIFE] = { "life", ":vhTtwsp:L:D:46c:r:", life_longopts },
+	[TL_MODE_CONNLAT] = { "connlat", ":vhtp:L46xc:r:", connlat_longopts },
+	[TL_MODE_JSON] = { "json", ":vhp:L:D:46c:r:", json_longopts },
+	[TL_MODE_OPEN] = { "open", ":vhp:L:D:46c:li:n:r:", open_longopts },
+	[TL_MODE_RECORD] = { "record", ":vhw:d:p:L:D:46c:", record_longopts },
 	[TL_MODE_SERVE] = { "serve", ":vhp:L:D:46c:", serve_longopts },
 };
 
@@ -178,37 +216,6 @@ static int parse_u64(const char *s, size_t n, unsigned long long *v)
 		r = r * 10 + (unsigned long long)(s[i] - '0');
 	}
 	*v = r;
-	return 0;
-}
-
-/*
- * "12", "0.5", ".5", "3." in any locale; no signs, exponents, inf or nan.
- * Hundreds of digits would overflow to inf/inf = nan, which compares false
- * to every bound: such numbers are refused as out of range (-ERANGE).
- */
-static int parse_decimal(const char *s, double *v)
-{
-	double mant = 0, scale = 1;
-	int digits = 0, dot = 0;
-	size_t len = strlen(s);
-
-	for (; *s; s++) {
-		if (*s >= '0' && *s <= '9') {
-			mant = mant * 10 + (*s - '0');
-			if (dot)
-				scale *= 10;
-			digits++;
-		} else if (*s == '.' && !dot) {
-			dot = 1;
-		} else {
-			return -EINVAL;
-		}
-	}
-	if (!digits)
-		return -EINVAL;
-	if (len > DECIMAL_MAX_LEN || !isfinite(mant / scale))
-		return -ERANGE;
-	*v = mant / scale;
 	return 0;
 }
 
@@ -274,6 +281,17 @@ static enum tl_cli_status opt_ports(struct parse_ctx *c, const char *arg, struct
 		item = end + 1;
 		index++;
 	}
+}
+
+static enum tl_cli_status opt_path(struct parse_ctx *c, const char *arg, const char **out)
+{
+	if (!arg[0])
+		return fail(c, "%s: the path is empty", c->name);
+	if (strlen(arg) >= CGROUP_PATH_MAX)
+		return fail(c, "%s: path '%s' is longer than %d bytes", c->name,
+			    quote(arg, strlen(arg)).s, CGROUP_PATH_MAX - 1);
+	*out = arg;
+	return TL_CLI_RUN;
 }
 
 static enum tl_cli_status opt_family(struct parse_ctx *c, uint8_t family)
@@ -417,7 +435,34 @@ static enum tl_cli_status handle(struct parse_ctx *c, int ch, const char *arg)
 		opt->time_rel = true;
 		break;
 	case 'w':
-		opt->wide = true;
+		if (opt->mode == TL_MODE_RECORD)
+			st = opt_path(c, arg, &opt->record_path);
+		else
+			opt->wide = true;
+		break;
+	case 'r':
+		st = opt_path(c, arg, &opt->read_path);
+		break;
+	case OPT_RECORD:
+		st = opt_path(c, arg, &opt->record_path);
+		break;
+	case OPT_MAX_SIZE:
+		r = tl_parse_size(arg, &opt->max_size);
+		if (r || opt->max_size < (1u << 20))
+			st = fail(c, "%s: '%s' is not a size of at least 1M (e.g. 512M, 4G)", c->name,
+				  quote(arg, strlen(arg)).s);
+		break;
+	case OPT_MAX_AGE:
+		r = tl_parse_duration(arg, &opt->max_age_ns);
+		if (r || opt->max_age_ns < 60ull * 1000000000)
+			st = fail(c, "%s: '%s' is not a duration of at least a minute (e.g. 90m, 12h, "
+				  "30d)", c->name, quote(arg, strlen(arg)).s);
+		break;
+	case OPT_BEGIN:
+	case OPT_END:
+		if (tl_when_parse(arg, ch == OPT_BEGIN ? &opt->begin : &opt->end))
+			st = fail(c, "%s: '%s' is not a time: HH:MM[:SS], or YYYY-MM-DD HH:MM[:SS]",
+				  c->name, quote(arg, strlen(arg)).s);
 		break;
 	case 's':
 		opt->csv = true;
@@ -427,7 +472,7 @@ static enum tl_cli_status handle(struct parse_ctx *c, int ch, const char *arg)
 		break;
 	case 'd':
 	case 'i':
-		r = parse_decimal(arg, &d);
+		r = tl_parse_decimal(arg, &d);
 		if (r == -EINVAL)
 			st = fail(c, "%s: interval '%s' is not a number of seconds", c->name,
 				  quote(arg, strlen(arg)).s);
@@ -457,6 +502,9 @@ static enum tl_cli_status handle(struct parse_ctx *c, int ch, const char *arg)
 		break;
 	case OPT_NO_COLOR:
 		opt->no_color = true;
+		break;
+	case OPT_BPF_STATS:
+		opt->bpf_stats = true;
 		break;
 	case 'c':
 		/* whether it names a cgroup is for src/cgroup.c to say, at start */
@@ -494,7 +542,7 @@ static enum tl_mode mode_of(const char *word)
 {
 	enum tl_mode m;
 
-	for (m = TL_MODE_LIFE; m <= TL_MODE_SERVE; m++) {
+	for (m = TL_MODE_LIFE; m < sizeof(modes) / sizeof(modes[0]); m++) {
 		if (!strcmp(word, modes[m].name))
 			return m;
 	}
@@ -507,12 +555,15 @@ static enum tl_cli_status getopt_failure(struct parse_ctx *c, int ch, int argc, 
 {
 	const char *word = optind > 0 && optind <= argc ? argv[optind - 1] : "";
 	enum tl_mode m = c->opt->mode;
-	const char *mode = m == TL_MODE_MONITOR ? "tcplens" : modes[m].name;
+	/* main() prefixes "tcplens: "; only a mode adds its own name */
+	const char *mode = m == TL_MODE_MONITOR ? "" : modes[m].name;
+	const char *sep = m == TL_MODE_MONITOR ? "" : ": ";
 	const char *see = m == TL_MODE_MONITOR ? "tcplens --help" :
 			  m == TL_MODE_LIFE ? "tcplens life --help" :
 			  m == TL_MODE_CONNLAT ? "tcplens connlat --help" :
 			  m == TL_MODE_JSON ? "tcplens json --help" :
-			  m == TL_MODE_SERVE ? "tcplens serve --help" : "tcplens open --help";
+			  m == TL_MODE_OPEN ? "tcplens open --help" :
+			  m == TL_MODE_SERVE ? "tcplens serve --help" : "tcplens record --help";
 	int known_short = optopt > 0 && optopt < 256 && optopt != ':' &&
 			  strchr(modes[m].shortopts, optopt);
 
@@ -530,8 +581,8 @@ static enum tl_cli_status getopt_failure(struct parse_ctx *c, int ch, int argc, 
 	if (m == TL_MODE_CONNLAT && ((optopt >= '0' && optopt <= '9') || optopt == '.'))
 		return fail(c, "MIN_MS must be a number >= 0 ('-%c...' looks negative)", optopt);
 	if (optopt > 0 && optopt < 256 && optopt > ' ' && optopt < 127)
-		return fail(c, "%s: unknown option '-%c' (see '%s')", mode, optopt, see);
-	return fail(c, "%s: unknown or ambiguous option '%s' (see '%s')", mode,
+		return fail(c, "%s%sunknown option '-%c' (see '%s')", mode, sep, optopt, see);
+	return fail(c, "%s%sunknown or ambiguous option '%s' (see '%s')", mode, sep,
 		    quote(word, strlen(word)).s, see);
 }
 
@@ -551,7 +602,8 @@ enum tl_cli_status tl_cli_parse(int argc, char **argv, const char *env_no_color,
 		mode = mode_of(argv[1]);
 		if (mode == TL_MODE_MONITOR) {
 			set_defaults(opt, mode);
-			return fail(&c, "unknown mode '%s' (modes: life, connlat, json, open, serve; none for the monitor)",
+			return fail(&c, "unknown mode '%s' (modes: life, connlat, json, open, record, "
+				    "serve; none for the monitor)",
 				    quote(argv[1], strlen(argv[1])).s);
 		}
 	}
@@ -587,7 +639,7 @@ enum tl_cli_status tl_cli_parse(int argc, char **argv, const char *env_no_color,
 	npos = argc - optind;
 	if (mode == TL_MODE_CONNLAT && npos >= 1) {
 		const char *a = argv[optind];
-		int r = parse_decimal(a, &opt->min_ms);
+		int r = tl_parse_decimal(a, &opt->min_ms);
 
 		c.name = "MIN_MS";
 		if (r == -ERANGE)
@@ -599,8 +651,18 @@ enum tl_cli_status tl_cli_parse(int argc, char **argv, const char *env_no_color,
 	}
 	if (npos > 0 && mode == TL_MODE_MONITOR && mode_of(argv[optind]) != TL_MODE_MONITOR)
 		return fail(&c, "the mode must come first: 'tcplens %s [OPTIONS]'", argv[optind]);
-	if (mode == TL_MODE_OPEN && opt->count && !opt->interval_s)
+	if (opt->bpf_stats && opt->batch)
+		return fail(&c, "--bpf-stats: the BPF cost is shown by the full-screen monitor, not -b");
+	if (mode == TL_MODE_OPEN && opt->count && !opt->interval_s && !opt->read_path)
 		return fail(&c, "open: -n COUNT needs -i SECONDS (without -i there is one snapshot)");
+	if (mode == TL_MODE_RECORD && !opt->record_path)
+		return fail(&c, "record: -w PATH is needed: the directory (or a .tlrec file) to record into");
+	if (opt->read_path && opt->record_path)
+		return fail(&c, "-r and --record: a recording is replayed or made, not both");
+	if ((opt->begin.set || opt->end.set) && !opt->read_path)
+		return fail(&c, "--begin and --end choose a part of a recording: they need -r PATH");
+	if ((opt->max_size || opt->max_age_ns) && !opt->record_path)
+		return fail(&c, "--max-size and --max-age are for recording: they need --record PATH");
 	if (npos > 0)
 		return fail(&c, "%s: unexpected argument '%s'",
 			    mode == TL_MODE_MONITOR ? "tcplens" : modes[mode].name,
@@ -626,6 +688,18 @@ enum tl_cli_status tl_cli_parse(int argc, char **argv, const char *env_no_color,
 	"  -4, -6             only IPv4, or only IPv6\n"                                     \
 	CGROUP_USAGE
 
+#define REPLAY_USAGE                                                                         \
+	"  -r, --read PATH    replay a recording (a .tlrec file or a directory of them)\n"    \
+	"                     instead of tracing: no root needed\n"                         \
+	"  --begin TIME, --end TIME\n"                                                        \
+	"                     with -r, only that part: HH:MM[:SS] (on the recording's\n"     \
+	"                     day), or YYYY-MM-DD HH:MM[:SS], local time\n"
+
+#define RECORD_USAGE                                                                         \
+	"  --record PATH      also record into PATH, as 'tcplens record -w PATH' does\n"      \
+	"  --max-size SIZE    the recording's disk budget, e.g. 512M, 4G (default 1G)\n"     \
+	"  --max-age AGE      delete what is older, e.g. 12h, 30d (default: by size only)\n"
+
 #define CGROUP_USAGE                                                                         \
 	"  -c, --cgroup PATH  only processes in this cgroup v2 or below it, named from\n"      \
 	"                     the v2 root (/system.slice/foo.service, as in\n"               \
@@ -638,6 +712,7 @@ static const char monitor_usage[] =
 	"                                         one line per outgoing connect (like tcpconnlat)\n"
 	"       tcplens json [OPTIONS]            one JSON object per session and connect\n"
 	"       tcplens open [OPTIONS]            the TCP connections open now, with rates\n"
+	"       tcplens record -w PATH [OPTIONS]  record everything, for -r later (a service)\n"
 	"       tcplens serve [OPTIONS]           metrics for Prometheus over HTTP, headless\n"
 	"\n"
 	"'tcplens MODE --help' lists a mode's options.\n"
@@ -656,6 +731,10 @@ static const char monitor_usage[] =
 	"  --listen ADDR:PORT also serve metrics for Prometheus there while monitoring\n"
 	"                     (as 'tcplens serve'; see 'tcplens serve --help')\n"
 	"  --max-series N     with --listen: series exported at most (default 5000)\n"
+	"  --bpf-stats        show the probes' own run time per event (turns the kernel's\n"
+	"                     BPF statistics on while tcplens runs; also the B key)\n"
+	REPLAY_USAGE
+	RECORD_USAGE
 	"\n"
 	"Filters -p, -L, -D, -4, -6 and -c run in the kernel and apply in every mode.\n"
 	"\n"
@@ -671,6 +750,8 @@ static const char life_usage[] =
 	"  -w, --wide         wide columns (fit IPv6 addresses) with an IP column\n"
 	"  -s, --csv          comma-separated values\n"
 	FILTER_USAGE
+	REPLAY_USAGE
+	RECORD_USAGE
 	"\n"
 	"Columns: PID COMM LADDR LPORT RADDR RPORT TX_KB RX_KB MS (payload KiB sent and\n"
 	"received, lifespan in ms). PID '-' and COMM '[unknown]': the owner is not known.\n"
@@ -689,6 +770,8 @@ static const char connlat_usage[] =
 	CGROUP_USAGE
 	"  -x, --extended     add RESULT and SYN_RTX columns, and show failed connects\n"
 	"                     too (refused, timeout, error(errno))\n"
+	REPLAY_USAGE
+	RECORD_USAGE
 	"\n"
 	COMMON_USAGE;
 
@@ -698,6 +781,8 @@ static const char json_usage[] =
 	"\"stats\" object at exit.\n"
 	"\n"
 	FILTER_USAGE
+	REPLAY_USAGE
+	RECORD_USAGE
 	"\n"
 	COMMON_USAGE;
 
@@ -718,6 +803,8 @@ static const char open_usage[] =
 	"  --json             one JSON object per socket, and {\"type\":\"snapshot_end\"}\n"
 	"                     after each snapshot\n"
 	FILTER_USAGE
+	REPLAY_USAGE
+	"                     (with -r: every snapshot the recording holds, in order)\n"
 	"\n"
 	"Columns: PID COMM STATE LADDR LPORT RADDR RPORT TX_KB RX_KB AGE_S RTT_MS (payload\n"
 	"KiB sent and received, seconds since connect or accept, smoothed RTT). PID '-'\n"
@@ -725,6 +812,25 @@ static const char open_usage[] =
 	"started; a rate '-': the socket is new in this snapshot. A header starts each\n"
 	"snapshot. Filters apply to the owner (-p: unknown owners never match) and to\n"
 	"the local and remote ports; a listener has no remote port, so -D hides it.\n"
+	"\n"
+	COMMON_USAGE;
+
+static const char record_usage[] =
+	"Usage: tcplens record -w PATH [--max-size SIZE] [--max-age AGE] [-d SECONDS]\n"
+	"                      [-p PID] [-L PORTS] [-D PORTS] [-4|-6] [-c PATH]\n"
+	"Records every session and connect, the open connections every interval and the\n"
+	"drop counters, for 'tcplens -r PATH' later. Headless: made for a service.\n"
+	"\n"
+	"  -w, --write PATH   a directory (created if missing) of files rotated by size\n"
+	"                     and age, the oldest deleted to stay within the budget; or\n"
+	"                     one file, if PATH ends in .tlrec\n"
+	"  --max-size SIZE    the disk budget, e.g. 512M, 4G (default 1G)\n"
+	"  --max-age AGE      also delete files older than AGE, e.g. 12h, 30d\n"
+	"  -d SECONDS         open connections recorded every SECONDS, 0.1-3600 (default 1)\n"
+	FILTER_USAGE
+	"\n"
+	"Written in chunks of about a second, each checksummed and compressed (zstd):\n"
+	"SIGKILL or a power cut loses at most the last chunk.\n"
 	"\n"
 	COMMON_USAGE;
 
@@ -763,6 +869,8 @@ const char *tl_cli_usage(enum tl_mode mode)
 		return json_usage;
 	case TL_MODE_OPEN:
 		return open_usage;
+	case TL_MODE_RECORD:
+		return record_usage;
 	case TL_MODE_SERVE:
 		return serve_usage;
 	default:

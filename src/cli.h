@@ -7,12 +7,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "when.h"
+
 enum tl_mode {
 	TL_MODE_MONITOR = 0,	/* full-screen, or batch snapshots with -b */
 	TL_MODE_LIFE,		/* tcplife-compatible lines */
 	TL_MODE_CONNLAT,	/* tcpconnlat-compatible lines */
 	TL_MODE_JSON,		/* NDJSON */
 	TL_MODE_OPEN,		/* snapshots of open connections */
+	TL_MODE_RECORD,		/* headless: everything into a recording */
 	TL_MODE_SERVE,		/* headless metrics endpoint for Prometheus */
 };
 
@@ -81,6 +84,14 @@ struct tl_options {
 	size_t history;			/* --history N; default 200000 */
 	size_t max_dests;		/* --max-dests N; default 10000 */
 	bool no_color;			/* --no-color, or NO_COLOR set */
+	bool bpf_stats;			/* --bpf-stats: BPF run time per event (monitor) */
+
+	/* recordings */
+	const char *read_path;		/* -r PATH: replay a recording instead of tracing */
+	const char *record_path;	/* record -w PATH, or --record PATH beside another mode */
+	uint64_t max_size;		/* --max-size; 0: the recorder's default */
+	uint64_t max_age_ns;		/* --max-age; 0: keep by size only */
+	struct tl_when begin, end;	/* --begin, --end: a part of a recording (-r) */
 
 	/* serve, and the monitor with --listen */
 	struct tl_listen listen;	/* --listen ADDR:PORT */

@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
+#include "cgroup.h"
 #include "format.h"
 
 static const char hex[] = "0123456789abcdef";
@@ -155,11 +157,44 @@ static size_t plain_len(const unsigned char *u, size_t n, unsigned char also)
 	return i;
 }
 
+/*
+ * The text of the character at u[0..n): itself, two backslashes for one, or
+ * \xNN for each byte of a control character or of invalid UTF-8. Sets
+ * *step to the bytes read; returns the length written to unit (<= 16).
+ */
+static size_t escape_unit(const unsigned char *u, size_t n, char *unit, size_t *step)
+{
+	uint32_t cp;
+	size_t ulen = 0, k, i;
+
+	k = utf8_len(u, n, &cp);
+	if (k && !is_control(cp) && cp != '\\') {
+		memcpy(unit, u, k);
+		*step = k;
+		return k;
+	}
+	if (k && cp == '\\') {
+		unit[0] = '\\';
+		unit[1] = '\\';
+		*step = 1;
+		return 2;
+	}
+	/* a control character (every byte of it) or one invalid byte */
+	k = k ? k : 1;
+	for (i = 0; i < k; i++) {
+		unit[ulen++] = '\\';
+		unit[ulen++] = 'x';
+		unit[ulen++] = hex[u[i] >> 4];
+		unit[ulen++] = hex[u[i] & 15];
+	}
+	*step = k;
+	return ulen;
+}
+
 size_t tl_fmt_escape(char *buf, size_t len, const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t in = 0, out = 0, end, k, i;
-	uint32_t cp;
+	size_t in = 0, out = 0, end, step, ulen;
 	char unit[16];
 
 	if (!len)
@@ -172,26 +207,7 @@ size_t tl_fmt_escape(char *buf, size_t len, const char *s, size_t n)
 		return end;
 	}
 	while (in < end) {
-		size_t ulen = 0, step = utf8_len(u + in, end - in, &cp);
-
-		if (step && !is_control(cp) && cp != '\\') {
-			memcpy(unit, u + in, step);
-			ulen = step;
-		} else if (step && cp == '\\') {
-			unit[0] = '\\';
-			unit[1] = '\\';
-			ulen = 2;
-		} else {
-			/* a control character (every byte of it) or one invalid byte */
-			k = step ? step : 1;
-			for (i = 0; i < k; i++) {
-				unit[ulen++] = '\\';
-				unit[ulen++] = 'x';
-				unit[ulen++] = hex[u[in + i] >> 4];
-				unit[ulen++] = hex[u[in + i] & 15];
-			}
-			step = k;
-		}
+		ulen = escape_unit(u + in, end - in, unit, &step);
 		/* never cut an escape or a character in half */
 		if (out + ulen >= len)
 			break;
@@ -256,6 +272,23 @@ size_t tl_fmt_comm(char *buf, size_t len, const struct tl_record *r)
 	return tl_fmt_escape(buf, len, r->comm, sizeof(r->comm));
 }
 
+size_t tl_fmt_unit(char *buf, size_t len, const char *path)
+{
+	char unit[256];
+
+	if (!path)
+		return put_str(buf, len, "-");
+	tl_cgroup_unit(unit, sizeof(unit), path);
+	return tl_fmt_escape(buf, len, unit, sizeof(unit));
+}
+
+size_t tl_fmt_cgroup_path(char *buf, size_t len, const char *path)
+{
+	if (!path)
+		return put_str(buf, len, "-");
+	return tl_fmt_escape(buf, len, path, strlen(path));
+}
+
 size_t tl_fmt_pid(char *buf, size_t len, const struct tl_record *r)
 {
 	if (!r->owner_known)
@@ -283,6 +316,23 @@ size_t tl_fmt_bytes(char *buf, size_t len, uint64_t bytes)
 	}
 	return put_fmt(buf, len, "%llu.%llu %s", (unsigned long long)(tenths / 10),
 		       (unsigned long long)(tenths % 10), units[u]);
+}
+
+size_t tl_fmt_count(char *buf, size_t len, uint64_t n)
+{
+	char tmp[32];		/* 20 digits and 6 commas */
+	size_t o = sizeof(tmp) - 1;
+	int digits = 0;
+
+	tmp[o] = '\0';
+	do {
+		if (digits && digits % 3 == 0)
+			tmp[--o] = ',';
+		tmp[--o] = (char)('0' + n % 10);
+		n /= 10;
+		digits++;
+	} while (n);
+	return put_str(buf, len, tmp + o);
 }
 
 size_t tl_fmt_duration(char *buf, size_t len, uint64_t ns)
@@ -325,9 +375,8 @@ size_t tl_fmt_duration(char *buf, size_t len, uint64_t ns)
 size_t tl_fmt_json_string(char *buf, size_t len, const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t in = 0, out = 0, end, i;
-	uint32_t cp;
-	char unit[32];
+	size_t in = 0, out = 0, end, i, k, step, ulen;
+	char unit[16], ju[32];
 
 	if (len < 3)
 		return put_str(buf, len, "");
@@ -341,36 +390,21 @@ size_t tl_fmt_json_string(char *buf, size_t len, const char *s, size_t n)
 		return end + 2;
 	}
 	while (in < end) {
-		size_t ulen = 0, step = utf8_len(u + in, end - in, &cp);
-
-		if (step && cp == '"') {
-			memcpy(unit, "\\\"", 2);
-			ulen = 2;
-		} else if (step && cp == '\\') {
-			memcpy(unit, "\\\\", 2);
-			ulen = 2;
-		} else if (step && (cp == '\n' || cp == '\r' || cp == '\t' || cp == '\b' ||
-				    cp == '\f')) {
-			unit[0] = '\\';
-			unit[1] = cp == '\n' ? 'n' : cp == '\r' ? 'r' : cp == '\t' ? 't' :
-				  cp == '\b' ? 'b' : 'f';
-			ulen = 2;
-		} else if (step && is_control(cp)) {
-			/* C0, DEL and C1 as their code point */
-			ulen = (size_t)snprintf(unit, sizeof(unit), "\\u%04x", cp);
-		} else if (step) {
-			memcpy(unit, u + in, step);
-			ulen = step;
-		} else {
-			/* invalid UTF-8: keep the byte's value, as a Latin-1 code point */
-			ulen = (size_t)snprintf(unit, sizeof(unit), "\\u%04x", u[in]);
-			step = 1;
+		/* the value is the text the screen shows (tl_fmt_escape's), so that
+		 * the same bytes read the same everywhere: \xff on screen is
+		 * "\\xff" here; the units hold no control character, only the
+		 * quote and the backslash need JSON's escapes */
+		ulen = escape_unit(u + in, end - in, unit, &step);
+		for (i = 0, k = 0; i < ulen; i++) {
+			if (unit[i] == '"' || unit[i] == '\\')
+				ju[k++] = '\\';
+			ju[k++] = unit[i];
 		}
 		/* keep room for the closing quote and the NUL */
-		if (out + ulen + 2 > len)
+		if (out + k + 2 > len)
 			break;
-		for (i = 0; i < ulen; i++)
-			buf[out++] = unit[i];
+		memcpy(buf + out, ju, k);
+		out += k;
 		in += step;
 	}
 	buf[out++] = '"';
@@ -416,4 +450,34 @@ const char *tl_fmt_dir_short(uint8_t dir)
 	default:
 		return "?";
 	}
+}
+
+size_t tl_fmt_drop_causes(char *buf, size_t len, const struct tl_drops *d, bool all)
+{
+	static const char *const name[] = { "ring", "map", "missed" };
+	uint64_t val[] = { d->ringbuf, d->map, d->missed };
+	char tmp[96];
+	size_t i, o = 0;
+
+	tmp[0] = '\0';
+	for (i = 0; i < sizeof(val) / sizeof(val[0]); i++) {
+		if (!all && !val[i])
+			continue;
+		o += (size_t)snprintf(tmp + o, sizeof(tmp) - o, "%s%s %llu", o ? ", " : "", name[i],
+				      (unsigned long long)val[i]);
+	}
+	return put_str(buf, len, tmp);
+}
+
+size_t tl_fmt_utc_stamp(char *buf, size_t len, uint64_t ns)
+{
+	time_t t = (time_t)(ns / 1000000000u);
+	struct tm tm;
+	int n;
+
+	if (!gmtime_r(&t, &tm))
+		memset(&tm, 0, sizeof(tm));
+	n = snprintf(buf, len, "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len ? len - 1 : 0;
 }

@@ -8,9 +8,11 @@
 #ifndef TCPLENS_FORMAT_H
 #define TCPLENS_FORMAT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "drops.h"
 #include "record.h"
 
 #define TL_ADDR_MAX 46		/* INET6_ADDRSTRLEN */
@@ -31,12 +33,26 @@ size_t tl_fmt_escape(char *buf, size_t len, const char *s, size_t n);
 size_t tl_fmt_comm(char *buf, size_t len, const struct tl_record *r);
 /* The record's pid, or TL_UNKNOWN_PID. */
 size_t tl_fmt_pid(char *buf, size_t len, const struct tl_record *r);
+/* The unit of a cgroup path (tl_cgroup_unit: "ssh.service", a container's
+ * short id, the tail), escaped; "-" when path is NULL (unknown). */
+size_t tl_fmt_unit(char *buf, size_t len, const char *path);
+/* A cgroup path, escaped; "-" when NULL (unknown). */
+size_t tl_fmt_cgroup_path(char *buf, size_t len, const char *path);
 /* "0 B", "999 B", "1.0 KiB", "12.3 MiB", "1.5 GiB" */
 size_t tl_fmt_bytes(char *buf, size_t len, uint64_t bytes);
+/* "0", "999", "1,000", "4,058,481": totals a person reads at a glance, the
+ * same in every locale (never the locale's separator). */
+size_t tl_fmt_count(char *buf, size_t len, uint64_t n);
 /* "0us", "850us", "12.3ms", "1.20s", "59.9s", "5m03s", "2h05m" */
 size_t tl_fmt_duration(char *buf, size_t len, uint64_t ns);
-/* A JSON string literal with quotes; every control character escaped,
- * invalid UTF-8 bytes as \u00XX. Reads at most n bytes, stops at NUL. */
+/* The causes of lost events as -b and the monitor name them: "ring 1, map 2,
+ * missed 3" (missed counts state changes); all: every cause, else only
+ * those with a non-zero count ("" when none). */
+size_t tl_fmt_drop_causes(char *buf, size_t len, const struct tl_drops *d, bool all);
+/* A JSON string literal with quotes whose value is tl_fmt_escape's text:
+ * a control character or invalid UTF-8 byte shown as \xNN on screen is the
+ * four characters \xNN once decoded ("\\xNN" in the JSON), a backslash
+ * is \\ ("\\\\"). Reads at most n bytes, stops at NUL. */
 size_t tl_fmt_json_string(char *buf, size_t len, const char *s, size_t n);
 /* A Prometheus/OpenMetrics label value without its quotes: first made safe
  * and valid UTF-8 as tl_fmt_escape does (so "\xNN" stands for a bad byte),
@@ -51,5 +67,7 @@ const char *tl_fmt_result(uint8_t result);
 /* "active" / "passive" (JSON, life); tl_fmt_dir_short: "out" / "in" (monitor) */
 const char *tl_fmt_dir(uint8_t dir);
 const char *tl_fmt_dir_short(uint8_t dir);
+/* "20261202T125500Z": UTC to the second, as in recording file names */
+size_t tl_fmt_utc_stamp(char *buf, size_t len, uint64_t ns);
 
 #endif

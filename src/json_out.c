@@ -132,7 +132,7 @@ void tl_json_totals(struct tl_printer *p, const struct tl_totals *t)
 		       "\"dropped_sessions_ringbuf\":%llu,\"dropped_connects_ringbuf\":%llu,"
 		       "\"dropped_sessions_storage\":%llu,\"dropped_connects_storage\":%llu,"
 		       "\"dropped_sessions_storage_max\":%llu,\"missed_state_changes\":%llu,"
-		       "\"dropped_connects_storage_max\":%llu}",
+		       "\"dropped_connects_storage_max\":%llu,\"dropped_output\":%llu}",
 		       (unsigned long long)t->sessions, (unsigned long long)t->connects,
 		       (unsigned long long)tl_drops_total(&t->drops),
 		       (unsigned long long)t->drops.ringbuf, (unsigned long long)t->drops.map,
@@ -143,6 +143,7 @@ void tl_json_totals(struct tl_printer *p, const struct tl_totals *t)
 		       (unsigned long long)t->drops.map_connects,
 		       (unsigned long long)t->drops.map_sessions_max,
 		       (unsigned long long)t->drops.missed,
-		       (unsigned long long)t->drops.map_connects_max);
+		       (unsigned long long)t->drops.map_connects_max,
+		       (unsigned long long)t->dropped_output);
 	tl_line_write(&l, p->out);
 }

@@ -14,18 +14,28 @@
 
 #define KIB 1024
 
-/* CSV has no quoting in tcplife; a comma in a name would shift the columns. */
+/*
+ * The process name is the one field that may hold a comma or a quote:
+ * quoted as RFC 4180 says (the field in double quotes, a quote doubled), so
+ * a CSV reader gets the name back. Control bytes are escaped before, so no
+ * line break can reach the output.
+ */
 static void csv_comm(struct tl_line *l, const struct tl_record *r)
 {
 	char comm[TL_COMM_MAX];
 	size_t i, n = tl_fmt_comm(comm, sizeof(comm), r);
 
-	for (i = 0; i < n; i++) {
-		if (comm[i] == ',')
-			tl_line_lit(l, "\\x2c");
-		else
-			tl_line_char(l, comm[i]);
+	if (!memchr(comm, ',', n) && !memchr(comm, '"', n)) {
+		tl_line_mem(l, comm, n);
+		return;
 	}
+	tl_line_char(l, '"');
+	for (i = 0; i < n; i++) {
+		if (comm[i] == '"')
+			tl_line_char(l, '"');
+		tl_line_char(l, comm[i]);
+	}
+	tl_line_char(l, '"');
 }
 
 /* "%-Ns " or, for CSV, "%s," */

@@ -2,18 +2,23 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "linemode.h"
 #include "log.h"
 #include "loop.h"
+#include "output.h"
 #include "printer.h"
 
 #define DROP_CHECK_TICKS 20	/* warn about new drops about once a second */
 #define LINEMODE_BATCH 4096	/* records per drain of a finite source: signals stay prompt */
+#define LINEMODE_EXIT_WAIT_MS 500	/* for a slow reader at exit: a signal ends us within 1 s */
 
 
 struct linemode {
 	struct tl_source *src;
+	struct tl_loop *loop;
+	struct tl_output *out;
 	struct tl_printer *printer;
 	struct tl_totals totals;
 	unsigned int ticks;
@@ -31,6 +36,40 @@ static void linemode_on_record(void *ctx, const struct tl_record *r)
 	tl_printer_record(lm->printer, r);
 }
 
+/* What ends the loop besides a signal (1). */
+#define LM_EPIPE 2		/* the reader went away: end quietly */
+#define LM_FAIL 3		/* said on stderr already: exit status 1 */
+
+static int linemode_out_ready(void *ctx);
+
+/*
+ * The output's state after a flush: a slow reader has the loop wait for
+ * the fd; a reader gone ends us quietly (`| head -1`); any other write
+ * error ends us with one line and status 1.
+ */
+static int linemode_output(struct linemode *lm, int ret)
+{
+	int fd = tl_output_fd(lm->out);
+
+	if (ret == -EAGAIN)
+		return tl_loop_watch_out(lm->loop, fd, true, linemode_out_ready, lm) ? LM_FAIL : 0;
+	tl_loop_watch_out(lm->loop, fd, false, NULL, NULL);
+	if (ret == -EPIPE)
+		return LM_EPIPE;
+	if (ret < 0) {
+		tl_log("writing the output failed: %s", strerror(-ret));
+		return LM_FAIL;
+	}
+	return 0;
+}
+
+static int linemode_out_ready(void *ctx)
+{
+	struct linemode *lm = ctx;
+
+	return linemode_output(lm, tl_output_flush(lm->out));
+}
+
 /*
  * One flush per drained batch rather than per line: pipes still see events
  * within a drain period, at a fraction of the write calls under load.
@@ -40,12 +79,13 @@ static int linemode_drain(struct linemode *lm)
 	int n = tl_source_drain(lm->src, linemode_on_record, lm, LINEMODE_BATCH);
 
 	if (n < 0 && n != -EINTR) {
-		tl_log("reading the ring buffer failed: %s", strerror(-n));
-		return -1;
+		tl_log("reading the events failed: %s", strerror(-n));
+		return LM_FAIL;
 	}
-	if (n > 0 && fflush(stdout) == EOF)
-		return errno == EPIPE ? 2 : -1;
-	return 0;
+	if (n <= 0 && !tl_output_pending(lm->out))
+		return 0;
+	fflush(tl_output_file(lm->out));
+	return linemode_output(lm, tl_output_flush(lm->out));
 }
 
 struct drops_text {
@@ -70,8 +110,10 @@ static struct drops_text drops_text(const struct tl_drops *d)
 
 static void linemode_report(const struct tl_totals *t)
 {
-	fprintf(stderr, "tcplens: %llu sessions, %llu connects; %s\n", (unsigned long long)t->sessions,
-		(unsigned long long)t->connects, drops_text(&t->drops).s);
+	fprintf(stderr, "tcplens: %llu sessions, %llu connects; %s; %llu output lines dropped "
+		"(stdout too slow)\n", (unsigned long long)t->sessions,
+		(unsigned long long)t->connects, drops_text(&t->drops).s,
+		(unsigned long long)t->dropped_output);
 }
 
 static void linemode_check_drops(struct linemode *lm)
@@ -113,42 +155,66 @@ static int linemode_on_quit(void *ctx)
 int tl_linemode_run(const struct tl_options *opt, struct tl_source *src)
 {
 	struct linemode lm = { .src = src };
-	struct tl_loop *loop = NULL;
 	int ret, status = 1;
+	FILE *fp;
 
-	lm.printer = tl_printer_new(opt, stdout);
+	lm.out = tl_output_new(STDOUT_FILENO, TL_OUTPUT_BUF);
+	if (!lm.out) {
+		tl_log("out of memory");
+		return 1;
+	}
+	fp = tl_output_file(lm.out);
+	lm.printer = tl_printer_new(opt, fp);
 	if (lm.printer)
 		tl_printer_set_cgroup_path(lm.printer, tl_source_cgroup_path, src);
-	loop = tl_loop_new();
-	if (!lm.printer || !loop) {
+	lm.loop = tl_loop_new();
+	if (!lm.printer || !lm.loop) {
 		tl_log("out of memory");
 		goto cleanup;
 	}
-	if (tl_loop_set_signals(loop, linemode_on_quit, NULL, &lm) ||
-	    tl_loop_add_fd(loop, tl_source_fd(src), linemode_on_fd, &lm) ||
-	    tl_loop_set_timer(loop, TL_SOURCE_DRAIN_NS, linemode_on_timer, &lm)) {
-		tl_log("cannot set up the event loop: %s", strerror(errno));
+	/* these return -errno and leave errno alone */
+	ret = tl_loop_set_signals(lm.loop, linemode_on_quit, NULL, &lm);
+	if (!ret)
+		ret = tl_loop_add_fd(lm.loop, tl_source_fd(src), linemode_on_fd, &lm);
+	if (!ret)
+		ret = tl_loop_set_timer(lm.loop, TL_SOURCE_DRAIN_NS, linemode_on_timer, &lm);
+	if (ret) {
+		tl_log("cannot set up the event loop: %s", strerror(-ret));
 		goto cleanup;
 	}
 	tl_printer_header(lm.printer);
-	fflush(stdout);
+	fflush(fp);
 	tl_source_announce(src, "TCP sessions and connects");
 
-	ret = tl_loop_run(loop);
-	if (ret == 2) {		/* the reader went away: nothing more to say */
+	ret = tl_loop_run(lm.loop);
+	if (ret == LM_EPIPE) {	/* the reader went away: nothing more to say */
 		status = 0;
 		goto cleanup;
 	}
+	if (ret == LM_FAIL || ret < 0)
+		goto cleanup;
 	/* drain what the kernel still holds, then the totals */
 	while ((ret = tl_source_drain(src, linemode_on_record, &lm, 0)) > 0)
 		;
 	tl_source_drops(src, &lm.totals.drops);
+	lm.totals.dropped_output = tl_output_dropped(lm.out);
 	tl_printer_totals(lm.printer, &lm.totals);
-	fflush(stdout);
+	/* a stalled reader gets a last chance, but never holds up the exit */
+	ret = tl_output_drain(lm.out, LINEMODE_EXIT_WAIT_MS);
+	lm.totals.dropped_output = tl_output_dropped(lm.out);
+	if (ret == -EPIPE) {
+		status = 0;
+		goto cleanup;
+	}
+	if (ret < 0 && ret != -EAGAIN) {
+		tl_log("writing the output failed: %s", strerror(-ret));
+		goto cleanup;
+	}
 	linemode_report(&lm.totals);
 	status = 0;
 cleanup:
-	tl_loop_free(loop);
+	tl_loop_free(lm.loop);
 	tl_printer_free(lm.printer);
+	tl_output_free(lm.out);
 	return status;
 }

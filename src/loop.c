@@ -26,6 +26,7 @@ struct tl_loop {
 	int nfds;
 	struct loop_source timer;
 	struct loop_source sig;
+	struct loop_source out;		/* fd -1: not watched */
 	tl_loop_cb on_quit, on_winch;
 	void *sig_ctx;
 };
@@ -38,6 +39,7 @@ struct tl_loop *tl_loop_new(void)
 		return NULL;
 	l->timerfd = -1;
 	l->sigfd = -1;
+	l->out.fd = -1;
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (l->epfd < 0) {
 		int err = errno;
@@ -86,6 +88,28 @@ int tl_loop_add_fd(struct tl_loop *l, int fd, tl_loop_cb cb, void *ctx)
 	return err;
 }
 
+int tl_loop_watch_out(struct tl_loop *l, int fd, bool on, tl_loop_cb cb, void *ctx)
+{
+	struct epoll_event ev = { .events = EPOLLOUT, .data.ptr = &l->out };
+
+	if (!on) {
+		if (l->out.fd >= 0 && epoll_ctl(l->epfd, EPOLL_CTL_DEL, l->out.fd, NULL))
+			return -errno;
+		l->out.fd = -1;
+		return 0;
+	}
+	if (l->out.fd >= 0 && l->out.fd != fd)
+		return -EBUSY;
+	l->out.cb = cb;
+	l->out.ctx = ctx;
+	if (l->out.fd == fd)
+		return 0;
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev))
+		return -errno;
+	l->out.fd = fd;
+	return 0;
+}
+
 int tl_loop_set_timer(struct tl_loop *l, uint64_t period_ns, tl_loop_cb cb, void *ctx)
 {
 	struct itimerspec its = { 0 };
@@ -117,6 +141,8 @@ int tl_loop_set_signals(struct tl_loop *l, tl_loop_cb on_quit, tl_loop_cb on_win
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
 	sigaddset(&set, SIGWINCH);
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
 		return -errno;
@@ -164,10 +190,10 @@ static int loop_timer(struct tl_loop *l)
 
 int tl_loop_run(struct tl_loop *l)
 {
-	struct epoll_event evs[LOOP_MAX_FDS + 2];
+	struct epoll_event evs[LOOP_MAX_FDS + 3];
 
 	for (;;) {
-		int n = epoll_wait(l->epfd, evs, LOOP_MAX_FDS + 2, -1);
+		int n = epoll_wait(l->epfd, evs, LOOP_MAX_FDS + 3, -1);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -178,6 +204,8 @@ int tl_loop_run(struct tl_loop *l)
 			struct loop_source *src = evs[i].data.ptr;
 			int ret;
 
+			if (src == &l->out && l->out.fd < 0)
+				continue;	/* unwatched by an earlier callback of this round */
 			if (src->fd == l->sigfd)
 				ret = loop_signals(l);
 			else if (src->fd == l->timerfd)

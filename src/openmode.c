@@ -132,6 +132,32 @@ static int open_on_quit(void *ctx)
 	return 1;
 }
 
+/*
+ * A recording: every snapshot it holds, in order, as fast as it reads,
+ * with rates between consecutive ones when -i asks for rates.
+ */
+static int open_replay(struct openmode *om)
+{
+	uint64_t shown = 0, ts;
+	int n, ret;
+
+	while (!tl_source_ended(om->src)) {
+		n = tl_source_drain(om->src, open_discard, NULL, TL_SOURCE_BATCH);
+		if (n < 0) {
+			tl_log("reading the recording failed: %s", strerror(-n));
+			return STEP_FAIL;
+		}
+		ts = tl_source_snapshot_ts(om->src);
+		if (!ts || ts == shown)
+			continue;
+		shown = ts;
+		ret = open_step(om);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 int tl_open_run(const struct tl_options *opt, struct tl_source *src)
 {
 	struct openmode om;
@@ -147,6 +173,11 @@ int tl_open_run(const struct tl_options *opt, struct tl_source *src)
 	om.pr = tl_open_printer_new(opt, stdout, tl_source_cgroup_path, src);
 	if (!om.pr) {
 		tl_log("out of memory");
+		goto cleanup;
+	}
+	if (tl_source_finite(src)) {
+		ret = open_replay(&om);
+		status = ret == 0 || ret == STEP_EPIPE || ret == STEP_DONE ? 0 : 1;
 		goto cleanup;
 	}
 	if (opt->interval_s > 0) {

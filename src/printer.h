@@ -17,6 +17,7 @@ struct tl_totals {
 	uint64_t sessions;		/* sessions received from the kernel */
 	uint64_t connects;		/* connects received from the kernel */
 	struct tl_drops drops;
+	uint64_t dropped_output;	/* lines stdout could not take in time (src/output.h) */
 };
 
 struct tl_printer;

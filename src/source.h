@@ -8,6 +8,7 @@
 #ifndef TCPLENS_SOURCE_H
 #define TCPLENS_SOURCE_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -49,6 +50,15 @@ struct tl_source_ops {
 	void (*announce)(const struct tl_source *s, const char *what);
 	/* True once a finite source has handed out everything. */
 	bool (*ended)(const struct tl_source *s);
+	/* A finite source (a recording): drained as fast as it goes, its
+	 * snapshots are the recorded ones; snapshot_ts tells the time of the
+	 * one tl_source_snapshot would give now (0: none yet). */
+	bool finite;
+	uint64_t (*snapshot_ts)(const struct tl_source *s);
+	/* The probes' own cost (the live source only; NULL otherwise): see
+	 * tl_capture_bpf_stats_enable and tl_capture_bpf_stats. */
+	int (*bpf_stats_enable)(struct tl_source *s, bool on);
+	int (*bpf_stats)(const struct tl_source *s, uint64_t *run_ns, uint64_t *run_cnt);
 };
 
 struct tl_source {
@@ -92,5 +102,29 @@ static inline bool tl_source_ended(const struct tl_source *s)
 {
 	return s->ops->ended && s->ops->ended(s);
 }
+
+static inline bool tl_source_finite(const struct tl_source *s)
+{
+	return s->ops->finite;
+}
+
+static inline uint64_t tl_source_snapshot_ts(const struct tl_source *s)
+{
+	return s->ops->snapshot_ts ? s->ops->snapshot_ts(s) : 0;
+}
+
+static inline int tl_source_bpf_stats_enable(struct tl_source *s, bool on)
+{
+	return s->ops->bpf_stats_enable ? s->ops->bpf_stats_enable(s, on) : -EOPNOTSUPP;
+}
+
+static inline int tl_source_bpf_stats(const struct tl_source *s, uint64_t *run_ns, uint64_t *run_cnt)
+{
+	return s->ops->bpf_stats ? s->ops->bpf_stats(s, run_ns, run_cnt) : -EOPNOTSUPP;
+}
+
+/* Records per drain of a finite source in a front end: keys and signals
+ * stay prompt while a recording is read as fast as it goes. */
+#define TL_SOURCE_BATCH 4096
 
 #endif

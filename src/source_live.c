@@ -121,7 +121,19 @@ static void live_announce(const struct tl_source *s, const char *what)
 	tl_capture_announce(live_of(s)->cap, what);
 }
 
+static int live_bpf_stats_enable(struct tl_source *s, bool on)
+{
+	return tl_capture_bpf_stats_enable(live_of(s)->cap, on);
+}
+
+static int live_bpf_stats(const struct tl_source *s, uint64_t *run_ns, uint64_t *run_cnt)
+{
+	return tl_capture_bpf_stats(live_of(s)->cap, run_ns, run_cnt);
+}
+
 static const struct tl_source_ops live_ops = {
+	.bpf_stats_enable = live_bpf_stats_enable,
+	.bpf_stats = live_bpf_stats,
 	.fd = live_fd,
 	.drain = live_drain,
 	.drops = live_drops,

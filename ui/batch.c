@@ -21,7 +21,7 @@
 
 struct batch {
 	struct tl_ui ui;
-	struct tl_capture *cap;
+	struct tl_source *src;
 	uint64_t next_ns;
 	uint64_t last_ts_ns;	/* newest session already printed */
 	long printed;
@@ -36,14 +36,14 @@ static void on_record(void *ctx, const struct tl_record *r)
 static int drain(struct batch *b)
 {
 	struct tl_drops drops;
-	int n = tl_capture_drain(b->cap, on_record, b->ui.m);
+	int n = tl_source_drain(b->src, on_record, b->ui.m, TL_SOURCE_BATCH);
 
 	if (n < 0 && n != -EINTR && n != -EAGAIN) {
 		tl_log("reading the ring buffer failed: %s", strerror(-n));
 		b->error = n;
 		return n;
 	}
-	tl_capture_drops(b->cap, &drops);
+	tl_source_drops(b->src, &drops);
 	tl_model_set_drops(b->ui.m, &drops);
 	return 0;
 }
@@ -54,7 +54,7 @@ static void snapshot(struct batch *b)
 	const struct tl_model_totals *t = tl_model_totals(ui->m);
 	size_t nd = tl_dest_view_len(ui->dv), ns = tl_session_view_len(ui->sv), i, n;
 	char (*cells)[TL_MAX_COLS][TL_CELL_MAX];
-	char up[32], when[32];
+	char up[32], when[32], causes[96];
 	time_t now = time(NULL);
 	struct tm tm;
 	uint64_t newest = b->last_ts_ns;
@@ -62,14 +62,13 @@ static void snapshot(struct batch *b)
 	localtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%H:%M:%S", &tm);
 	tl_fmt_duration(up, sizeof(up), tl_ui_mono_ns() - ui->start_mono_ns);
+	tl_fmt_drop_causes(causes, sizeof(causes), &t->drops, true);
 	printf("tcplens %s up %s, sessions %llu (%.1f/s), connects %llu (%.1f/s), failed %llu, "
-	       "dropped %llu (ring %llu, map %llu, missed %llu)\n", when, up,
+	       "dropped %llu (%s)\n", when, up,
 	       (unsigned long long)t->sessions, ui->rate_sessions,
 	       (unsigned long long)t->connects, ui->rate_connects,
 	       (unsigned long long)t->connects_failed,
-	       (unsigned long long)tl_drops_total(&t->drops),
-	       (unsigned long long)t->drops.ringbuf, (unsigned long long)t->drops.map,
-	       (unsigned long long)t->drops.missed);
+	       (unsigned long long)tl_drops_total(&t->drops), causes);
 	printf("filter: %s\n\n", ui->filter ? tl_filter_text(ui->filter) : "none");
 
 	n = nd > ns ? nd : ns;
@@ -110,7 +109,7 @@ static void snapshot(struct batch *b)
 	if (n > TL_BATCH_SESSIONS)
 		n = TL_BATCH_SESSIONS;
 	for (i = 0; i < n; i++)
-		tl_session_cells(tl_session_view_get(ui->sv, i), cells[i]);
+		tl_session_cells(ui, tl_session_view_get(ui->sv, i), cells[i]);
 	tl_batch_table(stdout, tl_session_cols, TL_SC_COUNT, cells, n);
 	putchar('\n');
 	fflush(stdout);
@@ -151,9 +150,9 @@ static int on_quit(void *ctx)
 	return 1;
 }
 
-int tl_batch_run(const struct tl_options *opt, struct tl_capture *cap, struct tl_model *m)
+int tl_batch_run(const struct tl_options *opt, struct tl_source *src, struct tl_model *m)
 {
-	struct batch b = { .cap = cap };
+	struct batch b = { .src = src };
 	struct tl_loop *loop = NULL;
 	int err, ret = 1;
 
@@ -167,14 +166,15 @@ int tl_batch_run(const struct tl_options *opt, struct tl_capture *cap, struct tl
 	b.ui.scol = TL_SCOL_TIME;
 	b.ui.sdesc = true;
 	b.ui.batch = true;
+	tl_ui_set_cgroup_path(&b.ui, tl_source_cgroup_path, src);
 	loop = tl_loop_new();
 	if (!loop) {
 		fprintf(stderr, "tcplens: %s\n", strerror(errno));
 		goto cleanup;
 	}
-	err = tl_loop_add_fd(loop, tl_capture_fd(cap), on_capture, &b);
+	err = tl_loop_add_fd(loop, tl_source_fd(src), on_capture, &b);
 	if (!err)
-		err = tl_loop_set_timer(loop, TL_CAPTURE_DRAIN_NS, on_tick, &b);
+		err = tl_loop_set_timer(loop, TL_SOURCE_DRAIN_NS, on_tick, &b);
 	if (!err)
 		err = tl_loop_set_signals(loop, on_quit, NULL, &b);
 	if (err) {
@@ -182,7 +182,7 @@ int tl_batch_run(const struct tl_options *opt, struct tl_capture *cap, struct tl
 		goto cleanup;
 	}
 	b.next_ns = tl_ui_mono_ns() + (uint64_t)(b.ui.interval_s * 1e9);
-	tl_capture_announce(cap, "TCP sessions and connects for batch snapshots");
+	tl_source_announce(src, "TCP sessions and connects for batch snapshots");
 	err = tl_loop_run(loop);
 	if (err < 0 || b.error) {
 		fprintf(stderr, "tcplens: stopped: %s\n", strerror(-(b.error ? b.error : err)));

@@ -76,6 +76,10 @@ void tl_layout_fit(const struct tl_coldesc *descs, int ncols, const int *natural
 		w[i] = natural[i];
 		if (d[i].max_w && w[i] > d[i].max_w)
 			w[i] = d[i].max_w;
+		/* a cap as narrow as the header (DIR) would cut the sort arrow off */
+		if (sort_id >= 0 && d[i].sort_id == sort_id && w[i] < tl_text_width(d[i].header) + 1 &&
+		    natural[i] > w[i])
+			w[i] = tl_text_width(d[i].header) + 1;
 	}
 	/* cheap cuts first (names, sparklines), then whole minor columns; the
 	 * essential columns (addresses) shrink only when nothing else is left */
@@ -110,4 +114,20 @@ int tl_layout_hit(const struct tl_layout *l, int x)
 		if (x >= l->x[i] && x <= l->x[i] + l->w[i])
 			return l->col[i];
 	return -1;
+}
+
+void tl_colmem_apply(struct tl_colmem *m, int ncols, int *natural, uint64_t now_ns)
+{
+	int i;
+
+	if (ncols > TL_MAX_COLS)
+		ncols = TL_MAX_COLS;
+	for (i = 0; i < ncols; i++) {
+		if (natural[i] >= m->w[i] || now_ns - m->seen_ns[i] >= TL_COLS_HOLD_NS) {
+			m->w[i] = natural[i];
+			m->seen_ns[i] = now_ns;
+		} else {
+			natural[i] = m->w[i];
+		}
+	}
 }

@@ -7,6 +7,8 @@
 #ifndef TCPLENS_UI_COLUMNS_H
 #define TCPLENS_UI_COLUMNS_H
 
+#include <stdint.h>
+
 #include "canvas.h"
 
 #define TL_MAX_COLS 16
@@ -40,5 +42,18 @@ void tl_layout_fit(const struct tl_coldesc *d, int ncols, const int *natural, in
 		   int sort_id, struct tl_layout *out);
 /* Which shown column covers cell x, or -1. */
 int tl_layout_hit(const struct tl_layout *l, int x);
+
+/*
+ * Steady widths: a table whose widest visible value changes every refresh
+ * would jump sideways. A column grows at once and shrinks only once no
+ * value as wide has been seen for TL_COLS_HOLD_NS.
+ */
+#define TL_COLS_HOLD_NS 5000000000ull
+struct tl_colmem {
+	int w[TL_MAX_COLS];		/* width held; 0: none yet */
+	uint64_t seen_ns[TL_MAX_COLS];	/* when a value that wide was last drawn */
+};
+/* Replaces natural[i] with the width to use; now_ns: a monotonic clock. */
+void tl_colmem_apply(struct tl_colmem *m, int ncols, int *natural, uint64_t now_ns);
 
 #endif

@@ -65,7 +65,29 @@ static void fmt_when(char *buf, size_t len, uint64_t ns)
 	snprintf(buf, len, "%.32s.%06u", t, (unsigned int)((ns % 1000000000ull) / 1000));
 }
 
-static size_t session_lines(const struct tl_record *r, char out[][LL])
+/* The owner's cgroup: its unit (unless the key already is it), path and
+ * id, each unknown as such. */
+static size_t cgroup_lines(const struct tl_ui *ui, bool owner_known, uint64_t id, bool unit,
+			   char out[][LL])
+{
+	const char *path = tl_ui_cgroup_path(ui, owner_known, id);
+	char p[200], u[TL_CELL_MAX];
+	size_t n = 0;
+
+	tl_fmt_unit(u, sizeof(u), path);
+	tl_fmt_cgroup_path(p, sizeof(p), path);
+	if (unit)
+		snprintf(out[n++], LL, "  Unit            %s", u);
+	if (!owner_known || !id) {
+		snprintf(out[n++], LL, "  Cgroup          - (unknown)");
+		return n;
+	}
+	snprintf(out[n++], LL, "  Cgroup          %s", path ? p : "- (its path is not known)");
+	snprintf(out[n++], LL, "  Cgroup id       %" PRIu64, id);
+	return n;
+}
+
+static size_t session_lines(const struct tl_ui *ui, const struct tl_record *r, char out[][LL])
 {
 	char a[TL_ADDR_MAX], b[64], c[64];
 	size_t n = 0;
@@ -80,6 +102,7 @@ static size_t session_lines(const struct tl_record *r, char out[][LL])
 		snprintf(out[n++], LL, "  Process         pid %s  comm %s%s", b, comm,
 			 r->owner_known ? "" : "  (owner unknown)");
 	}
+	n += cgroup_lines(ui, r->owner_known, r->cgroup_id, true, out + n);
 	snprintf(out[n++], LL, "  Direction       %s (%s)", tl_fmt_dir_short(r->dir),
 		 r->dir == TL_REC_ACTIVE ? "active: this host connected" : "passive: accepted");
 	snprintf(out[n++], LL, "  Family          IPv%u", r->family);
@@ -117,6 +140,8 @@ static size_t dest_lines(const struct tl_ui *ui, const struct tl_detail *d, char
 	if (r->is_other)
 		snprintf(out[n++], LL, "  (every destination past the first %zu tracked is folded here)",
 			 ui->opt->max_dests);
+	if (d->group == TL_GROUP_UNIT && !r->is_other)
+		n += cgroup_lines(ui, r->owner_known, r->cgroup_id, false, out + n);
 	snprintf(out[n++], LL, "  Window          %s", tl_window_name(d->win));
 	snprintf(out[n++], LL, "  Connects        %" PRIu64 ": %" PRIu64 " answered, %" PRIu64
 		 " refused, %" PRIu64 " timed out, %" PRIu64 " other errors", r->connects, r->ok,
@@ -180,7 +205,7 @@ void tl_detail_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h)
 	const char *lines[NL];
 	size_t n, i;
 
-	n = ui->detail.is_dest ? dest_lines(ui, &ui->detail, text) : session_lines(&ui->detail.rec, text);
+	n = ui->detail.is_dest ? dest_lines(ui, &ui->detail, text) : session_lines(ui, &ui->detail.rec, text);
 	for (i = 0; i < n; i++)
 		lines[i] = text[i];
 	tl_text_page_draw(ui, c, y, h,

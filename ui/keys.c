@@ -4,6 +4,7 @@
  * (redraw, rebuild the views, quit). Keys act at once, never at the next tick.
  */
 #include <curses.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -104,7 +105,8 @@ static bool scroll_key(struct tl_ui *ui, int key, bool fn)
 	return true;
 }
 
-static void input_add(struct tl_ui *ui, int ch)
+/* 0, or -ENOSPC when the prompt is full (and says so: never cut silently). */
+static int input_add(struct tl_ui *ui, int ch)
 {
 	size_t n = strlen(ui->input);
 	char u[4];
@@ -129,10 +131,14 @@ static void input_add(struct tl_ui *ui, int ch)
 		u[3] = (char)(0x80 | (ch & 0x3f));
 		k = 4;
 	}
-	if (n + k + 1 > sizeof(ui->input))
-		return;
+	if (n + k + 1 > sizeof(ui->input)) {
+		tl_ui_message(ui, true, "the prompt takes at most %zu bytes: not added",
+			      sizeof(ui->input) - 1);
+		return -ENOSPC;
+	}
 	memcpy(ui->input + n, u, k);
 	ui->input[n + k] = '\0';
+	return 0;
 }
 
 static void input_backspace(struct tl_ui *ui)
@@ -157,6 +163,13 @@ static void search(struct tl_ui *ui, const char *text, bool include_cur)
 		ui->msg[0] = '\0';
 }
 
+/* An empty search prompt keeps the last search for n and F3. */
+static void remember_search(struct tl_ui *ui)
+{
+	if (ui->input[0])
+		snprintf(ui->search, sizeof(ui->search), "%s", ui->input);
+}
+
 static int prompt_key(struct tl_ui *ui, int key, bool fn)
 {
 	bool enter = (!fn && (key == '\n' || key == '\r')) || (fn && key == KEY_ENTER);
@@ -164,7 +177,7 @@ static int prompt_key(struct tl_ui *ui, int key, bool fn)
 	if (!fn && key == KEY_ESC) {
 		/* the cursor stays on the match, so n goes on from there */
 		if (ui->prompt == TL_PROMPT_SEARCH)
-			snprintf(ui->search, sizeof(ui->search), "%s", ui->input);
+			remember_search(ui);
 		ui->prompt = TL_PROMPT_NONE;
 		return TL_ACT_DRAW;
 	}
@@ -176,12 +189,13 @@ static int prompt_key(struct tl_ui *ui, int key, bool fn)
 			ui->prompt = TL_PROMPT_NONE;
 			return TL_ACT_REBUILD;
 		}
-		snprintf(ui->search, sizeof(ui->search), "%s", ui->input);
+		remember_search(ui);
 		ui->prompt = TL_PROMPT_NONE;
 		return TL_ACT_DRAW;
 	}
 	if (ui->prompt == TL_PROMPT_SEARCH && fn && key == KEY_F(3)) {
-		snprintf(ui->search, sizeof(ui->search), "%s", ui->input);
+		/* F3 F3 in an empty prompt repeats the last search, as n does */
+		remember_search(ui);
 		search(ui, ui->search, false);
 		return TL_ACT_DRAW;
 	}
@@ -190,7 +204,8 @@ static int prompt_key(struct tl_ui *ui, int key, bool fn)
 	} else if (!fn && key == KEY_CTRL('u')) {
 		ui->input[0] = '\0';
 	} else if (!fn && key >= 0x20 && key != 0x7f && !(key >= 0x80 && key < 0xa0)) {
-		input_add(ui, key);
+		if (input_add(ui, key))
+			return TL_ACT_DRAW;	/* the message, not a search of the old text */
 	} else {
 		return TL_ACT_NONE;
 	}
@@ -201,12 +216,29 @@ static int prompt_key(struct tl_ui *ui, int key, bool fn)
 
 static void open_prompt(struct tl_ui *ui, enum tl_prompt p)
 {
+	const char *cur = ui->filter ? tl_filter_text(ui->filter) : "";
+
 	ui->prompt = p;
-	if (p == TL_PROMPT_FILTER)
-		snprintf(ui->input, sizeof(ui->input), "%s",
-			 ui->filter ? tl_filter_text(ui->filter) : "");
-	else
-		snprintf(ui->input, sizeof(ui->input), "%s", ui->search);
+	if (p == TL_PROMPT_FILTER && strlen(cur) >= sizeof(ui->input)) {
+		/* a longer -f cannot be edited here: never offer it cut short */
+		ui->input[0] = '\0';
+		tl_ui_message(ui, true, "the filter in force is longer than the prompt takes "
+			      "(%zu bytes): type a new one, or Esc keeps it", sizeof(ui->input) - 1);
+	} else if (p == TL_PROMPT_FILTER) {
+		snprintf(ui->input, sizeof(ui->input), "%s", cur);
+	} else {
+		ui->input[0] = '\0';	/* a new search; n or F3 F3 repeats the last one */
+	}
+}
+
+/* A paused view holds its latency rows: they cannot be regrouped or refiltered. */
+static bool held_refuses(struct tl_ui *ui, const char *what)
+{
+	if (!ui->paused)
+		return false;
+	/* short: it shares the line with the PAUSED note at 80 columns */
+	tl_ui_message(ui, true, "%s: not while paused", what);
+	return true;
 }
 
 static void change_interval(struct tl_ui *ui, int dir)
@@ -287,7 +319,8 @@ static int main_key(struct tl_ui *ui, int key, bool fn)
 			open_prompt(ui, TL_PROMPT_SEARCH);
 			return TL_ACT_DRAW;
 		case KEY_F(4):
-			open_prompt(ui, TL_PROMPT_FILTER);
+			if (!held_refuses(ui, "filter"))
+				open_prompt(ui, TL_PROMPT_FILTER);
 			return TL_ACT_DRAW;
 		case KEY_F(6):
 			move_sort(ui, 1);
@@ -321,14 +354,13 @@ static int main_key(struct tl_ui *ui, int key, bool fn)
 		tl_detail_open(ui);
 		return TL_ACT_DRAW;
 	case KEY_ESC:
-		ui->msg[0] = '\0';
-		if (ui->filter) {
-			tl_ui_set_filter(ui, "");
-			return TL_ACT_REBUILD;
-		}
-		return TL_ACT_DRAW;
+		/* as in htop: nothing on the main screen (a stray Esc, or one
+		 * too many after a prompt, must not throw the filter away);
+		 * an empty filter clears it */
+		return TL_ACT_NONE;
 	case '\\':
-		open_prompt(ui, TL_PROMPT_FILTER);
+		if (!held_refuses(ui, "filter"))
+			open_prompt(ui, TL_PROMPT_FILTER);
 		return TL_ACT_DRAW;
 	case '/':
 		open_prompt(ui, TL_PROMPT_SEARCH);
@@ -351,19 +383,36 @@ static int main_key(struct tl_ui *ui, int key, bool fn)
 			ui->sdesc = !ui->sdesc;
 		return TL_ACT_REBUILD;
 	case 'g':
+		if (held_refuses(ui, "g"))
+			return TL_ACT_DRAW;
 		ui->group = (ui->group + 1) % TL_GROUP_COUNT;
 		ui->dp.sel = ui->dp.top = 0;
 		return TL_ACT_REBUILD;
+	case 'B':
+		return TL_ACT_BPF_STATS | TL_ACT_DRAW;
 	case 'w':
+		if (held_refuses(ui, "w"))
+			return TL_ACT_DRAW;
 		ui->win = (ui->win + 1) % TL_WIN_COUNT;
 		return TL_ACT_REBUILD;
 	}
 	return TL_ACT_NONE;
 }
 
+/* Every character key, bound or not, clears a one-time message, and the
+ * screen shows that at once (not at the next refresh, which may be a
+ * minute away or held by a pause). */
+static int clear_message(struct tl_ui *ui, int key, bool fn)
+{
+	if (fn || !ui->msg[0])
+		return TL_ACT_NONE;
+	ui->msg[0] = '\0';
+	return TL_ACT_DRAW;
+}
+
 int tl_keys_handle(struct tl_ui *ui, int key, bool fn)
 {
-	int act;
+	int act, cleared;
 
 	if (ui->prompt != TL_PROMPT_NONE) {
 		if (fn && key == KEY_F(10))
@@ -372,14 +421,13 @@ int tl_keys_handle(struct tl_ui *ui, int key, bool fn)
 			return TL_ACT_QUIT;
 		return prompt_key(ui, key, fn);
 	}
-	if (!fn && key != KEY_ESC)
-		ui->msg[0] = '\0';
+	cleared = clear_message(ui, key, fn);
 	act = global_key(ui, key, fn);
 	if (act >= 0)
-		return act;
+		return act | cleared;
 	if (ui->screen != TL_SCREEN_MAIN)
-		return sub_screen_key(ui, key, fn);
-	return main_key(ui, key, fn);
+		return sub_screen_key(ui, key, fn) | cleared;
+	return main_key(ui, key, fn) | cleared;
 }
 
 int tl_keys_click(struct tl_ui *ui, int x, int y)

@@ -26,6 +26,7 @@ const char *tl_dest_key_header(enum tl_group g)
 	case TL_GROUP_ADDR: return "ADDRESS";
 	case TL_GROUP_PORT: return "PORT";
 	case TL_GROUP_PROCESS: return "PROCESS";
+	case TL_GROUP_UNIT: return "UNIT";
 	default: return "DESTINATION";
 	}
 }
@@ -54,10 +55,29 @@ void tl_dest_key(char *buf, size_t len, const struct tl_dest_row *row, enum tl_g
 		snprintf(buf, len, "%s[%" PRIu32 "]", comm, row->pid);
 		break;
 	}
+	case TL_GROUP_UNIT:
+		tl_dest_unit_key(buf, len, row);
+		break;
 	default:
 		tl_fmt_endpoint(buf, len, row->family, row->addr, row->port);
 		break;
 	}
+}
+
+/*
+ * Rows are cgroups: two cgroups with one unit name (a restarted service, or
+ * one name in two slices) read "name (cgroup ID)", and so does a cgroup
+ * whose path is not known ("- (cgroup ID)"); unknown owners read "-".
+ */
+void tl_dest_unit_key(char *buf, size_t len, const struct tl_dest_row *row)
+{
+	char unit[TL_CELL_MAX];
+
+	tl_fmt_unit(unit, sizeof(unit), row->owner_known ? row->cgroup_path : NULL);
+	if (row->owner_known && (row->unit_shared || !row->cgroup_path))
+		snprintf(buf, len, "%s (cgroup %" PRIu64 ")", unit, row->cgroup_id);
+	else
+		snprintf(buf, len, "%s", unit);
 }
 
 static void fmt_lat(char *buf, size_t len, const struct tl_dest_row *row, uint64_t ns)
@@ -128,7 +148,7 @@ void tl_dest_panel_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h)
 	size_t len = tl_dest_view_len(ui->dv);
 	int natural[TL_DC_COUNT];
 	int rows = h - 2, n, i, k;
-	char title[200];
+	char title[200], nrows[32];
 
 	if (rows < 0)
 		rows = 0;
@@ -137,8 +157,9 @@ void tl_dest_panel_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h)
 	ui->dp.rows = rows;
 	tl_scroll_fit(&ui->dp, len, rows);
 
-	snprintf(title, sizeof(title), "Connect latency by %s, %s: %zu rows", tl_group_name(ui->group),
-		 tl_window_name(ui->win), len);
+	tl_fmt_count(nrows, sizeof(nrows), len);
+	snprintf(title, sizeof(title), "Connect latency by %s, %s: %s rows", tl_group_name(ui->group),
+		 tl_window_name(ui->win), nrows);
 	tl_canvas_rule(c, y, title, TL_ST_DIM, focused ? TL_ST_TITLE_FOCUS : TL_ST_TITLE);
 
 	for (k = 0; k < TL_DC_COUNT; k++)
@@ -155,6 +176,7 @@ void tl_dest_panel_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h)
 				natural[k] = w;
 		}
 	}
+	tl_colmem_apply(&ui->dmem, TL_DC_COUNT, natural, tl_ui_mono_ns());
 	tl_layout_fit(tl_dest_cols, TL_DC_COUNT, natural, c->w - 1, (int)ui->dcol, &ui->dlay);
 
 	ui->dhdr_y = y + 1;

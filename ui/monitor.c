@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The full-screen monitor: one event loop drains the capture into the model
- * at every wake-up and every TL_CAPTURE_DRAIN_NS, redraws every interval,
+ * at every wake-up and every TL_SOURCE_DRAIN_NS, redraws every interval,
  * and handles keys as they come. Pausing stops the view, not the draining.
  */
 #include <curses.h>
@@ -16,17 +16,15 @@
 #include "log.h"
 #include "loop.h"
 #include "metrics/server.h"
-#include "source_live.h"
 #include "state.h"
 #include "term.h"
 #include "ui.h"
 
 struct monitor {
 	struct tl_ui ui;
-	struct tl_capture *cap;
+	struct tl_source *src;
 	struct tl_canvas *canvas;
-	struct tl_source *metrics_src;	/* --listen: what the metrics server reads */
-	struct tl_metrics_server *metrics;
+	struct tl_metrics_server *metrics;	/* --listen; NULL without */
 	uint64_t next_refresh_ns;	/* monotonic */
 	int error;			/* -errno that ended the loop */
 };
@@ -42,14 +40,14 @@ static void on_record(void *ctx, const struct tl_record *r)
 static int drain(struct monitor *mon)
 {
 	struct tl_drops drops;
-	int n = tl_capture_drain(mon->cap, on_record, mon);
+	int n = tl_source_drain(mon->src, on_record, mon, TL_SOURCE_BATCH);
 
 	if (n < 0 && n != -EINTR && n != -EAGAIN) {
 		tl_log("reading the ring buffer failed: %s", strerror(-n));
 		mon->error = n;
 		return n;
 	}
-	tl_capture_drops(mon->cap, &drops);
+	tl_source_drops(mon->src, &drops);
 	tl_model_set_drops(mon->ui.m, &drops);
 	return 0;
 }
@@ -65,11 +63,40 @@ static void draw(struct monitor *mon)
 	tl_term_blit(mon->canvas);
 }
 
+/* The cost of watching, over the interval since the last refresh. */
+static void sample_cost(struct monitor *mon)
+{
+	const struct tl_model_totals *t = tl_model_totals(mon->ui.m);
+	uint64_t run_ns = 0, run_cnt;
+	bool bpf = mon->ui.cost.bpf_on && !tl_source_bpf_stats(mon->src, &run_ns, &run_cnt);
+
+	tl_cost_sample(&mon->ui.cost, tl_ui_mono_ns(), tl_cost_self_cpu_ns(),
+		       t->sessions + t->connects, bpf ? &run_ns : NULL);
+}
+
+/* Takes or lets go of the kernel's BPF run-time statistics. */
+static void set_bpf_stats(struct monitor *mon, bool on)
+{
+	int err = tl_source_bpf_stats_enable(mon->src, on);
+
+	if (err) {
+		tl_ui_message(&mon->ui, true, "BPF statistics not available: %s", strerror(-err));
+		on = false;
+	} else if (on) {
+		tl_ui_message(&mon->ui, false, "BPF statistics on (B: off)");
+	} else {
+		tl_ui_message(&mon->ui, false, "BPF statistics off");
+	}
+	tl_cost_set_bpf(&mon->ui.cost, on);
+	sample_cost(mon);	/* the base for the next interval */
+}
+
 static void refresh_view(struct monitor *mon)
 {
 	struct tl_ui *ui = &mon->ui;
 
 	tl_ui_update_rates(ui);
+	sample_cost(mon);
 	/* a paused view is renewed only when rows on screen are overwritten:
 	 * tl_screen_compose sees to that */
 	tl_ui_update_views(ui, false);
@@ -120,6 +147,8 @@ static int on_input(void *ctx)
 		if (act & TL_ACT_QUIT)
 			return 1;
 	}
+	if (act & TL_ACT_BPF_STATS)
+		set_bpf_stats(mon, !mon->ui.cost.bpf_on);
 	if (act & TL_ACT_INTERVAL)
 		mon->next_refresh_ns = tl_ui_mono_ns() + (uint64_t)(mon->ui.interval_s * 1e9);
 	if (act & TL_ACT_REBUILD)
@@ -148,9 +177,9 @@ static bool locale_is_utf8(void)
 	return cs && (!strcasecmp(cs, "UTF-8") || !strcasecmp(cs, "utf8"));
 }
 
-int tl_monitor_run(const struct tl_options *opt, struct tl_capture *cap, struct tl_model *m)
+int tl_monitor_run(const struct tl_options *opt, struct tl_source *src, struct tl_model *m)
 {
-	struct monitor mon = { .cap = cap };
+	struct monitor mon = { .src = src };
 	struct tl_loop *loop = NULL;
 	bool color = false, term_on = false;
 	int err, ret = 1;
@@ -161,6 +190,7 @@ int tl_monitor_run(const struct tl_options *opt, struct tl_capture *cap, struct 
 		fprintf(stderr, "tcplens: %s\n", err == -EINVAL ? mon.ui.msg : strerror(-err));
 		return 2;
 	}
+	tl_ui_set_cgroup_path(&mon.ui, tl_source_cgroup_path, src);
 	mon.ui.utf8 = locale_is_utf8();
 	mon.canvas = tl_canvas_new(80, 24, mon.ui.utf8);
 	loop = tl_loop_new();
@@ -171,11 +201,9 @@ int tl_monitor_run(const struct tl_options *opt, struct tl_capture *cap, struct 
 	if (opt->listen.set) {
 		char merr[256];
 
-		mon.metrics_src = tl_source_live_new(cap);
-		mon.metrics = mon.metrics_src ? tl_metrics_server_attach(loop, opt, mon.metrics_src,
-									 merr, sizeof(merr)) : NULL;
+		mon.metrics = tl_metrics_server_attach(loop, opt, src, merr, sizeof(merr));
 		if (!mon.metrics) {
-			fprintf(stderr, "tcplens: %s\n", mon.metrics_src ? merr : "out of memory");
+			fprintf(stderr, "tcplens: %s\n", merr);
 			ret = 2;
 			goto cleanup;
 		}
@@ -191,12 +219,12 @@ int tl_monitor_run(const struct tl_options *opt, struct tl_capture *cap, struct 
 	mon.ui.color = color;
 	/* the ready line, unless it would land on the terminal the screen took over */
 	if (!isatty(STDERR_FILENO))
-		tl_capture_announce(cap, "TCP sessions and connects for the monitor");
-	err = tl_loop_add_fd(loop, tl_capture_fd(cap), on_capture, &mon);
+		tl_source_announce(src, "TCP sessions and connects for the monitor");
+	err = tl_loop_add_fd(loop, tl_source_fd(src), on_capture, &mon);
 	if (!err)
 		err = tl_loop_add_fd(loop, STDIN_FILENO, on_input, &mon);
 	if (!err)
-		err = tl_loop_set_timer(loop, TL_CAPTURE_DRAIN_NS, on_tick, &mon);
+		err = tl_loop_set_timer(loop, TL_SOURCE_DRAIN_NS, on_tick, &mon);
 	if (!err)
 		err = tl_loop_set_signals(loop, on_quit, on_winch, &mon);
 	if (err) {
@@ -205,6 +233,9 @@ int tl_monitor_run(const struct tl_options *opt, struct tl_capture *cap, struct 
 	}
 	mon.next_refresh_ns = tl_ui_mono_ns() + (uint64_t)(mon.ui.interval_s * 1e9);
 	drain(&mon);
+	sample_cost(&mon);
+	if (opt->bpf_stats)
+		set_bpf_stats(&mon, true);
 	tl_ui_update_views(&mon.ui, true);
 	draw(&mon);
 	err = tl_loop_run(loop);
@@ -217,7 +248,6 @@ cleanup:
 	if (term_on)
 		tl_term_close();	/* flushes the log to stderr */
 	tl_metrics_server_free(mon.metrics);
-	tl_source_live_free(mon.metrics_src);
 	tl_loop_free(loop);
 	tl_canvas_free(mon.canvas);
 	tl_ui_fini(&mon.ui);

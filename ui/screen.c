@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Puts the whole screen together on a canvas. */
 #include <stdio.h>
+#include <string.h>
 
 #include "state.h"
 
@@ -12,6 +13,53 @@ static const struct {
 	{ "g", " Group " }, { "w", " Window " }, { "l", " Log" },
 };
 
+/*
+ * Where the prompt text starts so that its end fits in avail cells: 0 when
+ * it all fits, else the first character of the longest tail that fits.
+ * Walks back from the end, one character at a time: only what is shown
+ * is measured, however long the text.
+ */
+static size_t prompt_start(const char *text, int avail)
+{
+	size_t end = strlen(text), at = end, k;
+	int w = 0;
+	char ch[8];
+
+	while (at > 0) {
+		k = at - 1;
+		while (k > 0 && at - k < 4 && ((unsigned char)text[k] & 0xc0) == 0x80)
+			k--;		/* back to the first byte of the character */
+		memcpy(ch, text + k, at - k);
+		ch[at - k] = '\0';
+		w += tl_text_width(ch);
+		if (w > avail)
+			break;
+		at = k;
+	}
+	return at;
+}
+
+/* The prompt scrolls sideways: the cursor (at the end) stays on screen, and a
+ * leading marker says that the text goes on to the left. */
+static void draw_prompt(const struct tl_ui *ui, struct tl_canvas *c, int y)
+{
+	int x = tl_canvas_print(c, 0, y, ui->prompt == TL_PROMPT_FILTER ? "Filter: " : "Search: ",
+				TL_ST_KEY);
+	int avail = c->w - x - 1;	/* the cursor takes the last cell */
+	size_t start = prompt_start(ui->input, avail);
+
+	if (start) {
+		tl_canvas_fill(c, x, y, 1, c->utf8 ? L'\u2026' : L'<', TL_ST_DIM);
+		x++;
+		start = prompt_start(ui->input, avail - 1);
+	}
+	x += tl_canvas_print(c, x, y, ui->input + start, TL_ST_NORMAL);
+	tl_canvas_fill(c, x, y, 1, L'_', TL_ST_SELECTED);
+	tl_canvas_print(c, x + 2, y, ui->prompt == TL_PROMPT_FILTER ?
+			"(Enter applies, Esc cancels, empty clears)" :
+			"(F3 next match, Enter or Esc closes, then n next)", TL_ST_DIM);
+}
+
 static void draw_footer(const struct tl_ui *ui, struct tl_canvas *c, int y)
 {
 	size_t i;
@@ -19,19 +67,46 @@ static void draw_footer(const struct tl_ui *ui, struct tl_canvas *c, int y)
 
 	tl_canvas_fill(c, 0, y, c->w, L' ', TL_ST_NORMAL);
 	if (ui->prompt != TL_PROMPT_NONE) {
-		x = tl_canvas_print(c, 0, y, ui->prompt == TL_PROMPT_FILTER ? "Filter: " : "Search: ",
-				    TL_ST_KEY);
-		x += tl_canvas_print(c, x, y, ui->input, TL_ST_NORMAL);
-		tl_canvas_fill(c, x, y, 1, L'_', TL_ST_SELECTED);
-		tl_canvas_print(c, x + 2, y, ui->prompt == TL_PROMPT_FILTER ?
-				"(Enter applies, Esc cancels, empty clears)" :
-				"(F3 next match, Enter or Esc closes, then n next)", TL_ST_DIM);
+		draw_prompt(ui, c, y);
 		return;
 	}
-	for (i = 0; i < sizeof(footer) / sizeof(footer[0]) && x < c->w; i++) {
+	/* whole items or none: at 80 columns the last ones go, never half a word */
+	for (i = 0; i < sizeof(footer) / sizeof(footer[0]); i++) {
+		int w = tl_text_width(footer[i].key) + tl_text_width(footer[i].label);
+
+		if (x + w > c->w)
+			break;
 		x += tl_canvas_print(c, x, y, footer[i].key, TL_ST_KEY);
 		x += tl_canvas_print(c, x, y, footer[i].label, TL_ST_NORMAL);
 	}
+}
+
+/*
+ * The smallest terminal still learns what it needs: the needed size comes
+ * first and in the shortest form that fits, the rest as room allows.
+ */
+static void draw_too_small(struct tl_canvas *c)
+{
+	char lines[5][96];
+	int i, y = 0;
+
+	snprintf(lines[0], sizeof(lines[0]), "Terminal too small (%dx%d): tcplens needs at least %dx%d.",
+		 c->w, c->h, TL_MIN_W, TL_MIN_H);
+	snprintf(lines[1], sizeof(lines[1]), "Terminal too small: need %dx%d", TL_MIN_W, TL_MIN_H);
+	snprintf(lines[2], sizeof(lines[2]), "too small: need %dx%d", TL_MIN_W, TL_MIN_H);
+	snprintf(lines[3], sizeof(lines[3]), "need %dx%d", TL_MIN_W, TL_MIN_H);
+	snprintf(lines[4], sizeof(lines[4]), "%dx%d", TL_MIN_W, TL_MIN_H);
+	for (i = 0; i < 4 && tl_text_width(lines[i]) > c->w; i++)
+		;
+	tl_canvas_print(c, 0, y++, lines[i], TL_ST_WARN);
+	if (i > 0 && y < c->h) {
+		snprintf(lines[0], sizeof(lines[0]), "(is %dx%d)", c->w, c->h);
+		tl_canvas_print(c, 0, y++, lines[0], TL_ST_NORMAL);
+	}
+	if (y < c->h)
+		tl_canvas_print(c, 0, y++, "Still collecting.", TL_ST_NORMAL);
+	if (y < c->h)
+		tl_canvas_print(c, 0, y, "q quits.", TL_ST_NORMAL);
 }
 
 void tl_screen_compose(struct tl_ui *ui, struct tl_canvas *c)
@@ -40,13 +115,7 @@ void tl_screen_compose(struct tl_ui *ui, struct tl_canvas *c)
 
 	tl_canvas_clear(c);
 	if (c->w < TL_MIN_W || c->h < TL_MIN_H) {
-		char msg[120];
-
-		snprintf(msg, sizeof(msg), "Terminal too small (%dx%d).", c->w, c->h);
-		tl_canvas_print(c, 0, 0, msg, TL_ST_WARN);
-		snprintf(msg, sizeof(msg), "tcplens needs at least %dx%d.", TL_MIN_W, TL_MIN_H);
-		tl_canvas_print(c, 0, 1, msg, TL_ST_NORMAL);
-		tl_canvas_print(c, 0, 2, "Still collecting. q quits.", TL_ST_NORMAL);
+		draw_too_small(c);
 		return;
 	}
 	tl_status_draw(ui, c, 0);

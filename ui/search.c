@@ -33,7 +33,7 @@ bool tl_search_next(struct tl_ui *ui, const char *text, bool include_cur)
 
 			if (!r)		/* overwritten since the view was made */
 				continue;
-			tl_session_cells(r, cells);
+			tl_session_cells(ui, r, cells);
 		}
 		if (row_has(cells, dests ? TL_DC_COUNT : TL_SC_COUNT, text)) {
 			s->sel = i;

@@ -8,11 +8,17 @@
 #include "format.h"
 #include "state.h"
 
-/* Addresses have the highest priority: they shrink and drop last. */
+/*
+ * Addresses have the highest priority: they shrink and drop last. UNIT has
+ * the lowest: it gives up its width first and is the first to go at 80
+ * columns; 16 cells keep "nginx.service" or a container id whole. It does
+ * not sort: the model orders records, and only the front end knows names.
+ */
 const struct tl_coldesc tl_session_cols[TL_SC_COUNT] = {
 	[TL_SC_TIME]   = { "TIME",   TL_AL_LEFT,  TL_TR_TAIL, 0,  8,  4, TL_SCOL_TIME },
 	[TL_SC_PID]    = { "PID",    TL_AL_RIGHT, TL_TR_TAIL, 0,  10, 8, TL_SCOL_PID },
 	[TL_SC_COMM]   = { "COMM",   TL_AL_LEFT,  TL_TR_TAIL, 8,  16, 9, TL_SCOL_COMM },
+	[TL_SC_UNIT]   = { "UNIT",   TL_AL_LEFT,  TL_TR_TAIL, 16, 32, 0, -1 },
 	[TL_SC_DIR]    = { "DIR",    TL_AL_LEFT,  TL_TR_TAIL, 0,  3,  3, TL_SCOL_DIR },
 	[TL_SC_LOCAL]  = { "LOCAL",  TL_AL_LEFT,  TL_TR_HEAD, 14, 42, 10, TL_SCOL_LOCAL },
 	[TL_SC_REMOTE] = { "REMOTE", TL_AL_LEFT,  TL_TR_HEAD, 14, 42, 11, TL_SCOL_REMOTE },
@@ -23,7 +29,7 @@ const struct tl_coldesc tl_session_cols[TL_SC_COUNT] = {
 	[TL_SC_RTT]    = { "RTT",    TL_AL_RIGHT, TL_TR_TAIL, 0,  7,  2, TL_SCOL_RTT },
 };
 
-void tl_session_cells(const struct tl_record *r, char cells[][TL_CELL_MAX])
+void tl_session_cells(const struct tl_ui *ui, const struct tl_record *r, char cells[][TL_CELL_MAX])
 {
 	time_t secs = (time_t)(r->ts_ns / 1000000000ull);
 	struct tm tm;
@@ -34,6 +40,7 @@ void tl_session_cells(const struct tl_record *r, char cells[][TL_CELL_MAX])
 		snprintf(cells[TL_SC_TIME], TL_CELL_MAX, "?");
 	tl_fmt_pid(cells[TL_SC_PID], TL_CELL_MAX, r);
 	tl_fmt_comm(cells[TL_SC_COMM], TL_CELL_MAX, r);
+	tl_fmt_unit(cells[TL_SC_UNIT], TL_CELL_MAX, tl_ui_cgroup_path(ui, r->owner_known, r->cgroup_id));
 	snprintf(cells[TL_SC_DIR], TL_CELL_MAX, "%s", tl_fmt_dir_short(r->dir));
 	tl_fmt_endpoint(cells[TL_SC_LOCAL], TL_CELL_MAX, r->family, r->laddr, r->lport);
 	tl_fmt_endpoint(cells[TL_SC_REMOTE], TL_CELL_MAX, r->family, r->raddr, r->rport);
@@ -55,7 +62,7 @@ void tl_session_panel_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h)
 	size_t len = tl_session_view_len(ui->sv);
 	int natural[TL_SC_COUNT];
 	int rows = h - 2, n, i, k;
-	char title[160];
+	char title[160], shown[32], kept[32];
 
 	if (rows < 0)
 		rows = 0;
@@ -64,8 +71,11 @@ void tl_session_panel_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h)
 	ui->sp.rows = rows;
 	tl_scroll_fit(&ui->sp, len, rows);
 
-	snprintf(title, sizeof(title), "Sessions: %zu shown, %zu retained%s", len,
-		 tl_model_history_len(ui->m),
+	/* both counts as of the view's last update: without a filter they are
+	 * equal, whatever arrived since (a key redraws between refreshes) */
+	tl_fmt_count(shown, sizeof(shown), len);
+	tl_fmt_count(kept, sizeof(kept), ui->view_retained);
+	snprintf(title, sizeof(title), "Sessions: %s shown, %s retained%s", shown, kept,
 		 ui->sp.sel == 0 && ui->sp.top == 0 ? "" : " (scrolled: Home follows)");
 	tl_canvas_rule(c, y, title, TL_ST_DIM, focused ? TL_ST_TITLE_FOCUS : TL_ST_TITLE);
 
@@ -80,7 +90,7 @@ void tl_session_panel_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h)
 		rowgone[i] = !r;
 		if (!r)
 			continue;
-		tl_session_cells(r, rowcells[i]);
+		tl_session_cells(ui, r, rowcells[i]);
 		for (k = 0; k < TL_SC_COUNT; k++) {
 			int w = tl_text_width(rowcells[i][k]);
 
@@ -88,6 +98,7 @@ void tl_session_panel_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h)
 				natural[k] = w;
 		}
 	}
+	tl_colmem_apply(&ui->smem, TL_SC_COUNT, natural, tl_ui_mono_ns());
 	tl_layout_fit(tl_session_cols, TL_SC_COUNT, natural, c->w - 1, (int)ui->scol, &ui->slay);
 
 	ui->shdr_y = y + 1;

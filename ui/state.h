@@ -39,7 +39,21 @@ struct tl_detail {
 	uint64_t q_ns[TL_DETAIL_NQ];
 };
 
-#define TL_INPUT_MAX 256
+/* Prompt text, in bytes with the NUL: a long filter fits; past it the prompt
+ * says so instead of cutting the text silently. */
+#define TL_INPUT_MAX 4096
+#define TL_MSG_MAX 512
+
+/* The cost of watching over the last refresh interval (ui/cost.c). */
+struct tl_cost {
+	bool have_base, bpf_base;
+	uint64_t mono_ns, cpu_ns, events, bpf_ns;	/* at the last sample */
+	double cpu_pct;			/* tcplens's own CPU, % of one CPU; < 0: not known */
+	double events_rate;		/* events taken in per second; < 0: not known */
+	bool bpf_on;			/* the kernel's BPF statistics are held */
+	double bpf_ns_per_event;	/* probes' run time per event; < 0: not known */
+	double bpf_cpu_pct;		/* probes' run time, % of one CPU; < 0: not known */
+};
 
 struct tl_ui {
 	const struct tl_options *opt;
@@ -62,28 +76,42 @@ struct tl_ui {
 
 	char input[TL_INPUT_MAX];	/* the prompt being typed */
 	char search[TL_INPUT_MAX];	/* the last search */
-	char msg[TL_INPUT_MAX];		/* one-shot message for the status line */
+	char msg[TL_MSG_MAX];		/* one-shot message for the status line */
 	bool msg_warn;
 
 	bool paused;
-	uint64_t paused_sessions, paused_connects;	/* totals when paused */
+	/* while paused: the sessions the view showed, held (NULL if memory ran
+	 * out: then the ring may overwrite rows of the paused view) */
+	struct tl_model *held;
+	uint64_t paused_sessions, paused_connects;	/* totals the paused view shows */
 
 	double interval_s;
 	uint64_t start_mono_ns;
 	uint64_t view_wall_ns;		/* wall clock of the last view rebuild */
 	uint64_t view_first_seq;	/* oldest retained session then (model sequence) */
+	uint64_t view_sessions, view_connects;	/* the model's totals then */
+	size_t view_retained;		/* sessions retained then: the title counts the same moment */
 	double rate_sessions, rate_connects;	/* per second, last interval */
 	uint64_t rate_base_sessions, rate_base_connects, rate_base_mono_ns;
 
 	struct tl_detail detail;
+	struct tl_cost cost;
 
 	/* where the last draw put the headers, for mouse clicks */
 	int shdr_y, dhdr_y;
 	struct tl_layout slay, dlay;
+	struct tl_colmem smem, dmem;	/* column widths held against jumping */
 
 	bool utf8;
 	bool color;
 	bool batch;
+
+	/* cgroup ids to paths (the capture's tl_capture_cgroup_path); NULL: all unknown */
+	tl_cgroup_path_fn cgroup_path;
+	void *cgroup_ctx;
+	/* a unit=/cgroup= filter met a cgroup not known yet: rebuild then */
+	uint64_t filter_retry_ns;	/* monotonic; 0: none due */
+	unsigned filter_retries;	/* for this filter, bounded */
 };
 
 uint64_t tl_ui_mono_ns(void);
@@ -92,8 +120,9 @@ uint64_t tl_ui_wall_ns(void);
 /* ui/views.c */
 int tl_ui_init(struct tl_ui *ui, const struct tl_options *opt, struct tl_model *m);
 void tl_ui_fini(struct tl_ui *ui);
-/* Rebuild both views from the model (unless paused and !force), keeping the
- * cursor on the same row when the user has scrolled away from the top. */
+/* Rebuild both views from the model (unless paused and !force; paused and
+ * forced, from what is held), keeping the cursor on the same row when the
+ * user has scrolled away from the top. */
 void tl_ui_update_views(struct tl_ui *ui, bool force);
 /* Once per refresh interval: the per-second rates. */
 void tl_ui_update_rates(struct tl_ui *ui);
@@ -107,20 +136,42 @@ bool tl_ui_renew_if_gone(struct tl_ui *ui);
  * Blank text (spaces only) clears the filter. */
 int tl_ui_set_filter(struct tl_ui *ui, const char *text);
 bool tl_ui_blank(const char *text);
+/* Where cgroup ids are resolved: for the UNIT columns, the unit grouping,
+ * unit= and cgroup= filters and the detail view. Call it after tl_ui_init. */
+void tl_ui_set_cgroup_path(struct tl_ui *ui, tl_cgroup_path_fn fn, void *ctx);
+/* The owner's cgroup path, or NULL when unknown (an unknown owner's cgroup
+ * is unknown too, whatever the id says). For any panel's rows. */
+const char *tl_ui_cgroup_path(const struct tl_ui *ui, bool owner_known, uint64_t cgroup_id);
 void tl_ui_message(struct tl_ui *ui, bool warn, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Pausing holds both views as last drawn (a copy of the sessions, the
+ * latency rows); sort keys and search still work on what is held. Resuming
+ * drops the copy and shows the live views. */
 void tl_ui_pause(struct tl_ui *ui, bool pause);
+/* The model the session view reads: the held copy while paused. */
+const struct tl_model *tl_ui_session_model(const struct tl_ui *ui);
 /* Keeps the cursor inside [0, len) and on screen. */
 void tl_scroll_fit(struct tl_scroll *s, size_t len, int rows);
+
+/* ui/cost.c */
+void tl_cost_init(struct tl_cost *c);
+/* Statistics taken (on) or let go: the next interval's BPF figures are unknown. */
+void tl_cost_set_bpf(struct tl_cost *c, bool on);
+/* Once per refresh: the monotonic clock, tcplens's CPU time, events so far,
+ * and the probes' summed run time (NULL: not available). */
+void tl_cost_sample(struct tl_cost *c, uint64_t mono_ns, uint64_t cpu_ns, uint64_t events,
+		    const uint64_t *bpf_ns);
+uint64_t tl_cost_self_cpu_ns(void);
 
 /* ui/session_panel.c */
 #define TL_CELL_MAX 72
 enum tl_sesscol {
-	TL_SC_TIME = 0, TL_SC_PID, TL_SC_COMM, TL_SC_DIR, TL_SC_LOCAL, TL_SC_REMOTE,
+	TL_SC_TIME = 0, TL_SC_PID, TL_SC_COMM, TL_SC_UNIT, TL_SC_DIR, TL_SC_LOCAL, TL_SC_REMOTE,
 	TL_SC_TX, TL_SC_RX, TL_SC_LIFE, TL_SC_RETR, TL_SC_RTT, TL_SC_COUNT,
 };
 extern const struct tl_coldesc tl_session_cols[TL_SC_COUNT];
-void tl_session_cells(const struct tl_record *r, char cells[][TL_CELL_MAX]);
+/* ui: for the UNIT cell's cgroup path (a zeroed tl_ui: every unit unknown) */
+void tl_session_cells(const struct tl_ui *ui, const struct tl_record *r, char cells[][TL_CELL_MAX]);
 /* Draws title, header and rows into [y, y+h). */
 void tl_session_panel_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h);
 
@@ -133,6 +184,8 @@ extern const struct tl_coldesc tl_dest_cols[TL_DC_COUNT];
 void tl_dest_cells(const struct tl_dest_row *row, enum tl_group g, char cells[][TL_CELL_MAX]);
 void tl_dest_key(char *buf, size_t len, const struct tl_dest_row *row, enum tl_group g);
 const char *tl_dest_key_header(enum tl_group g);
+/* The unit grouping's key text (see latency_panel.c). */
+void tl_dest_unit_key(char *buf, size_t len, const struct tl_dest_row *row);
 /* The distribution drawn in w cells (a sparkline of row->hist). */
 void tl_dest_spark(char *buf, size_t len, const struct tl_dest_row *row, int w, bool utf8);
 void tl_dest_panel_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h);
@@ -168,6 +221,7 @@ enum {
 	TL_ACT_REBUILD = 2,	/* rebuild the views, then redraw */
 	TL_ACT_QUIT = 4,
 	TL_ACT_INTERVAL = 8,	/* the refresh interval changed */
+	TL_ACT_BPF_STATS = 16,	/* turn the BPF statistics on or off (monitor.c holds them) */
 };
 /* fn: key is a curses key code (KEY_*), else a character. */
 int tl_keys_handle(struct tl_ui *ui, int key, bool fn);

@@ -38,6 +38,7 @@ int tl_ui_init(struct tl_ui *ui, const struct tl_options *opt, struct tl_model *
 	ui->interval_s = opt->interval_s > 0 ? opt->interval_s : 1.0;
 	ui->start_mono_ns = tl_ui_mono_ns();
 	ui->rate_base_mono_ns = ui->start_mono_ns;
+	tl_cost_init(&ui->cost);
 	ui->sv = tl_session_view_new();
 	ui->dv = tl_dest_view_new();
 	if (!ui->sv || !ui->dv) {
@@ -63,9 +64,11 @@ void tl_ui_fini(struct tl_ui *ui)
 	tl_session_view_free(ui->sv);
 	tl_dest_view_free(ui->dv);
 	tl_filter_free(ui->filter);
+	tl_model_free(ui->held);
 	ui->sv = NULL;
 	ui->dv = NULL;
 	ui->filter = NULL;
+	ui->held = NULL;
 }
 
 void tl_ui_message(struct tl_ui *ui, bool warn, const char *fmt, ...)
@@ -85,11 +88,32 @@ bool tl_ui_blank(const char *text)
 	return !*text;
 }
 
+void tl_ui_set_cgroup_path(struct tl_ui *ui, tl_cgroup_path_fn fn, void *ctx)
+{
+	ui->cgroup_path = fn;
+	ui->cgroup_ctx = ctx;
+	tl_filter_set_cgroup_path(ui->filter, fn, ctx);
+	if (ui->dv)
+		tl_dest_view_set_cgroup_path(ui->dv, fn, ctx);
+}
+
+const char *tl_ui_cgroup_path(const struct tl_ui *ui, bool owner_known, uint64_t cgroup_id)
+{
+	if (!owner_known || !cgroup_id || !ui->cgroup_path)
+		return NULL;
+	return ui->cgroup_path(ui->cgroup_ctx, cgroup_id);
+}
+
 int tl_ui_set_filter(struct tl_ui *ui, const char *text)
 {
 	struct tl_filter *f = NULL;
 	char err[200] = "";
 
+	if (ui->paused) {
+		/* the latency rows are held as they were: they cannot be refiltered */
+		tl_ui_message(ui, true, "filter: not while paused");
+		return -EBUSY;
+	}
 	while (isspace((unsigned char)*text))
 		text++;
 	if (*text) {
@@ -98,21 +122,15 @@ int tl_ui_set_filter(struct tl_ui *ui, const char *text)
 			tl_ui_message(ui, true, "filter not changed: %s", err[0] ? err : "malformed");
 			return -EINVAL;
 		}
+		tl_filter_set_cgroup_path(f, ui->cgroup_path, ui->cgroup_ctx);
 	}
 	tl_filter_free(ui->filter);
 	ui->filter = f;
+	ui->filter_retry_ns = 0;
+	ui->filter_retries = 0;
 	ui->sp.sel = ui->sp.top = 0;
 	ui->dp.sel = ui->dp.top = 0;
 	return 0;
-}
-
-void tl_ui_pause(struct tl_ui *ui, bool pause)
-{
-	const struct tl_model_totals *t = tl_model_totals(ui->m);
-
-	ui->paused = pause;
-	ui->paused_sessions = t->sessions;
-	ui->paused_connects = t->connects;
 }
 
 void tl_ui_update_rates(struct tl_ui *ui)
@@ -140,7 +158,7 @@ static bool same_session(const struct tl_record *a, const struct tl_record *b)
 static bool same_dest(const struct tl_dest_row *a, const struct tl_dest_row *b)
 {
 	return a && a->family == b->family && a->is_other == b->is_other && a->port == b->port &&
-	       a->pid == b->pid && a->owner_known == b->owner_known &&
+	       a->pid == b->pid && a->owner_known == b->owner_known && a->cgroup_id == b->cgroup_id &&
 	       !memcmp(a->addr, b->addr, sizeof(a->addr)) && !strcmp(a->comm, b->comm);
 }
 
@@ -188,7 +206,7 @@ static void update_sessions(struct tl_ui *ui)
 			have_old = true;
 		}
 	}
-	tl_session_view_update(ui->sv, ui->m, ui->filter, ui->scol, ui->sdesc);
+	tl_session_view_update(ui->sv, tl_ui_session_model(ui), ui->filter, ui->scol, ui->sdesc);
 	len = tl_session_view_len(ui->sv);
 	if (!have_old) {
 		clamp_scroll(&ui->sp, len);
@@ -207,6 +225,11 @@ static void update_sessions(struct tl_ui *ui)
 		}
 	}
 	clamp_scroll(&ui->sp, len);
+}
+
+const struct tl_model *tl_ui_session_model(const struct tl_ui *ui)
+{
+	return ui->held ? ui->held : ui->m;
 }
 
 static void update_dests(struct tl_ui *ui)
@@ -237,16 +260,99 @@ static void update_dests(struct tl_ui *ui)
 	clamp_scroll(&ui->dp, len);
 }
 
+/*
+ * A cgroup made since the capture's last scan of the tree has no path for
+ * up to TL_CGROUPS_RESCAN_NS, and the views keep the filter's verdicts: if
+ * unit=/cgroup= met such a cgroup, the views are rebuilt a second later
+ * (when a rescan is allowed), at most a few times in a row, so a cgroup
+ * that never resolves (gone before it was seen) does not cost a rebuild
+ * every second.
+ */
+#define TL_FILTER_RETRY_NS 1100000000ull
+#define TL_FILTER_RETRIES 5
+
+static void retry_unresolved(struct tl_ui *ui)
+{
+	uint64_t now = tl_ui_mono_ns();
+
+	if (ui->filter_retry_ns && now >= ui->filter_retry_ns) {
+		ui->filter_retry_ns = 0;
+		ui->filter_retries++;
+		tl_session_view_invalidate(ui->sv);
+		tl_dest_view_invalidate(ui->dv);
+	}
+}
+
+static void note_unresolved(struct tl_ui *ui)
+{
+	if (!tl_filter_take_unresolved(ui->filter)) {
+		/* all known now: a later new cgroup gets its retries again */
+		if (!ui->filter_retry_ns)
+			ui->filter_retries = 0;
+		return;
+	}
+	if (!ui->filter_retry_ns && ui->filter_retries < TL_FILTER_RETRIES)
+		ui->filter_retry_ns = tl_ui_mono_ns() + TL_FILTER_RETRY_NS;
+}
+
 void tl_ui_update_views(struct tl_ui *ui, bool force)
 {
+	const struct tl_model_totals *t = tl_model_totals(ui->m);
+
 	if (ui->paused && !force)
 		return;
-	ui->view_wall_ns = tl_ui_wall_ns();
+	retry_unresolved(ui);
+	/* paused: a new order of what is held (both views read no live data) */
+	if (!ui->paused)
+		ui->view_wall_ns = tl_ui_wall_ns();
 	update_sessions(ui);
 	update_dests(ui);
-	ui->view_first_seq = history_first_seq(ui->m);
+	note_unresolved(ui);
 	if (ui->paused)
-		tl_ui_pause(ui, true);	/* the snapshot now includes everything so far */
+		return;
+	ui->view_first_seq = history_first_seq(ui->m);
+	/* the title's shown and retained counts are of the same moment */
+	ui->view_retained = tl_model_history_len(ui->m);
+	ui->view_sessions = t->sessions;
+	ui->view_connects = t->connects;
+}
+
+/*
+ * The views are held as last updated, not as the model is now: what arrived
+ * since was never on screen, and is what the status line counts. Sessions
+ * the ring overwrote in that last interval are gone from the copy too.
+ */
+static void hold(struct tl_ui *ui)
+{
+	ui->paused_sessions = ui->view_sessions;
+	ui->paused_connects = ui->view_connects;
+	ui->held = tl_model_hold(ui->m, ui->view_sessions);
+	if (ui->held)
+		update_sessions(ui);	/* the same rows, now read from the copy */
+	if (!ui->held || tl_dest_view_hold(ui->dv, tl_detail_q, TL_DETAIL_NQ))
+		tl_ui_message(ui, true, "paused, but out of memory to hold the view: rows may change");
+}
+
+static void release(struct tl_ui *ui)
+{
+	struct tl_model *held = ui->held;
+
+	tl_dest_view_release(ui->dv);
+	ui->held = NULL;
+	/* the live view first: the cursor's row is read from the copy */
+	tl_ui_update_views(ui, true);
+	tl_model_free(held);
+}
+
+void tl_ui_pause(struct tl_ui *ui, bool pause)
+{
+	if (pause == ui->paused)
+		return;
+	ui->paused = pause;
+	if (pause)
+		hold(ui);
+	else
+		release(ui);
 }
 
 uint64_t tl_ui_overwritten(const struct tl_ui *ui)
@@ -262,7 +368,7 @@ bool tl_ui_renew_if_gone(struct tl_ui *ui)
 	uint64_t gone = tl_ui_overwritten(ui);
 	int rows = ui->sp.rows > 0 ? ui->sp.rows : 1;
 
-	if (!gone || !len)
+	if (!gone || !len || ui->held)	/* a held view never loses a row */
 		return false;
 	/* only the rows about to be drawn (and the cursor) matter: a paused
 	 * view stays as it is while what the user looks at is still there */

@@ -57,6 +57,13 @@ void tl_agg_key_of(enum tl_group group, const struct tl_conn *c, struct tl_agg_k
 	case TL_GROUP_PORT:
 		k->port = c->rport;
 		break;
+	case TL_GROUP_UNIT:
+		/* an unknown owner's cgroup is unknown too: one row for both */
+		if (c->owner_known && c->cgroup_id) {
+			k->owner_known = 1;
+			k->cgroup_id = c->cgroup_id;
+		}
+		break;
 	default:
 		/* every unknown owner shares one row */
 		if (c->owner_known) {
@@ -238,6 +245,9 @@ int tl_agg_key_cmp(const struct tl_agg_key *a, const struct tl_agg_key *b)
 		return a->owner_known ? -1 : 1;
 	if (a->family != b->family)
 		return a->family < b->family ? -1 : 1;
+	/* only the unit grouping sets it, and nothing else of the address */
+	if (a->cgroup_id != b->cgroup_id && !a->family && !b->family)
+		return a->cgroup_id < b->cgroup_id ? -1 : 1;
 	c = memcmp(a->addr, b->addr, sizeof(a->addr));
 	if (c)
 		return c;

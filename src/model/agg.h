@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * One aggregation table: connect statistics per key of one grouping
- * (destination, address, port or process). Rows past max_rows fold into a
+ * (destination, address, port, process or unit). Rows past max_rows fold into a
  * single "other" row. Optionally keeps each row's last 60 seconds.
  *
  * Every connect also appends its row id to a touch log (a ring), so a view
@@ -24,7 +24,10 @@ struct tl_agg_key {
 	uint8_t owner_known;
 	uint16_t port;
 	uint32_t pid;
-	uint8_t addr[16];
+	union {
+		uint8_t addr[16];
+		uint64_t cgroup_id;	/* TL_GROUP_UNIT; the other 8 bytes stay zero */
+	};
 	char comm[TL_REC_COMM_LEN];
 };
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The retained form of a connect record: only what the latency views and
- * the filters read (80 bytes instead of 112), since the model keeps as
- * many connects as sessions.
+ * the filters read (88 bytes instead of 128), since the model keeps a
+ * connect for every four sessions.
  */
 #ifndef TCPLENS_MODEL_CONN_H
 #define TCPLENS_MODEL_CONN_H
@@ -20,9 +20,10 @@ struct tl_conn {
 	uint8_t family, result, owner_known, pad;
 	uint8_t laddr[16], raddr[16];
 	char comm[TL_REC_COMM_LEN];
+	uint64_t cgroup_id;	/* the owner's cgroup v2 id, 0: unknown (unit grouping, filters) */
 };
 
-_Static_assert(sizeof(struct tl_conn) == 80, "tl_conn should stay compact");
+_Static_assert(sizeof(struct tl_conn) == 88, "tl_conn should stay compact");
 
 static inline void tl_conn_pack(struct tl_conn *c, const struct tl_record *r)
 {
@@ -38,6 +39,7 @@ static inline void tl_conn_pack(struct tl_conn *c, const struct tl_record *r)
 	memcpy(c->laddr, r->laddr, 16);
 	memcpy(c->raddr, r->raddr, 16);
 	memcpy(c->comm, r->comm, TL_REC_COMM_LEN);
+	c->cgroup_id = r->cgroup_id;
 }
 
 #endif

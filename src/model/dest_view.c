@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgroup.h"
 #include "filter.h"
 #include "model_int.h"
 #include "sortkey.h"
@@ -39,6 +40,8 @@
 #define DV_LIVE 1		/* the row has connects: it is shown */
 #define DV_OTHER 2
 #define DV_DIRTY 4		/* in the dirty list */
+
+#define TL_DV_HOLD_NQ 16	/* quantiles a held view keeps per row */
 
 struct dv_row {
 	struct tl_agg_key key;
@@ -102,6 +105,13 @@ struct tl_dest_view {
 	uint32_t kmask;
 	bool need_sort;
 	struct tl_sketch scratch;
+	/* held (paused): hquant[vr * hnq + k] is quantile hq[k] of row vr */
+	bool held;
+	int hnq;
+	double hq[TL_DV_HOLD_NQ];
+	uint64_t *hquant;
+	tl_cgroup_path_fn cg_fn;	/* the unit grouping's names */
+	void *cg_ctx;
 };
 
 struct tl_dest_view *tl_dest_view_new(void)
@@ -138,6 +148,7 @@ void tl_dest_view_free(struct tl_dest_view *v)
 	free(v->stmp);
 	free(v->khash);
 	tl_sketch_free(&v->scratch);
+	free(v->hquant);
 	free(v);
 }
 
@@ -356,7 +367,9 @@ static void read_logs(struct tl_dest_view *v)
 			/* the log wrapped since the last look */
 			mark_all_dirty(v);
 		} else {
-			for (s = v->cursor[t]; s < a->log_total; s++) {
+			/* from the last entry already read: a run of connects to its
+			 * row may have grown since without a new entry */
+			for (s = v->cursor[t] ? v->cursor[t] - 1 : 0; s < a->log_total; s++) {
 				uint32_t vr = v->map[t][a->log[s & (TL_AGG_LOG_LEN - 1)]];
 
 				if (vr != DV_NONE)
@@ -492,6 +505,7 @@ static void compute_row(struct tl_dest_view *v, uint32_t vr)
 	d->port = r->key.port;
 	d->pid = r->key.pid;
 	memcpy(d->comm, r->key.comm, sizeof(d->comm));
+	d->cgroup_id = r->key.cgroup_id;
 	d->connects = st.connects;
 	d->refused = st.refused;
 	d->timeouts = st.timeouts;
@@ -742,6 +756,62 @@ static void sort_rows(struct tl_dest_view *v)
 	v->need_sort = false;
 }
 
+struct unit_name {
+	char name[64];
+	uint32_t vr;
+};
+
+static int unit_name_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct unit_name *)a)->name, ((const struct unit_name *)b)->name);
+}
+
+/*
+ * Unit rows: their paths now (a cgroup made since the last look may have
+ * become known, a renamed one changed), and which unit names more than one
+ * row shows. Rows are few (services, containers), so this runs at every
+ * update, and only for this grouping.
+ */
+static void resolve_units(struct tl_dest_view *v)
+{
+	struct unit_name *u = v->n ? malloc(v->n * sizeof(*u)) : NULL;
+	size_t i, n = 0;
+
+	for (i = 0; i < v->n; i++) {
+		uint32_t vr = v->order[i];
+		struct tl_dest_row *d = &v->out[vr];
+
+		d->cgroup_path = d->owner_known && v->cg_fn ? v->cg_fn(v->cg_ctx, d->cgroup_id) : NULL;
+		d->unit_shared = 0;
+		if (d->cgroup_path && u) {
+			tl_cgroup_unit(u[n].name, sizeof(u[n].name), d->cgroup_path);
+			u[n++].vr = vr;
+		}
+	}
+	/* without the memory, no row is marked: the detail view still tells them apart */
+	if (!u)
+		return;
+	qsort(u, n, sizeof(*u), unit_name_cmp);
+	for (i = 1; i < n; i++) {
+		if (strcmp(u[i - 1].name, u[i].name))
+			continue;
+		v->out[u[i - 1].vr].unit_shared = 1;
+		v->out[u[i].vr].unit_shared = 1;
+	}
+	free(u);
+}
+
+void tl_dest_view_invalidate(struct tl_dest_view *v)
+{
+	v->built = false;
+}
+
+void tl_dest_view_set_cgroup_path(struct tl_dest_view *v, tl_cgroup_path_fn fn, void *ctx)
+{
+	v->cg_fn = fn;
+	v->cg_ctx = ctx;
+}
+
 void tl_dest_view_update(struct tl_dest_view *v, const struct tl_model *m,
 			 enum tl_group group, enum tl_window win,
 			 const struct tl_filter *f, enum tl_dcol sort, bool descending,
@@ -752,13 +822,22 @@ void tl_dest_view_update(struct tl_dest_view *v, const struct tl_model *m,
 	bool rebuilt = false;
 	size_t i;
 
+	if ((unsigned)sort >= TL_DCOL_COUNT)
+		sort = TL_DCOL_P99;
+	if (v->held) {
+		/* the rows hold still; only their order may change */
+		if (v->sort != sort || v->desc != descending) {
+			v->sort = sort;
+			v->desc = descending;
+			sort_rows(v);
+		}
+		return;
+	}
 	tl_model_flush(m);
 	if ((unsigned)group >= TL_GROUP_COUNT)
 		group = TL_GROUP_DEST;
 	if ((unsigned)win >= TL_WIN_COUNT)
 		win = TL_WIN_ALL;
-	if ((unsigned)sort >= TL_DCOL_COUNT)
-		sort = TL_DCOL_P99;
 	if (!v->built || v->m != m || v->group != group || v->win != win ||
 	    (ftext ? !v->ftext || strcmp(v->ftext, ftext) : !!v->ftext)) {
 		char *copy = ftext ? strdup(ftext) : NULL;
@@ -827,6 +906,8 @@ void tl_dest_view_update(struct tl_dest_view *v, const struct tl_model *m,
 	rank_keys(v);
 	if (v->need_sort)
 		sort_rows(v);
+	if (group == TL_GROUP_UNIT)
+		resolve_units(v);
 	return;
 fail:
 	/* out of memory: show nothing rather than something wrong, retry next time */
@@ -872,8 +953,59 @@ uint64_t tl_dest_view_quantile(const struct tl_dest_view *v, size_t i, double q)
 
 	if (i >= v->n)
 		return 0;
+	if (v->held) {
+		int k;
+
+		for (k = 0; k < v->hnq; k++)
+			if (v->hq[k] == q)
+				return v->hquant[(size_t)v->order[i] * v->hnq + k];
+		return 0;
+	}
 	tl_sketch_init(&sk);
 	val = tl_sketch_quantile(row_data(v, &sk, v->order[i], &st, &x), q);
 	tl_sketch_free(&sk);
 	return val;
+}
+
+int tl_dest_view_hold(struct tl_dest_view *v, const double *qs, int nq)
+{
+	struct tl_agg_stats st;
+	struct dv_wexp x;
+	uint64_t *hq;
+	size_t i;
+
+	if (nq < 0 || nq > TL_DV_HOLD_NQ)
+		return -EINVAL;
+	tl_dest_view_release(v);
+	/* indexed by view row: a re-sort while held keeps the pairing */
+	hq = calloc(v->nrows ? v->nrows * (size_t)nq : 1, sizeof(*hq));
+	if (!hq)
+		return -ENOMEM;
+	for (i = 0; i < v->n; i++) {
+		uint32_t vr = v->order[i];
+
+		tl_dest_view_get(v, i);		/* fills the histogram now */
+		if (nq && v->out[vr].ok)
+			tl_sketch_quantiles(row_data(v, &v->scratch, vr, &st, &x), qs, nq,
+					    hq + (size_t)vr * nq);
+	}
+	memcpy(v->hq, qs, (size_t)nq * sizeof(*qs));
+	v->hnq = nq;
+	v->hquant = hq;
+	v->held = true;
+	return 0;
+}
+
+void tl_dest_view_release(struct tl_dest_view *v)
+{
+	/* the touch logs kept their place: the next update catches up from there */
+	free(v->hquant);
+	v->hquant = NULL;
+	v->hnq = 0;
+	v->held = false;
+}
+
+bool tl_dest_view_held(const struct tl_dest_view *v)
+{
+	return v->held;
 }

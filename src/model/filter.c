@@ -13,11 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decimal.h"
+#include "cgroup.h"
 #include "filter.h"
 
 enum term_type {
 	T_PID, T_COMM, T_PORT, T_LPORT, T_RPORT, T_ADDR, T_FAM, T_DIR,
-	T_RESULT, T_LAT_GT, T_LAT_LT,
+	T_RESULT, T_LAT_GT, T_LAT_LT, T_UNIT, T_CGROUP,
 };
 
 struct term {
@@ -29,10 +31,15 @@ struct term {
 	uint64_t ns;		/* T_LAT_* */
 	uint8_t addr[16];
 	char comm[TL_REC_COMM_LEN];
+	char *str;		/* T_UNIT: the name; T_CGROUP: the path, "/..." without a
+				 * trailing '/', "" for the root */
 };
 
 struct tl_filter {
 	char *text;
+	tl_cgroup_path_fn cg_fn;
+	void *cg_ctx;
+	bool unresolved;	/* see tl_filter_take_unresolved */
 	size_t n;
 	struct term t[];
 };
@@ -114,7 +121,7 @@ static int parse_term(struct term *t, const char *tok, char *err, size_t errlen)
 		{ "pid", T_PID }, { "comm", T_COMM }, { "port", T_PORT },
 		{ "lport", T_LPORT }, { "rport", T_RPORT }, { "addr", T_ADDR },
 		{ "fam", T_FAM }, { "dir", T_DIR }, { "result", T_RESULT },
-		{ "lat", T_LAT_GT },
+		{ "lat", T_LAT_GT }, { "unit", T_UNIT }, { "cgroup", T_CGROUP },
 	};
 	size_t klen = strcspn(tok, "=<>");
 	const char *val;
@@ -138,7 +145,7 @@ static int parse_term(struct term *t, const char *tok, char *err, size_t errlen)
 			break;
 	if (i == sizeof(keys) / sizeof(keys[0]) || !op) {
 		set_err(err, errlen, "unknown filter term '%s' (terms: pid= comm= port= lport= "
-			"rport= addr= fam= dir= result= lat> lat<)", tok);
+			"rport= addr= fam= dir= result= lat> lat< unit= cgroup=)", tok);
 		return -EINVAL;
 	}
 	t->type = keys[i].type;
@@ -203,6 +210,23 @@ static int parse_term(struct term *t, const char *tok, char *err, size_t errlen)
 			return -EINVAL;
 		}
 		return 0;
+	case T_UNIT:
+		t->str = strdup(val);
+		if (!t->str)
+			goto no_memory;
+		return 0;
+	case T_CGROUP: {
+		size_t n = strlen(val);
+
+		/* "/a/b/", "a/b" and "/a/b" are one prefix; "/" is every cgroup */
+		while (n && val[n - 1] == '/')
+			n--;
+		t->str = malloc(n + 2);
+		if (!t->str)
+			goto no_memory;
+		snprintf(t->str, n + 2, "%s%.*s", n && val[0] != '/' ? "/" : "", (int)n, val);
+		return 0;
+	}
 	case T_RESULT:
 		if (!strcmp(val, "ok")) {
 			t->num = 1;
@@ -214,13 +238,10 @@ static int parse_term(struct term *t, const char *tok, char *err, size_t errlen)
 		}
 		return 0;
 	default: {		/* lat>MS, lat<MS */
-		char *end;
 		double ms;
 
-		errno = 0;
-		ms = strtod(val, &end);
-		if (errno || *end || !isfinite(ms) || ms < 0 || ms > 1e12 ||
-		    !(isdigit((unsigned char)*val) || *val == '.')) {
+		/* not strtod: "0.5" in every locale, and no hex or exponents */
+		if (tl_parse_decimal(val, &ms) || ms > 1e12) {
 			set_err(err, errlen, "latency '%s' is not a number of milliseconds", val);
 			return -EINVAL;
 		}
@@ -232,6 +253,9 @@ static int parse_term(struct term *t, const char *tok, char *err, size_t errlen)
 bad_number:
 	set_err(err, errlen, "'%s' is not a number", val);
 	return -EINVAL;
+no_memory:
+	set_err(err, errlen, "out of memory");
+	return -ENOMEM;
 }
 
 struct tl_filter *tl_filter_parse(const char *expr, char *err, size_t errlen)
@@ -262,8 +286,10 @@ struct tl_filter *tl_filter_parse(const char *expr, char *err, size_t errlen)
 	for (tok = strtok_r(copy, " \t\r\n\v\f", &save); tok;
 	     tok = strtok_r(NULL, " \t\r\n\v\f", &save)) {
 		ret = parse_term(&f->t[f->n], tok, err, errlen);
-		if (ret)
+		if (ret) {
+			free(f->t[f->n].str);
 			goto cleanup;
+		}
 		f->n++;
 	}
 	ret = 0;
@@ -279,10 +305,47 @@ cleanup:
 
 void tl_filter_free(struct tl_filter *f)
 {
+	size_t i;
+
 	if (!f)
 		return;
+	for (i = 0; i < f->n; i++)
+		free(f->t[i].str);
 	free(f->text);
 	free(f);
+}
+
+void tl_filter_set_cgroup_path(struct tl_filter *f, tl_cgroup_path_fn fn, void *ctx)
+{
+	if (!f)
+		return;
+	f->cg_fn = fn;
+	f->cg_ctx = ctx;
+}
+
+bool tl_filter_take_unresolved(struct tl_filter *f)
+{
+	bool was = f && f->unresolved;
+
+	if (f)
+		f->unresolved = false;
+	return was;
+}
+
+/* On component boundaries: "/a" holds "/a" and "/a/b", not "/ab". */
+static bool cgroup_within(const char *prefix, const char *path)
+{
+	size_t n = strlen(prefix);
+
+	return !strncmp(path, prefix, n) && (path[n] == '\0' || path[n] == '/');
+}
+
+static bool unit_is(const char *name, const char *path)
+{
+	char unit[256];
+
+	/* a longer unit than the buffer is not cut into a false match */
+	return tl_cgroup_unit(unit, sizeof(unit), path) < sizeof(unit) && !strcmp(unit, name);
 }
 
 const char *tl_filter_text(const struct tl_filter *f)
@@ -301,9 +364,24 @@ static bool prefix_match(const uint8_t *a, const uint8_t *net, int prefix)
 	return true;
 }
 
-static bool term_match(const struct term *t, const struct tl_subject *s)
+static bool term_match(const struct tl_filter *f, const struct term *t,
+		       const struct tl_subject *s)
 {
+	const char *path;
+
 	switch (t->type) {
+	case T_UNIT:
+	case T_CGROUP:
+		/* an unknown owner's cgroup is unknown too */
+		path = s->owner_known && s->cgroup_id && f->cg_fn ? f->cg_fn(f->cg_ctx, s->cgroup_id) : NULL;
+		if (!path) {
+			/* matching is const for the views; this flag is the filter's
+			 * only state, and every filter is made by tl_filter_parse */
+			if (s->owner_known && s->cgroup_id && f->cg_fn)
+				((struct tl_filter *)f)->unresolved = true;
+			return false;
+		}
+		return t->type == T_UNIT ? unit_is(t->str, path) : cgroup_within(t->str, path);
 	case T_PID:
 		return s->owner_known && s->pid == t->num;
 	case T_COMM:
@@ -340,7 +418,7 @@ bool tl_filter_match_subject(const struct tl_filter *f, const struct tl_subject 
 	if (!f)
 		return true;
 	for (i = 0; i < f->n; i++)
-		if (term_match(&f->t[i], s) == !!f->t[i].neg)
+		if (term_match(f, &f->t[i], s) == !!f->t[i].neg)
 			return false;
 	return true;
 }

@@ -19,6 +19,7 @@ struct tl_subject {
 	uint64_t span_ns;
 	const uint8_t *laddr, *raddr;
 	const char *comm;
+	uint64_t cgroup_id;	/* 0: unknown */
 };
 
 static inline void tl_subject_from_record(struct tl_subject *s, const struct tl_record *r)
@@ -36,6 +37,7 @@ static inline void tl_subject_from_record(struct tl_subject *s, const struct tl_
 	s->laddr = r->laddr;
 	s->raddr = r->raddr;
 	s->comm = r->comm;
+	s->cgroup_id = r->cgroup_id;
 }
 
 static inline void tl_subject_from_conn(struct tl_subject *s, const struct tl_conn *c)
@@ -52,6 +54,7 @@ static inline void tl_subject_from_conn(struct tl_subject *s, const struct tl_co
 	s->laddr = c->laddr;
 	s->raddr = c->raddr;
 	s->comm = c->comm;
+	s->cgroup_id = c->cgroup_id;
 }
 
 bool tl_filter_match_subject(const struct tl_filter *f, const struct tl_subject *s);

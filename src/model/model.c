@@ -67,6 +67,7 @@ void tl_model_flush(const struct tl_model *cm)
 {
 	struct tl_model *m = (struct tl_model *)cm;
 	struct tl_agg *dest = m->agg[TL_GROUP_DEST], *proc = m->agg[TL_GROUP_PROCESS];
+	struct tl_agg *unit = m->agg[TL_GROUP_UNIT];
 	unsigned i;
 	int g;
 
@@ -84,17 +85,20 @@ void tl_model_flush(const struct tl_model *cm)
 		if (i < m->npend) {
 			tl_agg_prefetch_row(dest, m->pend[i].hd);
 			tl_agg_prefetch_row(proc, m->pend[i].hp);
+			tl_agg_prefetch_row(unit, m->pend[i].hu);
 		}
 		if (i >= FLUSH_LAG && i - FLUSH_LAG < m->npend) {
 			p = &m->pend[i - FLUSH_LAG];
 			tl_agg_prefetch_data(dest, p->hd, p->idx);
 			tl_agg_prefetch_data(proc, p->hp, p->idx);
+			tl_agg_prefetch_data(unit, p->hu, p->idx);
 		}
 		if (i < 2 * FLUSH_LAG)
 			continue;
 		p = &m->pend[i - 2 * FLUSH_LAG];
 		id = tl_agg_add_key(dest, &p->kd, p->hd, &p->c, p->idx);
 		tl_agg_add_key(proc, &p->kp, p->hp, &p->c, p->idx);
+		tl_agg_add_key(unit, &p->ku, p->hu, &p->c, p->idx);
 		/* a destination past max_dests: keep its address and port exact */
 		if (id >= 0 && (uint32_t)id == dest->other)
 			for (g = TL_GROUP_ADDR; g <= TL_GROUP_PORT; g++)
@@ -140,10 +144,13 @@ static void add_connect(struct tl_model *m, const struct tl_record *r)
 	p->idx = tl_sketch_index(c->lat_ns);
 	tl_agg_key_of(TL_GROUP_DEST, c, &p->kd);
 	tl_agg_key_of(TL_GROUP_PROCESS, c, &p->kp);
+	tl_agg_key_of(TL_GROUP_UNIT, c, &p->ku);
 	p->hd = tl_agg_hash(&p->kd);
 	p->hp = tl_agg_hash(&p->kp);
+	p->hu = tl_agg_hash(&p->ku);
 	tl_agg_prefetch_slot(m->agg[TL_GROUP_DEST], p->hd);
 	tl_agg_prefetch_slot(m->agg[TL_GROUP_PROCESS], p->hp);
+	tl_agg_prefetch_slot(m->agg[TL_GROUP_UNIT], p->hu);
 	if (m->npend == TL_MODEL_BATCH)
 		tl_model_flush(m);
 }
@@ -154,7 +161,8 @@ uint64_t tl_model_alloc_failures(const struct tl_model *m)
 	int g;
 
 	for (g = 0; g < TL_GROUP_COUNT; g++)
-		n += m->agg[g]->alloc_failures;
+		if (m->agg[g])		/* a held model has none */
+			n += m->agg[g]->alloc_failures;
 	return n;
 }
 

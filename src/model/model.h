@@ -17,6 +17,15 @@
 struct tl_model;
 struct tl_filter;
 
+/*
+ * A cgroup v2 id's path from the v2 root ("/system.slice/ssh.service"), or
+ * NULL when it is unknown: the shape of tl_cgroup_path_fn in src/printer.h.
+ * The monitor passes the capture engine's (tl_capture_cgroup_path), tests a
+ * fake table; the model never resolves ids itself. A returned path must stay
+ * valid as long as the resolver does (the views keep the pointer).
+ */
+typedef const char *(*tl_cgroup_path_fn)(void *ctx, uint64_t id);
+
 struct tl_model_config {
 	size_t history;		/* sessions retained (ring); default 200000 */
 	size_t max_dests;	/* rows per latency grouping before "other"; default 10000 */
@@ -46,6 +55,17 @@ size_t tl_model_history_cap(const struct tl_model *m);
 size_t tl_model_connects_cap(const struct tl_model *m);
 const struct tl_record *tl_model_history_get(const struct tl_model *m, size_t i);
 
+/*
+ * A held copy of the sessions retained now with sequence numbers below
+ * upto (the sessions a view showed when it was last updated), for a paused
+ * screen: the live ring may overwrite its rows, the copy never changes.
+ * Session views work on it as on any model; it has no connects and no
+ * latency tables, so it is not for tl_dest_view_update. Costs at most one
+ * copy of the retained history; free it with tl_model_free.
+ * NULL + errno.
+ */
+struct tl_model *tl_model_hold(const struct tl_model *m, uint64_t upto);
+
 /* ---- filter language (see man page FILTERS) ---- */
 
 /* NULL on a malformed expression, with a one-line reason in err. */
@@ -57,6 +77,21 @@ void tl_filter_free(struct tl_filter *f);
 bool tl_filter_match(const struct tl_filter *f, const struct tl_record *r);
 /* The expression as given (for the status line). */
 const char *tl_filter_text(const struct tl_filter *f);
+/*
+ * Where unit= and cgroup= terms look up a record's cgroup path. Without a
+ * resolver every cgroup is unknown. An unknown cgroup (or owner) never
+ * matches a positive unit=/cgroup= term, so a negated one keeps it, as
+ * pid= and comm= do with an unknown owner.
+ */
+void tl_filter_set_cgroup_path(struct tl_filter *f, tl_cgroup_path_fn fn, void *ctx);
+/*
+ * True (once) if, since the last call, a unit=/cgroup= term met a known
+ * owner whose cgroup path the resolver did not know (yet: a cgroup made
+ * since its last scan). Views keep a filter's verdicts, so the caller may
+ * rebuild them a little later (tl_session_view_invalidate and
+ * tl_dest_view_invalidate) to give such records their real answer.
+ */
+bool tl_filter_take_unresolved(struct tl_filter *f);
 
 /* ---- session table ---- */
 
@@ -74,6 +109,8 @@ void tl_session_view_free(struct tl_session_view *v);
 void tl_session_view_update(struct tl_session_view *v, const struct tl_model *m,
 			    const struct tl_filter *f, enum tl_scol sort, bool descending);
 size_t tl_session_view_len(const struct tl_session_view *v);
+/* The next update rebuilds from the whole history, as for a new filter. */
+void tl_session_view_invalidate(struct tl_session_view *v);
 /* NULL past the end, and for a row the history ring has overwritten since
  * the last update (only when updates stop for a while, e.g. paused). */
 const struct tl_record *tl_session_view_get(const struct tl_session_view *v, size_t i);
@@ -85,6 +122,7 @@ enum tl_group {
 	TL_GROUP_ADDR,		/* remote address */
 	TL_GROUP_PORT,		/* remote port */
 	TL_GROUP_PROCESS,	/* pid and comm (unknown owner is its own row) */
+	TL_GROUP_UNIT,		/* the owner's cgroup id, shown as its unit (unknown is its own row) */
 	TL_GROUP_COUNT,
 };
 
@@ -106,11 +144,14 @@ struct tl_dest_row {
 	/* key: which fields are meaningful depends on the grouping */
 	uint8_t family;
 	uint8_t is_other;	/* the row that folds everything past max_dests */
-	uint8_t owner_known;	/* TL_GROUP_PROCESS */
+	uint8_t owner_known;	/* TL_GROUP_PROCESS, TL_GROUP_UNIT (0: unknown owner or cgroup) */
+	uint8_t unit_shared;	/* TL_GROUP_UNIT: another row's cgroup has the same unit name */
 	uint8_t addr[16];
 	uint16_t port;
 	uint32_t pid;
 	char comm[TL_REC_COMM_LEN];
+	uint64_t cgroup_id;	/* TL_GROUP_UNIT */
+	const char *cgroup_path; /* TL_GROUP_UNIT: from the view's resolver; NULL: unknown */
 	/* values, over the chosen window */
 	uint64_t connects;	/* every connect, whatever its result */
 	uint64_t refused;
@@ -141,8 +182,29 @@ void tl_dest_view_update(struct tl_dest_view *v, const struct tl_model *m,
 			 const struct tl_filter *f, enum tl_dcol sort, bool descending,
 			 uint64_t now_ns);
 size_t tl_dest_view_len(const struct tl_dest_view *v);
+/* The next update rebuilds every row, as for a new filter. */
+void tl_dest_view_invalidate(struct tl_dest_view *v);
 const struct tl_dest_row *tl_dest_view_get(const struct tl_dest_view *v, size_t i);
+/*
+ * The unit grouping's rows are keyed by cgroup id (a cgroup is one service
+ * or container instance; a restarted service gets a new id): the view
+ * resolves their paths with fn at every update, and marks rows whose unit
+ * names collide (unit_shared) so that a front end can tell them apart.
+ */
+void tl_dest_view_set_cgroup_path(struct tl_dest_view *v, tl_cgroup_path_fn fn, void *ctx);
 /* Quantile q in [0,1] of one row's latencies (for the detail view). */
 uint64_t tl_dest_view_quantile(const struct tl_dest_view *v, size_t i, double q);
+/*
+ * Holds the rows as they are, for a paused screen: every row's histogram
+ * and the nq quantiles qs (the detail view's) are read from the tables
+ * now, so nothing read later depends on the model. While held, update only
+ * re-sorts the held rows (group, window, filter and now_ns are ignored,
+ * the model is not read) and tl_dest_view_quantile answers the held qs
+ * (0 for any other q). 0 or -ENOMEM (then nothing is held).
+ */
+int tl_dest_view_hold(struct tl_dest_view *v, const double *qs, int nq);
+/* Back to live rows: the next update catches up with the model. */
+void tl_dest_view_release(struct tl_dest_view *v);
+bool tl_dest_view_held(const struct tl_dest_view *v);
 
 #endif

@@ -17,8 +17,8 @@
 #define TL_MODEL_CONNECT_SHARE 4
 
 /*
- * Ingest feeds two tables per connect: destinations (address and port)
- * and processes. The address and port groupings are built by the views
+ * Ingest feeds three tables per connect: destinations (address and port),
+ * processes and units (cgroup ids). The address and port groupings are built by the views
  * from the destination rows; only connects whose destination folded into
  * the destination table's "other" row are also counted in agg[TL_GROUP_ADDR]
  * and agg[TL_GROUP_PORT], so those groupings stay exact past max_dests.
@@ -33,8 +33,8 @@
 
 struct tl_pending {
 	struct tl_conn c;
-	struct tl_agg_key kd, kp;
-	uint32_t hd, hp;
+	struct tl_agg_key kd, kp, ku;
+	uint32_t hd, hp, hu;
 	int idx;
 };
 

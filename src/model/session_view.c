@@ -179,6 +179,11 @@ static void drop_entries(struct tl_session_view *v)
 	v->cap = v->addcap = v->n = 0;
 }
 
+void tl_session_view_invalidate(struct tl_session_view *v)
+{
+	v->built = false;
+}
+
 void tl_session_view_update(struct tl_session_view *v, const struct tl_model *m,
 			    const struct tl_filter *f, enum tl_scol sort, bool descending)
 {

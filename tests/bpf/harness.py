@@ -14,7 +14,7 @@ CONNECT_KEYS = ["type", "ts", "pid", "comm", "family", "saddr", "lport", "daddr"
 STATS_KEYS = ["type", "sessions", "connects", "dropped", "dropped_ringbuf", "dropped_map", "dropped_missed",
 	      "dropped_sessions_ringbuf", "dropped_connects_ringbuf", "dropped_sessions_storage",
 	      "dropped_connects_storage", "dropped_sessions_storage_max", "missed_state_changes",
-	      "dropped_connects_storage_max"]
+	      "dropped_connects_storage_max", "dropped_output"]
 # `tcplens open --json`: one object per socket, then one snapshot_end per walk
 OPEN_SOCKET_TYPE = "open"
 OPEN_KEYS = ["type", "ts", "pid", "comm", "cgroup", "family", "laddr", "lport", "raddr", "rport",

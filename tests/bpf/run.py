@@ -32,6 +32,7 @@ import test_cgroup  # noqa: E402
 import test_ready  # noqa: E402
 import test_states  # noqa: E402
 import test_counts  # noqa: E402
+import test_output  # noqa: E402
 
 GROUPS = [
 	("ipv4", test_ipv4),
@@ -48,6 +49,7 @@ GROUPS = [
 	("ready", test_ready),
 	("states", test_states),
 	("counts", test_counts),
+	("output", test_output),
 ]
 
 

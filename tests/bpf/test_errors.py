@@ -23,12 +23,55 @@ BAD_OPTIONS = [
 ]
 
 HOSTILE = b"\x1b[31mevil\x07"
+# one escaping everywhere: the monitor, life, connlat and JSON's decoded value
+HOSTILE_SHOWN = r"\x1b[31mevil\x07"
 
 
 def run(ctx):
 	run_bad_options(ctx)
 	run_unprivileged(ctx)
+	run_dropped_caps(ctx)
+	run_tracefs_unreadable(ctx)
 	run_hostile_comm(ctx)
+
+
+def one_line_exit2(c, cmd, what):
+	"""Runs cmd: exit 2, nothing on stdout, one stderr line; returns it."""
+	try:
+		p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
+	except subprocess.TimeoutExpired:
+		c.fail("still running after 20 s: " + what)
+		return ""
+	c.eq(p.returncode, 2, "exit status")
+	c.eq(p.stdout, b"", "stdout")
+	lines = p.stderr.decode("utf-8", "replace").splitlines()
+	c.eq(len(lines), 1, "stderr lines (got %r)" % p.stderr[:500])
+	return lines[0] if lines else ""
+
+
+def run_dropped_caps(ctx):
+	"""uid 0 in a container that dropped CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN:
+	"run as root" would be wrong advice; the missing capabilities are named."""
+	cmd = ["setpriv", "--inh-caps=-all", "--bounding-set=-bpf,-perfmon,-sys_admin", ctx.binary, "json"]
+	with ctx.check("uid 0 without the capabilities: exit 2, one line naming the missing ones") as c:
+		line = one_line_exit2(c, cmd, "uid 0 without capabilities")
+		c.true("uid 0" in line and "CAP_BPF" in line and "CAP_PERFMON" in line and
+		       "must run as root" not in line, "names uid 0 and the missing capabilities", line)
+
+
+def run_tracefs_unreadable(ctx):
+	"""tracefs mounted but closed (mode 0700) to a non-root user with CAP_BPF and
+	CAP_PERFMON, classic tracepoints: not "not mounted", and no mount attempted.
+	In a private mount namespace of the test's, so the host's tracefs is untouched."""
+	script = ("for m in /sys/kernel/debug/tracing /sys/kernel/tracing /sys/kernel/debug; do "
+		  "umount $m 2>/dev/null; done; mount -t tracefs -o mode=0700 tracefs /sys/kernel/tracing && "
+		  "exec setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+bpf,+perfmon "
+		  "--ambient-caps=+bpf,+perfmon \"$0\" json --probes=tracepoint")
+	cmd = ["unshare", "-m", "--propagation", "private", "sh", "-c", script, ctx.binary]
+	with ctx.check("tracefs not readable: exit 2, one line saying so, no mount attempted") as c:
+		line = one_line_exit2(c, cmd, "tracefs unreadable")
+		c.true("not readable" in line and "mounting it" not in line,
+		       "says tracefs is there but not readable", line)
 
 
 def run_unprivileged(ctx):
@@ -115,7 +158,8 @@ def run_hostile_comm(ctx):
 			c.eq(len(rows), 1, "rows of the hostile client (pid %s)" % pid)
 			c.note("%s output: %r" % (name, raw[:3000]))
 			checks.check_clean_exit(c, tl)
-	with ctx.check("hostile comm in json: valid escaped JSON that decodes to the exact name") as c:
+	with ctx.check("hostile comm in json: valid JSON that decodes to the name as the screen "
+		       "shows it (\\xNN)") as c:
 		tl = tls[3]
 		raw = tl.raw_stdout()
 		c.eq(has_raw_controls(raw), False, "raw control bytes on stdout")
@@ -131,5 +175,5 @@ def run_hostile_comm(ctx):
 		c.eq(sorted(e.get("type") for e in mine), ["connect", "session"],
 		     "events owned by the hostile client")
 		for ev in mine:
-			c.eq(ev.get("comm"), HOSTILE.decode(), "%s comm" % ev.get("type"))
+			c.eq(ev.get("comm"), HOSTILE_SHOWN, "%s comm" % ev.get("type"))
 		checks.check_clean_exit(c, tl)

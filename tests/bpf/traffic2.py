@@ -16,7 +16,8 @@ PEER2 = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peer2.py")
 
 STATS_NEW_KEYS = ["dropped_sessions_ringbuf", "dropped_connects_ringbuf",
 		  "dropped_sessions_storage", "dropped_connects_storage",
-		  "dropped_sessions_storage_max", "missed_state_changes", "dropped_connects_storage_max"]
+		  "dropped_sessions_storage_max", "missed_state_changes", "dropped_connects_storage_max",
+		  "dropped_output"]
 
 
 class Peer2(Peer):

@@ -4,6 +4,7 @@
  * folding past max_dests, every sort column both ways, filtered views.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "../unit/tap.h"
 #include "model/model.h"
@@ -466,12 +467,189 @@ static void test_derived_groups(void)
 	tl_model_free(m);
 }
 
+/*
+ * The touch log keeps one entry for a run of connects to one row: connects
+ * that extend the run after a view has read it must still reach the view.
+ */
+static void test_run_after_read(void)
+{
+	struct tl_model *m = tl_model_new(NULL);
+	struct tl_dest_view *v = tl_dest_view_new();
+	struct tl_record r = mk_connect(NS * 100, 10, "c", "10.0.0.1", 80, TL_REC_OK, MS);
+	int i;
+
+	tl_model_add(m, &r);
+	tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_ALL, NULL, TL_DCOL_P99, true, NS * 100);
+	is_int(tl_dest_view_get(v, 0)->connects, 1, "one destination, one connect");
+	for (i = 0; i < 4; i++)
+		tl_model_add(m, &r);
+	tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_ALL, NULL, TL_DCOL_P99, true, NS * 100);
+	is_int(tl_dest_view_get(v, 0)->connects, 5, "four more to the same row after the view read it");
+	tl_dest_view_free(v);
+	tl_model_free(m);
+}
+
+/* A held view (paused) reads nothing from the model; re-sorting is allowed. */
+static void test_hold(void)
+{
+	static const double qs[3] = { 0.5, 0.99, 1.0 };
+	struct tl_model *m = tl_model_new(NULL);
+	struct tl_dest_view *v = tl_dest_view_new();
+	const struct tl_dest_row *d;
+	struct tl_dest_row before[2];
+	struct tl_record r;
+	uint64_t q99[2];
+	int i, k;
+
+	/* port 1000: 10 connects at 1..10 ms; port 2000: 3 at 50 ms */
+	for (i = 1; i <= 10; i++) {
+		r = mk_connect(NS * 100, 10, "c", "10.0.0.1", 1000, TL_REC_OK, (uint64_t)i * MS);
+		tl_model_add(m, &r);
+	}
+	for (i = 0; i < 3; i++) {
+		r = mk_connect(NS * 100, 10, "c", "10.0.0.1", 2000, TL_REC_OK, 50 * MS);
+		tl_model_add(m, &r);
+	}
+	tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_ALL, NULL, TL_DCOL_P99, true, NS * 100);
+	is_int(tl_dest_view_len(v), 2, "two destinations");
+	for (k = 0; k < 2; k++) {
+		before[k] = *tl_dest_view_get(v, (size_t)k);
+		q99[k] = tl_dest_view_quantile(v, (size_t)k, 0.99);
+	}
+	ok(before[0].port == 2000, "by p99 descending: the 50 ms port first");
+	is_int(tl_dest_view_hold(v, qs, 3), 0, "hold");
+	ok(tl_dest_view_held(v), "held");
+	/* more connects to both, and a third destination, all much slower */
+	for (i = 0; i < 100; i++) {
+		r = mk_connect(NS * 101, 10, "c", "10.0.0.1", (uint16_t)(1000 * (1 + i % 3)), TL_REC_OK,
+			       900 * MS);
+		tl_model_add(m, &r);
+	}
+	tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_ALL, NULL, TL_DCOL_P99, true, NS * 101);
+	is_int(tl_dest_view_len(v), 2, "held: still two rows, the new destination not shown");
+	for (k = 0; k < 2; k++) {
+		d = tl_dest_view_get(v, (size_t)k);
+		ok(d->port == before[k].port && d->connects == before[k].connects &&
+		   d->p99_ns == before[k].p99_ns && !memcmp(d->hist, before[k].hist, sizeof(d->hist)),
+		   "held row %d: the same port, connects, p99 and histogram", k);
+		is_int(tl_dest_view_quantile(v, (size_t)k, 0.99), q99[k],
+		       "held row %d: the detail's p99 is the held one", k);
+	}
+	is_int(tl_dest_view_quantile(v, 0, 0.25), 0, "a quantile not held: 0, never a live value");
+	tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_ALL, NULL, TL_DCOL_P99, false, NS * 101);
+	ok(tl_dest_view_get(v, 0)->port == 1000 && tl_dest_view_get(v, 0)->connects == 10,
+	   "held, sorted ascending: the 1000 row first, still 10 connects");
+	is_int(tl_dest_view_quantile(v, 0, 0.99), q99[1], "re-sorted: quantiles follow their rows");
+	tl_dest_view_release(v);
+	tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_ALL, NULL, TL_DCOL_P99, true, NS * 101);
+	is_int(tl_dest_view_len(v), 3, "released: the third destination");
+	is_int(find_port(v, 1000)->connects, 10 + 34, "released: port 1000 caught up (10 + 34)");
+	is_int(find_port(v, 2000)->connects, 3 + 33, "released: port 2000 caught up (3 + 33)");
+	tl_dest_view_free(v);
+	tl_model_free(m);
+}
+
+static const char *unit_path(void *ctx, uint64_t id)
+{
+	int *calls = ctx;
+
+	(*calls)++;
+	switch (id) {
+	case 100: return "/system.slice/a.service";
+	case 101: return "/system.slice/b.service";
+	case 102: return "/other.slice/a.service";	/* same unit name, another cgroup */
+	default: return NULL;				/* 103: not resolvable */
+	}
+}
+
+static const struct tl_dest_row *find_cgroup(const struct tl_dest_view *v, uint64_t id, bool known)
+{
+	size_t i;
+
+	for (i = 0; i < tl_dest_view_len(v); i++) {
+		const struct tl_dest_row *d = tl_dest_view_get(v, i);
+
+		if (d->owner_known == known && d->cgroup_id == id && !d->is_other)
+			return d;
+	}
+	return NULL;
+}
+
+/* Rows by cgroup id, shown as units: unknown is one row, shared names are marked. */
+static void test_unit_group(void)
+{
+	struct tl_model *m = tl_model_new(NULL);
+	struct tl_dest_view *v = tl_dest_view_new();
+	static const uint64_t ids[] = { 100, 101, 102, 103, 0 };
+	static const int counts[] = { 3, 2, 4, 1, 2 };
+	const struct tl_dest_row *d;
+	struct tl_filter *f;
+	struct tl_record r;
+	uint64_t ts = NS * 100;
+	int calls = 0, k, i;
+	char err[200];
+
+	for (k = 0; k < 5; k++)
+		for (i = 0; i < counts[k]; i++) {
+			r = mk_connect(ts++, 7, "w", "10.0.0.1", 80, i ? TL_REC_OK : TL_REC_REFUSED, MS);
+			r.cgroup_id = ids[k];
+			tl_model_add(m, &r);
+		}
+	/* an unknown owner with a cgroup id: its cgroup is not trusted either */
+	r = mk_connect(ts++, 0, NULL, "10.0.0.1", 80, TL_REC_OK, MS);
+	r.cgroup_id = 100;
+	tl_model_add(m, &r);
+
+	tl_dest_view_set_cgroup_path(v, unit_path, &calls);
+	tl_dest_view_update(v, m, TL_GROUP_UNIT, TL_WIN_ALL, NULL, TL_DCOL_KEY, false, ts);
+	is_int(tl_dest_view_len(v), 5, "by unit: four cgroups and one unknown row");
+	d = find_cgroup(v, 100, true);
+	ok(d && d->connects == 3 && d->refused == 1 && d->ok == 2 &&
+	   d->cgroup_path && !strcmp(d->cgroup_path, "/system.slice/a.service"),
+	   "by unit: a cgroup's connects and its path");
+	ok(d && d->unit_shared, "by unit: a.service in two cgroups is marked shared");
+	d = find_cgroup(v, 102, true);
+	ok(d && d->connects == 4 && d->unit_shared, "by unit: the other a.service stays apart");
+	d = find_cgroup(v, 101, true);
+	ok(d && d->connects == 2 && !d->unit_shared, "by unit: b.service is not shared");
+	d = find_cgroup(v, 103, true);
+	ok(d && d->connects == 1 && !d->cgroup_path && !d->unit_shared,
+	   "by unit: an unresolvable cgroup has no path, and its own row");
+	d = find_cgroup(v, 0, false);
+	ok(d && d->connects == 3 && !d->cgroup_path,
+	   "by unit: cgroup 0 and an unknown owner share the unknown row");
+	ok(!tl_dest_view_get(v, tl_dest_view_len(v) - 1)->owner_known,
+	   "by unit: the unknown row sorts last");
+	ok(calls > 0, "by unit: the resolver was asked");
+
+	f = tl_filter_parse("unit=a.service", err, sizeof(err));
+	tl_filter_set_cgroup_path(f, unit_path, &calls);
+	tl_dest_view_update(v, m, TL_GROUP_UNIT, TL_WIN_ALL, f, TL_DCOL_KEY, false, ts);
+	is_int(tl_dest_view_len(v), 2, "by unit, unit=a.service: both a.service cgroups, nothing else");
+	d = find_cgroup(v, 102, true);
+	ok(d && d->connects == 4, "by unit, filtered: the counts are whole");
+	tl_filter_free(f);
+	f = tl_filter_parse("cgroup=/system.slice", err, sizeof(err));
+	tl_filter_set_cgroup_path(f, unit_path, &calls);
+	tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_ALL, f, TL_DCOL_KEY, false, ts);
+	is_int(tl_dest_view_len(v), 1, "by destination, cgroup=/system.slice: one row");
+	ok(tl_dest_view_len(v) == 1 && tl_dest_view_get(v, 0)->connects == 5,
+	   "cgroup=/system.slice keeps a.service and b.service there, not other.slice");
+	tl_filter_free(f);
+
+	tl_dest_view_free(v);
+	tl_model_free(m);
+}
+
 int main(void)
 {
+	test_unit_group();
 	test_windows();
 	test_groups_and_other();
 	test_sorts_and_filter();
 	test_filtered_sort();
 	test_derived_groups();
+	test_run_after_read();
+	test_hold();
 	return tap_done();
 }

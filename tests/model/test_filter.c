@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The filter language: every term, negation, malformed input, matching. */
+#include <locale.h>
 #include <stdlib.h>
 
 #include "../unit/tap.h"
 #include "model/model.h"
 #include "mrec.h"
+#include "model/filter.h"
 
 static struct tl_filter *parse(const char *expr)
 {
@@ -25,6 +27,36 @@ static int m1(const char *expr, const struct tl_record *r)
 	if (!f)
 		return -1;
 	res = tl_filter_match(f, r);
+	tl_filter_free(f);
+	return res;
+}
+
+/* A fake cgroup table: the monitor resolves ids with the capture engine. */
+static const char *fake_path(void *ctx, uint64_t id)
+{
+	static const char *const paths[] = {
+		[1] = "/",
+		[2] = "/system.slice/nginx.service",
+		[3] = "/system.slicex/other.service",
+		[4] = "/system.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope",
+		[5] = "/user.slice/user-1000.slice/session-3.scope/app",
+		[6] = "/other.slice/nginx.service",
+	};
+	(void)ctx;
+	return id < sizeof(paths) / sizeof(paths[0]) ? paths[id] : NULL;
+}
+
+/* Does expr match r from cgroup id (with the fake table)? */
+static int mc(const char *expr, struct tl_record r, uint64_t id)
+{
+	struct tl_filter *f = parse(expr);
+	int res;
+
+	if (!f)
+		return -1;
+	r.cgroup_id = id;
+	tl_filter_set_cgroup_path(f, fake_path, NULL);
+	res = tl_filter_match(f, &r);
 	tl_filter_free(f);
 	return res;
 }
@@ -125,13 +157,57 @@ int main(void)
 	is_int(m1("lat<0.1", &cref), 0, "lat<0.1 on 0.1 ms is strict");
 	is_int(m1("lat>.05", &cref), 1, "lat>.05 on 0.1 ms");
 	is_int(m1("lat>0", &s4), 0, "lat> never matches a session");
-	is_int(m1("lat<1e9", &s4), 0, "lat< never matches a session");
+	is_int(m1("lat<1000000000", &s4), 0, "lat< never matches a session");
 	/* combinations */
 	is_int(m1("port=443 comm=ngi dir=in fam=4", &s4), 1, "all four terms hold");
 	is_int(m1("port=443 comm=ngi dir=out", &s4), 0, "one term fails: no match");
 	is_int(m1("comm=curl !result=ok", &cref), 1, "negation combined (refused curl)");
 	is_int(m1("comm=curl !result=ok", &cok), 0, "negation combined (ok curl)");
 	is_int(m1("rport=443 lat>1", &cok), 1, "rport and lat on a connect");
+	/* unit=, cgroup= */
+	is_int(mc("unit=nginx.service", s4, 2), 1, "unit= a systemd service");
+	is_int(mc("unit=nginx", s4, 2), 0, "unit= is the exact name, not a substring");
+	is_int(mc("unit=nginx.service", s4, 3), 0, "unit= another unit");
+	is_int(mc("unit=0123456789ab", s4, 4), 1, "unit= a container's short id");
+	is_int(mc("unit=app", s4, 5), 0, "unit= is the innermost unit, not a plain tail above it");
+	is_int(mc("unit=session-3.scope", s4, 5), 1, "unit= the scope around a plain directory");
+	is_int(mc("unit=/", s4, 1), 1, "unit=/ the root cgroup");
+	is_int(mc("unit=nginx.service", s4, 6), 1, "unit= the same name in another slice");
+	is_int(mc("!unit=nginx.service", s4, 2), 0, "!unit= negates");
+	is_int(mc("!unit=nginx.service", s4, 3), 1, "!unit= another unit matches");
+	is_int(mc("unit=nginx.service", s4, 99), 0, "unit= never matches an unresolved cgroup");
+	is_int(mc("unit=nginx.service", s4, 0), 0, "unit= never matches cgroup id 0 (unknown)");
+	is_int(mc("!unit=nginx.service", s4, 99), 1, "!unit= keeps an unresolved cgroup");
+	is_int(mc("unit=/", su, 1), 0, "unit= never matches an unknown owner, whatever its id");
+	is_int(mc("cgroup=/", su, 1), 0, "cgroup= never matches an unknown owner");
+	is_int(m1("unit=nginx.service", &s4), 0, "unit= without a resolver: unknown, no match");
+	is_int(mc("cgroup=/system.slice", s4, 2), 1, "cgroup= prefix on a component boundary");
+	is_int(mc("cgroup=/system.slice", s4, 3), 0, "cgroup=/system.slice is not /system.slicex");
+	is_int(mc("cgroup=/system.slice/nginx.service", s4, 2), 1, "cgroup= the whole path");
+	is_int(mc("cgroup=/system.slice/nginx.service/", s4, 2), 1, "cgroup= a trailing '/' is ignored");
+	is_int(mc("cgroup=system.slice", s4, 2), 1, "cgroup= relative to the root without the '/'");
+	is_int(mc("cgroup=/system.slice/nginx", s4, 2), 0, "cgroup= a partial component is no match");
+	is_int(mc("cgroup=/", s4, 5), 1, "cgroup=/ holds every known cgroup");
+	is_int(mc("cgroup=/", s4, 1), 1, "cgroup=/ holds the root itself");
+	is_int(mc("cgroup=/", s4, 99), 0, "cgroup=/ never matches an unresolved cgroup");
+	is_int(mc("!cgroup=/system.slice", s4, 3), 1, "!cgroup= negates (outside)");
+	is_int(mc("!cgroup=/system.slice", s4, 2), 0, "!cgroup= negates (inside)");
+	is_int(mc("!cgroup=/system.slice", s4, 0), 1, "!cgroup= keeps an unknown cgroup");
+	is_int(mc("cgroup=/system.slice unit=nginx.service", cok, 2), 1, "both terms on a connect");
+	is_int(mc("cgroup=/other.slice unit=nginx.service", cok, 2), 0, "the same unit, other slice");
+	{
+		struct tl_conn c;
+		struct tl_subject sub;
+
+		f = parse("unit=nginx.service");
+		tl_filter_set_cgroup_path(f, fake_path, NULL);
+		cok.cgroup_id = 2;
+		tl_conn_pack(&c, &cok);
+		tl_subject_from_conn(&sub, &c);
+		ok(f && tl_filter_match_subject(f, &sub), "a retained connect keeps its cgroup for unit=");
+		tl_filter_free(f);
+		cok.cgroup_id = 0;
+	}
 
 	/* malformed */
 	bad("foo=1", "unknown");
@@ -153,6 +229,11 @@ int main(void)
 	bad("dir=up", "dir");
 	bad("result=maybe", "result");
 	bad("lat>abc", "milliseconds");
+	/* numbers as typed, in any locale: no hex, exponents or comma decimals */
+	bad("lat>0x10", "milliseconds");
+	bad("lat>1e3", "milliseconds");
+	bad("lat>0,5", "milliseconds");
+	bad("lat>000000000000000000000000000000000000000000000000000000000000001", "milliseconds");
 	bad("lat>-1", "milliseconds");
 	bad("lat>", "empty");
 	bad("lat=5", "'>' or '<'");
@@ -161,7 +242,35 @@ int main(void)
 	bad("port=80 !", "'!'");
 	bad("comm=averyveryverylongname", "15");
 	bad("port=80 bogus", "unknown");
+	bad("unit=", "empty");
+	bad("cgroup=", "empty");
+	bad("unit", "unknown");
+	bad("units=x", "unknown");
 	f = tl_filter_parse("port=99999", NULL, 0);
 	ok(f == NULL, "a NULL error buffer is allowed");
+	/* under a locale whose decimal point is a comma (generated here: no
+	 * locale is installed on a fresh machine), numbers read the same */
+	{
+		char dir[] = "/tmp/tl-locale-XXXXXX", cmd[256];
+
+		if (mkdtemp(dir)) {
+			snprintf(cmd, sizeof(cmd), "localedef -i de_DE -f UTF-8 %s/de_DE.UTF-8 2>/dev/null",
+				 dir);
+			if (system(cmd) == 0) {
+				setenv("LOCPATH", dir, 1);
+				ok(setlocale(LC_ALL, "de_DE.UTF-8") != NULL, "de_DE.UTF-8 generated and set");
+				is_int(m1("lat>2", &cok), 1, "de_DE: lat>2 on 2.5 ms");
+				is_int(m1("lat>2.5", &cok), 0, "de_DE: lat>2.5 still reads 2.5");
+				is_int(m1("lat>.05", &cref), 1, "de_DE: lat>.05 on 0.1 ms");
+				bad("lat>0,5", "milliseconds");
+				setlocale(LC_ALL, "C");
+			} else {
+				ok(0, "localedef -i de_DE (the locales package) could build a de_DE locale");
+			}
+			snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+			if (system(cmd) != 0)
+				printf("# could not remove %s\n", dir);
+		}
+	}
 	return tap_done();
 }

@@ -131,6 +131,71 @@ static int check_order(const struct tl_session_view *v, const struct tl_model *m
 	return 1;
 }
 
+/* A held copy: what the live ring still had below upto, never changed after. */
+static void test_hold(void)
+{
+	struct tl_model_config cfg = { .history = 1000, .max_dests = 10 };
+	struct tl_model *m = tl_model_new(&cfg), *h, *e;
+	struct tl_session_view *v = tl_session_view_new();
+	struct tl_record r;
+	uint64_t ts = 1;
+	size_t i, bad = 0;
+
+	/* 2500 into 1000 wraps the ring: the copy takes two runs */
+	for (i = 0; i < 2500; i++) {
+		r = random_session(ts++);
+		tl_model_add(m, &r);
+	}
+	h = tl_model_hold(m, 2490);
+	if (!ok(h != NULL, "hold the sessions below 2490"))
+		goto out;
+	is_int(tl_model_history_len(h), 990, "held: 1500..2489, the ones still retained");
+	is_int(tl_model_totals(h)->sessions, 2490, "held: sequence numbers kept");
+	for (i = 0; i < 990; i++)
+		bad += tl_model_history_get(h, i)->ts_ns != tl_model_history_get(m, i + 10)->ts_ns;
+	is_int(bad, 0, "held rows are the live ones, newest first, across the ring's wrap");
+	for (i = 0; i < 3000; i++) {
+		r = random_session(ts++);
+		tl_model_add(m, &r);
+	}
+	tl_session_view_update(v, h, NULL, TL_SCOL_TIME, true);
+	is_int(tl_session_view_len(v), 990, "a view of the held copy: 990 rows");
+	ok(tl_session_view_get(v, 0)->ts_ns == 2490 && tl_session_view_get(v, 989)->ts_ns == 1501,
+	   "newest 2490 (ts), oldest 1501, though the live ring moved on by 3000");
+	tl_session_view_update(v, h, NULL, TL_SCOL_RX, false);
+	ok(check_order(v, h, NULL, TL_SCOL_RX, 0) && tl_session_view_len(v) == 990,
+	   "sorted over the held copy: whole and in order");
+	e = tl_model_hold(m, 100);
+	ok(e && tl_model_history_len(e) == 0, "nothing retained below upto: an empty copy");
+	tl_model_free(e);
+	e = tl_model_hold(m, UINT64_MAX);
+	ok(e && tl_model_history_len(e) == 1000 && tl_model_history_get(e, 0)->ts_ns == ts - 1,
+	   "upto past the end: everything retained");
+	tl_model_free(e);
+	tl_model_free(h);
+	h = NULL;
+
+	/* a ring past its first allocation (4096 items): the copy is whole too */
+	tl_model_free(m);
+	cfg.history = 10000;
+	m = tl_model_new(&cfg);
+	if (!m)
+		goto out;
+	for (i = 0; i < 25000; i++) {
+		r = random_session(i + 1);
+		tl_model_add(m, &r);
+	}
+	h = tl_model_hold(m, 25000);
+	ok(h && tl_model_history_len(h) == 10000, "history 10000, 25000 sessions: 10000 held");
+	for (bad = 0, i = 0; h && i < 10000; i++)
+		bad += tl_model_history_get(h, i)->ts_ns != 25000 - i;
+	is_int(bad, 0, "every held row in place (newest 25000 down to 15001)");
+	tl_model_free(h);
+out:
+	tl_session_view_free(v);
+	tl_model_free(m);
+}
+
 int main(void)
 {
 	struct tl_model_config cfg = { .history = 300, .max_dests = 10 };
@@ -236,5 +301,6 @@ int main(void)
 	tl_session_view_free(v);
 	tl_session_view_free(w);
 	tl_model_free(m);
+	test_hold();
 	return tap_done();
 }

@@ -4,9 +4,12 @@
  * (widths, cutting, control characters, UTF-8 and ASCII line drawing), the
  * column fitter (dropping by priority at 80 and 200 columns), -b tables,
  * the status line's drop counters, blank filters, the help screen's width,
- * and a paused view whose rows the history ring overwrites.
+ * a paused view that holds while the history ring wraps, and the cost of
+ * watching.
  * Expected values are worked out by hand in the comments.
  */
+#include <errno.h>
+#include <curses.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,11 +91,47 @@ static void test_canvas_utf8(void)
 	tl_canvas_free(c);
 }
 
+static const char *fake_cgroup(void *ctx, uint64_t id)
+{
+	switch (id) {
+	case 7: return "/system.slice/nginx.service";
+	case 8: return "/system.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope";
+	case 9: return "/x/a\001b\377";
+	default: return NULL;
+	}
+}
+
+/* The latency panel's unit rows: unit, shared names told apart, unknowns. */
+static void test_unit_keys(void)
+{
+	struct tl_dest_row row = { 0 };
+	char buf[TL_CELL_MAX];
+
+	row.owner_known = 1;
+	row.cgroup_id = 7;
+	row.cgroup_path = "/system.slice/nginx.service";
+	tl_dest_key(buf, sizeof(buf), &row, TL_GROUP_UNIT);
+	is_str(buf, "nginx.service", "unit row: the unit name");
+	row.unit_shared = 1;
+	tl_dest_key(buf, sizeof(buf), &row, TL_GROUP_UNIT);
+	is_str(buf, "nginx.service (cgroup 7)", "unit row: a shared name gets its cgroup id");
+	row.unit_shared = 0;
+	row.cgroup_path = NULL;
+	tl_dest_key(buf, sizeof(buf), &row, TL_GROUP_UNIT);
+	is_str(buf, "- (cgroup 7)", "unit row: a cgroup with no known path");
+	row.owner_known = 0;
+	row.cgroup_id = 0;
+	tl_dest_key(buf, sizeof(buf), &row, TL_GROUP_UNIT);
+	is_str(buf, "-", "unit row: unknown owner or cgroup");
+	is_str(tl_dest_key_header(TL_GROUP_UNIT), "UNIT", "unit grouping header");
+	is_str(tl_group_name(TL_GROUP_UNIT), "unit", "unit grouping name");
+}
+
 /* Session columns with IPv4 and IPv6 widths, as the panel measures them. */
 static void session_naturals(int *nat, int addr)
 {
 	static const int base[TL_SC_COUNT] = {
-		[TL_SC_TIME] = 8, [TL_SC_PID] = 6, [TL_SC_COMM] = 16, [TL_SC_DIR] = 3,
+		[TL_SC_TIME] = 8, [TL_SC_PID] = 6, [TL_SC_COMM] = 16, [TL_SC_UNIT] = 17, [TL_SC_DIR] = 3,
 		[TL_SC_TX] = 8, [TL_SC_RX] = 8, [TL_SC_LIFE] = 6, [TL_SC_RETR] = 4, [TL_SC_RTT] = 5,
 	};
 
@@ -108,15 +147,30 @@ static void test_columns(void)
 	char shown[64];
 	int i;
 
-	/* IPv4 "192.168.100.200:54321" is 21 wide: 8+6+16+3+21+21+8+8+6+4+5 = 106, +10 gaps */
+	/* IPv4 "192.168.100.200:54321" is 21 wide: 8+6+16+17+3+21+21+8+8+6+4+5 = 123, +11 gaps */
 	session_naturals(nat, 21);
 	tl_layout_fit(tl_session_cols, TL_SC_COUNT, nat, 200, -1, &l);
 	is_int(l.n, TL_SC_COUNT, "200 columns: every session column shown");
-	is_int(l.total, 116, "200 columns: natural widths, 116 cells");
-	is_int(l.x[TL_SC_REMOTE], 8 + 1 + 6 + 1 + 16 + 1 + 3 + 1 + 21 + 1, "REMOTE starts at 60");
+	is_int(l.total, 134, "200 columns: natural widths, 134 cells");
+	is_int(l.x[TL_SC_REMOTE], 8 + 1 + 6 + 1 + 16 + 1 + 17 + 1 + 3 + 1 + 21 + 1, "REMOTE starts at 78");
 
-	/* 79 cells: COMM shrinks to 8 (108), then RETR (103), RTT (97), DIR (93),
-	 * TIME (84), LIFE (77) drop, lowest priority first */
+	/* 132 columns (131 cells): UNIT gives 1 cell (16 is its minimum), COMM 2 */
+	tl_layout_fit(tl_session_cols, TL_SC_COUNT, nat, 131, -1, &l);
+	ok(l.n == TL_SC_COUNT && l.col[3] == TL_SC_UNIT && l.w[3] == 16 && l.w[2] == 14,
+	   "132 columns: UNIT kept at 16 cells, COMM at 14");
+	/* with loopback endpoints ("127.0.0.1:54321", 15) everything fits whole */
+	session_naturals(nat, 15);
+	tl_layout_fit(tl_session_cols, TL_SC_COUNT, nat, 131, -1, &l);
+	ok(l.n == TL_SC_COUNT && l.w[3] == 17 && l.total == 122,
+	   "132 columns, loopback: UNIT shown whole (17 cells)");
+	session_naturals(nat, 21);
+	/* 120 columns: UNIT shrinks to 16, COMM to 8, then UNIT is the first to go */
+	tl_layout_fit(tl_session_cols, TL_SC_COUNT, nat, 119, -1, &l);
+	ok(l.n == TL_SC_COUNT - 1 && l.col[3] != TL_SC_UNIT && l.col[3] == TL_SC_DIR,
+	   "120 columns: UNIT is the first column dropped");
+
+	/* 79 cells: UNIT shrinks to 16 and COMM to 8, then UNIT (108), RETR (103),
+	 * RTT (97), DIR (93), TIME (84), LIFE (77) drop, lowest priority first */
 	tl_layout_fit(tl_session_cols, TL_SC_COUNT, nat, 79, -1, &l);
 	shown[0] = '\0';
 	for (i = 0; i < l.n; i++) {
@@ -136,12 +190,24 @@ static void test_columns(void)
 	}
 	is_str(shown, "TIME PID COMM LOCAL REMOTE TX ", "80 columns, sorted by TIME: TIME stays");
 
-	/* IPv6 endpoints (47) are capped at max_w 42; at 200 all fit: 148 + 10 */
+	/* sorted by DIR: its header "DIR" and the arrow need 4, over its cap of 3 */
+	nat[TL_SC_DIR] = 4;
+	tl_layout_fit(tl_session_cols, TL_SC_COUNT, nat, 200, TL_SCOL_DIR, &l);
+	for (i = 0; i < l.n && l.col[i] != TL_SC_DIR; i++)
+		;
+	ok(i < l.n && l.w[i] == 4, "sorted by DIR: the column is 4 wide, room for the arrow (%d)",
+	   i < l.n ? l.w[i] : -1);
+	tl_layout_fit(tl_session_cols, TL_SC_COUNT, nat, 200, -1, &l);
+	for (i = 0; i < l.n && l.col[i] != TL_SC_DIR; i++)
+		;
+	ok(i < l.n && l.w[i] == 3, "not sorted by DIR: capped at 3 (%d)", i < l.n ? l.w[i] : -1);
+
+	/* IPv6 endpoints (47) are capped at max_w 42; at 200 all fit: 165 + 11 */
 	session_naturals(nat, 47);
 	tl_layout_fit(tl_session_cols, TL_SC_COUNT, nat, 200, -1, &l);
 	is_int(l.n, TL_SC_COUNT, "200 columns, IPv6: every column shown");
 	is_int(l.w[TL_SC_LOCAL], 42, "IPv6 endpoint capped at the column's max_w");
-	is_int(l.total, 158, "200 columns, IPv6: 158 cells");
+	is_int(l.total, 176, "200 columns, IPv6: 176 cells");
 	/* 79: every minor column goes (85 left), then LOCAL, the lower of the
 	 * two addresses, shrinks by 6 */
 	tl_layout_fit(tl_session_cols, TL_SC_COUNT, nat, 79, -1, &l);
@@ -161,6 +227,7 @@ static void test_columns(void)
 	{
 		char cells[TL_SC_COUNT][TL_CELL_MAX];
 		struct tl_record r = { 0 };
+		struct tl_ui noui = { 0 }, ui = { 0 };
 
 		r.ts_ns = 1700000000ull * 1000000000ull;
 		r.family = 6;
@@ -172,12 +239,73 @@ static void test_columns(void)
 		memset(r.raddr, 0xcd, 16);
 		r.lport = 54321;
 		r.rport = 443;
-		tl_session_cells(&r, cells);
+		tl_session_cells(&noui, &r, cells);
+		is_str(cells[TL_SC_UNIT], "-", "UNIT without a resolver: unknown");
+		ui.cgroup_path = fake_cgroup;
+		r.cgroup_id = 7;
+		tl_session_cells(&ui, &r, cells);
+		is_str(cells[TL_SC_UNIT], "nginx.service", "UNIT: the unit of the owner's cgroup");
+		r.cgroup_id = 8;
+		tl_session_cells(&ui, &r, cells);
+		is_str(cells[TL_SC_UNIT], "0123456789ab", "UNIT: a container's short id");
+		r.cgroup_id = 9;
+		tl_session_cells(&ui, &r, cells);
+		is_str(cells[TL_SC_UNIT], "a\\x01b\\xff", "UNIT: control and invalid bytes escaped");
+		r.cgroup_id = 99;
+		tl_session_cells(&ui, &r, cells);
+		is_str(cells[TL_SC_UNIT], "-", "UNIT: an unresolvable cgroup is unknown");
+		r.cgroup_id = 0;
+		tl_session_cells(&ui, &r, cells);
+		is_str(cells[TL_SC_UNIT], "-", "UNIT: cgroup id 0 is unknown");
+		r.cgroup_id = 7;
+		r.owner_known = 0;
+		tl_session_cells(&ui, &r, cells);
+		is_str(cells[TL_SC_UNIT], "-", "UNIT: an unknown owner's unit is unknown");
+		r.owner_known = 1;
 		is_int(tl_text_width(cells[TL_SC_LOCAL]), 47,
 		       "a full IPv6 endpoint measures 47 (8 groups of 4, 7 colons, [], :port)");
 		is_str(cells[TL_SC_REMOTE], "[cdcd:cdcd:cdcd:cdcd:cdcd:cdcd:cdcd:cdcd]:443",
 		       "IPv6 endpoint text");
 	}
+}
+
+/* Widths grow at once, hold while the wide value is recent, shrink later. */
+static void test_colmem(void)
+{
+	struct tl_colmem m;
+	const uint64_t s = 1000000000ull, t0 = 100 * s;
+	int nat[2];
+
+	memset(&m, 0, sizeof(m));
+	nat[0] = 10, nat[1] = 5;
+	tl_colmem_apply(&m, 2, nat, t0);
+	ok(nat[0] == 10 && nat[1] == 5, "first draw: the measured widths (%d %d)", nat[0], nat[1]);
+	nat[0] = 14, nat[1] = 3;
+	tl_colmem_apply(&m, 2, nat, t0 + s);
+	ok(nat[0] == 14 && nat[1] == 5, "a wider value grows at once, a narrower one is held "
+	   "(%d %d)", nat[0], nat[1]);
+	nat[0] = 8, nat[1] = 3;
+	tl_colmem_apply(&m, 2, nat, t0 + 4 * s);
+	ok(nat[0] == 14 && nat[1] == 5, "4 s after the wide values: both still held (%d %d)",
+	   nat[0], nat[1]);
+	nat[0] = 8, nat[1] = 3;
+	tl_colmem_apply(&m, 2, nat, t0 + 6 * s - 1);
+	is_int(nat[0], 14, "just under 5 s since 14 was seen: still 14");
+	is_int(nat[1], 3, "6 s since 5 was last seen: column 1 shrinks to 3");
+	nat[0] = 8, nat[1] = 3;
+	tl_colmem_apply(&m, 2, nat, t0 + 6 * s);
+	is_int(nat[0], 8, "5 s without a value of 14: column 0 shrinks to 8");
+	nat[0] = 14, nat[1] = 3;
+	tl_colmem_apply(&m, 2, nat, t0 + 7 * s);
+	is_int(nat[0], 14, "14 again: grows at once");
+	nat[0] = 14;
+	tl_colmem_apply(&m, 2, nat, t0 + 10 * s);
+	nat[0] = 9;
+	tl_colmem_apply(&m, 2, nat, t0 + 14 * s);
+	is_int(nat[0], 14, "14 still drawn at 10 s: held at 14 s (4 s later)");
+	nat[0] = 9;
+	tl_colmem_apply(&m, 2, nat, t0 + 15 * s);
+	is_int(nat[0], 9, "and shrinks 5 s after it was last drawn");
 }
 
 static void test_batch_table(void)
@@ -245,7 +373,22 @@ static void add_sessions(struct tl_model *m, uint64_t *seq, int n)
 	}
 }
 
-/* Status line, blank filters, help width, and the paused-view crash. */
+/* n connects to 127.0.0.1:80, answered in 1 ms. */
+static void add_connects(struct tl_model *m, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		struct tl_record r = session((uint64_t)i);
+
+		r.kind = TL_REC_CONNECT;
+		r.result = TL_REC_OK;
+		r.span_ns = 1000000;
+		tl_model_add(m, &r);
+	}
+}
+
+/* Status line, blank filters, help width, and a paused view that holds. */
 static void test_ui_state(void)
 {
 	struct tl_model_config cfg = { .history = 1000, .max_dests = 100 };
@@ -255,6 +398,7 @@ static void test_ui_state(void)
 	struct tl_canvas *c = tl_canvas_new(160, 100, true);
 	struct tl_ui ui;
 	const char *p;
+	static uint64_t shown[1000];
 	uint64_t seq = 0;
 	size_t len;
 	int y, bad;
@@ -265,6 +409,7 @@ static void test_ui_state(void)
 	opt.max_dests = 100;
 	opt.filter = "  \t ";
 	is_int(tl_ui_init(&ui, &opt, m), 0, "init with a blank -f");
+	ui.utf8 = true;
 	ok(ui.filter == NULL, "a blank -f is no filter");
 	is_int(tl_ui_set_filter(&ui, " \t"), 0, "blank text at the prompt is accepted");
 	ok(ui.filter == NULL, "and clears the filter");
@@ -280,7 +425,7 @@ static void test_ui_state(void)
 		is_int(c->cells[p - rowbuf + 8].style, TL_ST_WARN, "non-zero drops are highlighted");
 	tl_canvas_resize(c, 80, 100);
 	tl_status_draw(&ui, c, 0);
-	p = strstr(row(c, 0), "drop 3 (ring 1 map 2 missed 3)");
+	p = strstr(row(c, 0), "drop 3 (ring 1, map 2, missed 3)");
 	ok(p != NULL, "status at 80 columns still names every cause, missed included: %s", rowbuf);
 	if (p)
 		is_int(c->cells[p - rowbuf + 5].style, TL_ST_WARN, "highlighted at 80 columns");
@@ -301,55 +446,317 @@ static void test_ui_state(void)
 			bad = y;
 	ok(bad < 0, "help lines fit in 80 columns (row %d reaches the edge)", bad);
 
-	/* paused view, the ring overwrites its rows */
+	/* paused: the ring wraps 2.5 times underneath, the view holds */
 	add_sessions(m, &seq, 1500);
 	tl_ui_update_views(&ui, true);
 	len = tl_session_view_len(ui.sv);
 	is_int(len, 1000, "newest-first view of a full ring: 1000 rows");
+	add_connects(m, 10);
+	tl_ui_update_views(&ui, true);
+	ok(tl_dest_view_len(ui.dv) == 1 && tl_dest_view_get(ui.dv, 0)->connects == 10,
+	   "latency panel: one destination, 10 connects");
+	for (y = 0; y < 1000; y++)
+		shown[y] = tl_session_view_get(ui.sv, (size_t)y)->ts_ns;
+	/* arrived after the last refresh, never shown: they overwrite the 7
+	 * oldest rows shown, which the held copy cannot have */
+	add_sessions(m, &seq, 7);
+	len -= 7;
 	tl_ui_pause(&ui, true);
-	add_sessions(m, &seq, 50);
-	is_int(tl_ui_overwritten(&ui), 50, "50 sessions overwritten since the pause");
-	ok(tl_session_view_get(ui.sv, len - 1) == NULL, "model contract: the oldest row reads NULL");
+	ok(ui.paused && ui.held && tl_dest_view_held(ui.dv), "Z: paused, sessions and latency rows held");
+	add_sessions(m, &seq, 2500);
+	add_connects(m, 5);
+	is_int(tl_model_history_len(m), 1000, "the live ring is still full (it wrapped)");
+	tl_ui_update_views(&ui, false);		/* a refresh tick while paused */
 	tl_canvas_resize(c, 120, 40);
 	ui.sp.sel = ui.sp.top = 0;
 	tl_screen_compose(&ui, c);
-	ok(ui.paused && !ui.msg[0], "rows on screen still there: the paused view is kept");
+	ok(!ui.msg[0], "nothing renewed, no message: %s", ui.msg);
+	is_int(tl_session_view_len(ui.sv), len, "paused: the 993 rows still retained at the pause");
+	for (bad = 0, y = 0; y < (int)len; y++) {
+		const struct tl_record *r = tl_session_view_get(ui.sv, (size_t)y);
+
+		bad += !r || r->ts_ns != shown[y];
+	}
+	is_int(bad, 0, "paused: every row readable and the same as before the pause");
+	ok(strstr(row(c, 1), "PAUSED \u00b7 2,507 new sessions, 5 connects since pause") != NULL,
+	   "the status says in words what arrived since: %s", rowbuf);
+	ok(!strstr(rowbuf, "old") && !strstr(rowbuf, "overwritten"), "no 'old', no 'overwritten'");
+	ok(tl_dest_view_get(ui.dv, 0)->connects == 10, "latency panel held: still 10 connects");
 	ui.sp.sel = len - 1;		/* End */
+	tl_screen_compose(&ui, c);
+	is_int(tl_session_view_get(ui.sv, ui.sp.sel)->ts_ns, shown[len - 1],
+	       "End: the oldest held row, as it was");
 	tl_detail_open(&ui);
-	ok(ui.screen == TL_SCREEN_MAIN && strstr(ui.msg, "no longer retained"),
-	   "Enter on an overwritten row: a message, no detail");
-	tl_screen_compose(&ui, c);	/* used to crash */
-	ok(strstr(ui.msg, "view renewed") != NULL, "End on overwritten rows renews the view: %s",
-	   ui.msg);
+	ok(ui.screen == TL_SCREEN_DETAIL && ui.detail.rec.ts_ns == shown[len - 1],
+	   "Enter on the oldest held row opens its detail");
+	ui.screen = TL_SCREEN_MAIN;
 	tl_canvas_resize(c, 80, 24);
 	tl_screen_compose(&ui, c);
-	ok(strstr(row(c, 1), "PAUSED") && strstr(rowbuf, "view renewed: 50 sessions overwritten"),
-	   "at 80 columns the status line shows PAUSED and the whole message: %s", rowbuf);
-	tl_canvas_resize(c, 120, 40);
-	ok(ui.paused && tl_session_view_get(ui.sv, ui.sp.sel) != NULL,
-	   "still paused, the cursor on a retained row");
-	is_int(tl_ui_overwritten(&ui), 0, "nothing overwritten since the renewal");
-	tl_detail_open(&ui);
-	ok(ui.screen == TL_SCREEN_DETAIL, "Enter there opens the detail");
-	ui.screen = TL_SCREEN_MAIN;
+	ok(strstr(row(c, 1), "PAUSED \u00b7 +2,507 sess ") != NULL, "at 80 columns, shorter: %s", rowbuf);
+	/* the panel's name in the sort line takes room: the connects show from 110 */
+	tl_canvas_resize(c, 110, 24);
+	tl_screen_compose(&ui, c);
+	ok(strstr(row(c, 1), "PAUSED \u00b7 +2,507 sess +5 conn") != NULL, "at 110 columns: %s", rowbuf);
+	tl_canvas_resize(c, 80, 24);
+	tl_keys_handle(&ui, 'g', false);
+	tl_screen_compose(&ui, c);
+	ok(ui.group == TL_GROUP_DEST && strstr(row(c, 1), "PAUSED") &&
+	   strstr(rowbuf, "g: not while paused"),
+	   "g while paused: refused, the whole message at 80 columns: %s", rowbuf);
+	ui.msg[0] = '\0';
 
-	/* sorted by PID: overwritten rows are scattered through the view */
+	/* sort keys reorder what is held; nothing new comes in */
+	tl_canvas_resize(c, 120, 40);
+	ui.scol = TL_SCOL_PID;
+	ui.dcol = TL_DCOL_CONNECTS;
+	tl_ui_update_views(&ui, true);
+	{
+		uint64_t sum = 0, want = 0;
+
+		for (y = 0; y < (int)len; y++) {
+			want += shown[y];
+			sum += tl_session_view_get(ui.sv, (size_t)y)->ts_ns;
+		}
+		ok(tl_session_view_len(ui.sv) == len && sum == want,
+		   "sorted by PID while paused: the same 993 held sessions");
+	}
+	ok(tl_dest_view_get(ui.dv, 0)->connects == 10, "latency re-sorted while paused: still held");
+	ok(tl_search_next(&ui, "gen", false) && tl_session_view_get(ui.sv, ui.sp.sel),
+	   "search in the held view");
+	is_int(tl_ui_set_filter(&ui, "port=80"), -EBUSY, "a filter is refused while paused");
+	ok(strstr(ui.msg, "not while paused") != NULL, "and says why: %s", ui.msg);
+	ui.msg[0] = '\0';
+
+	/* resume: the live views */
+	ui.scol = TL_SCOL_TIME;
+	ui.sp.sel = ui.sp.top = 0;
+	tl_ui_pause(&ui, false);
+	ok(!ui.paused && !ui.held && !tl_dest_view_held(ui.dv), "Z again: resumed, nothing held");
+	ok(tl_session_view_get(ui.sv, 0)->ts_ns == session(seq - 1).ts_ns,
+	   "resumed: the newest live session on top");
+	is_int(tl_dest_view_get(ui.dv, 0)->connects, 15, "resumed: the latency panel counts 15");
+
+	/* live, sorted, the ring overwrites rows between refreshes: renewed */
 	ui.scol = TL_SCOL_PID;
 	tl_ui_update_views(&ui, true);
 	add_sessions(m, &seq, 300);
-	ui.sp.sel = 500;
-	ui.sp.top = 490;
-	for (bad = 0, y = 0; y < (int)tl_session_view_len(ui.sv); y++)
-		bad += !tl_session_view_get(ui.sv, (size_t)y);
-	is_int(bad, 300, "sorted paused view: 300 rows read NULL");
-	ok(tl_search_next(&ui, "gen", false) && tl_session_view_get(ui.sv, ui.sp.sel),
-	   "search skips overwritten rows");
 	ui.sp.sel = tl_session_view_len(ui.sv) - 1;
 	tl_screen_compose(&ui, c);
-	ok(strstr(ui.msg, "view renewed") != NULL, "sorted view renewed too");
 	for (bad = 0, y = 0; y < (int)tl_session_view_len(ui.sv); y++)
 		bad += !tl_session_view_get(ui.sv, (size_t)y);
-	is_int(bad, 0, "no NULL row after the renewal");
+	is_int(bad, 0, "live sorted view: overwritten rows renewed before drawing");
+	tl_ui_fini(&ui);
+out:
+	tl_canvas_free(c);
+	tl_model_free(m);
+}
+
+/* The cost of watching: rates over the interval, unknown until measured. */
+static void test_cost(void)
+{
+	struct tl_model *m = tl_model_new(NULL);
+	struct tl_canvas *c = tl_canvas_new(160, 4, true);
+	struct tl_options opt = { .interval_s = 1 };
+	struct tl_cost k;
+	struct tl_ui ui;
+	uint64_t bpf = 1000000;
+
+	tl_cost_init(&k);
+	ok(k.cpu_pct < 0 && k.events_rate < 0 && !k.bpf_on, "nothing known before two samples");
+	tl_cost_sample(&k, 1000000000, 5000000, 100, NULL);
+	ok(k.cpu_pct < 0 && k.events_rate < 0, "one sample: still unknown");
+	/* 2 s later: 10 ms of CPU, 4000 events */
+	tl_cost_sample(&k, 3000000000, 15000000, 4100, NULL);
+	ok(k.cpu_pct > 0.4999 && k.cpu_pct < 0.5001, "10 ms CPU in 2 s: 0.5%% (%.4f)", k.cpu_pct);
+	ok(k.events_rate > 1999.9 && k.events_rate < 2000.1, "4000 events in 2 s: 2000/s");
+	tl_cost_set_bpf(&k, true);
+	tl_cost_sample(&k, 4000000000, 15000000, 4100, &bpf);
+	ok(k.bpf_on && k.bpf_ns_per_event < 0 && k.bpf_cpu_pct < 0,
+	   "statistics just taken: the first interval is not known");
+	is_int((long long)(k.cpu_pct * 1000), 0, "no CPU in that second: 0%%");
+	bpf += 2000000;		/* 2 ms of BPF for 1000 events in 1 s */
+	tl_cost_sample(&k, 5000000000, 16000000, 5100, &bpf);
+	ok(k.bpf_ns_per_event > 1999.9 && k.bpf_ns_per_event < 2000.1, "2 ms / 1000 events: 2000 ns");
+	ok(k.bpf_cpu_pct > 0.1999 && k.bpf_cpu_pct < 0.2001, "2 ms in 1 s: 0.2%% of a CPU");
+	bpf += 500000;		/* run time, but no events: per event is unknown */
+	tl_cost_sample(&k, 6000000000, 16000000, 5100, &bpf);
+	ok(k.bpf_ns_per_event < 0 && k.bpf_cpu_pct > 0.0499 && k.bpf_cpu_pct < 0.0501,
+	   "no events: no ns/event figure, the CPU share still");
+	tl_cost_sample(&k, 6000000000, 17000000, 5200, &bpf);
+	ok(k.events_rate == 0 && k.bpf_cpu_pct > 0.0499, "a sample at the same instant changes nothing");
+	tl_cost_set_bpf(&k, false);
+	ok(!k.bpf_on && k.bpf_ns_per_event < 0, "statistics let go: no BPF figures");
+
+	if (!ok(m && c && !tl_ui_init(&ui, &opt, m), "a ui for the status line"))
+		goto out;
+	tl_status_draw(&ui, c, 0);
+	ok(strstr(row(c, 0), "cpu -  - events/s") != NULL, "not measured yet: '-': %s", rowbuf);
+	ok(!strstr(rowbuf, "bpf"), "no bpf figure without the statistics");
+	tl_cost_sample(&ui.cost, 1000000000, 0, 0, NULL);
+	tl_cost_sample(&ui.cost, 2000000000, 3000000, 12345, NULL);
+	tl_cost_set_bpf(&ui.cost, true);
+	ui.cost.bpf_ns_per_event = 1234.4;
+	ui.cost.bpf_cpu_pct = 1.5;
+	tl_status_draw(&ui, c, 0);
+	ok(strstr(row(c, 0), "cpu 0.3%  12,345 events/s  bpf 1,234 ns/event 1.50%") != NULL,
+	   "the cost of watching in words: %s", rowbuf);
+	tl_canvas_resize(c, 80, 4);
+	tl_status_draw(&ui, c, 0);
+	ok(strstr(row(c, 0), "cpu 0.3% 12,345 ev/s bpf 1,234 ns/ev 1.50%") != NULL,
+	   "and at 80 columns: %s", rowbuf);
+	tl_ui_fini(&ui);
+out:
+	tl_canvas_free(c);
+	tl_model_free(m);
+}
+
+static void type(struct tl_ui *ui, const char *text)
+{
+	for (; *text; text++)
+		tl_keys_handle(ui, (unsigned char)*text, false);
+}
+
+/* The newcomer's fixes that need no terminal: keys, prompt, footer, messages. */
+static void test_newcomer(void)
+{
+	struct tl_model_config cfg = { .history = 100, .max_dests = 100 };
+	struct tl_options opt = { 0 };
+	struct tl_model *m = tl_model_new(&cfg);
+	struct tl_canvas *c = tl_canvas_new(80, 24, true);
+	static char big[5000];
+	struct tl_ui ui;
+	const char *foot;
+	int act, x;
+	size_t n;
+
+	if (!ok(m && c, "model and an 80x24 canvas"))
+		goto out;
+	opt.interval_s = 1;
+	tl_ui_init(&ui, &opt, m);
+
+	/* Esc on the main screen: nothing (htop); the filter stays */
+	is_int(tl_ui_set_filter(&ui, "port=80"), 0, "filter port=80 set");
+	act = tl_keys_handle(&ui, 27, false);
+	ok(ui.filter && !strcmp(tl_filter_text(ui.filter), "port=80") && !(act & TL_ACT_REBUILD),
+	   "Esc on the main screen keeps the filter and rebuilds nothing");
+	/* an empty filter clears it */
+	tl_keys_handle(&ui, '\\', false);
+	ok(ui.prompt == TL_PROMPT_FILTER && !strcmp(ui.input, "port=80"),
+	   "\\ opens the filter prompt with the filter in force (%s)", ui.input);
+	tl_keys_handle(&ui, 'u' & 0x1f, false);
+	act = tl_keys_handle(&ui, '\r', false);
+	ok(!ui.filter && ui.prompt == TL_PROMPT_NONE && (act & TL_ACT_REBUILD),
+	   "Ctrl-U, Enter: the empty filter clears it");
+
+	/* search: opens empty, n and F3 in the empty prompt repeat the last one */
+	tl_keys_handle(&ui, '/', false);
+	type(&ui, "abc");
+	tl_keys_handle(&ui, '\r', false);
+	is_str(ui.search, "abc", "search 'abc' remembered");
+	tl_keys_handle(&ui, KEY_F(3), true);
+	ok(ui.prompt == TL_PROMPT_SEARCH && ui.input[0] == '\0',
+	   "F3 opens the search prompt empty, not with 'abc' to append to (%s)", ui.input);
+	type(&ui, "x");
+	is_str(ui.input, "x", "the first key is the new search");
+	tl_keys_handle(&ui, 27, false);
+	is_str(ui.search, "x", "Esc keeps 'x' for n");
+	tl_keys_handle(&ui, '/', false);
+	tl_keys_handle(&ui, KEY_F(3), true);
+	ok(ui.prompt == TL_PROMPT_SEARCH && !strcmp(ui.search, "x"),
+	   "F3 in the empty prompt repeats the last search ('%s')", ui.search);
+	tl_keys_handle(&ui, '\r', false);
+	is_str(ui.search, "x", "Enter on an empty prompt keeps the last search");
+
+	/* long input: 4095 bytes taken, then a clear message, nothing cut */
+	memset(big, 'a', sizeof(big) - 1);
+	tl_keys_handle(&ui, '\\', false);
+	tl_keys_handle(&ui, 'u' & 0x1f, false);
+	type(&ui, "port=443 ");
+	ui.msg[0] = '\0';
+	for (n = 0; n < 4086; n++)
+		tl_keys_handle(&ui, ' ', false);
+	is_int(strlen(ui.input), 4095, "the prompt takes 4095 bytes");
+	ok(!ui.msg[0], "no message while it fits");
+	tl_keys_handle(&ui, 'z', false);
+	is_int(strlen(ui.input), 4095, "one more is not added");
+	ok(strstr(ui.msg, "at most 4095 bytes") && ui.msg_warn, "and the status line says why: %s",
+	   ui.msg);
+	act = tl_keys_handle(&ui, '\r', false);
+	ok(ui.filter && !strncmp(tl_filter_text(ui.filter), "port=443 ", 9),
+	   "a 4095-byte filter applies (%.12s...)", ui.filter ? tl_filter_text(ui.filter) : "");
+
+	/* a -f longer than the prompt: never offered cut short; Esc keeps it */
+	memset(big, ' ', sizeof(big) - 1);
+	memcpy(big, "port=443", 8);
+	is_int(tl_ui_set_filter(&ui, big), 0, "a 4999-byte filter (as -f could give)");
+	tl_keys_handle(&ui, '\\', false);
+	ok(ui.prompt == TL_PROMPT_FILTER && !ui.input[0] && strstr(ui.msg, "longer than the prompt"),
+	   "\\ opens an empty prompt and says why: %s", ui.msg);
+	tl_keys_handle(&ui, 27, false);
+	is_int(strlen(tl_filter_text(ui.filter)), 4999, "Esc keeps the whole filter");
+	tl_canvas_resize(c, 1000, 24);
+	tl_screen_compose(&ui, c);
+	ok(strstr(row(c, 1), "filter port=443 ") && strstr(rowbuf, "...") != NULL,
+	   "1000 columns: the filter in the status line is marked as cut (...)");
+	tl_canvas_resize(c, 80, 24);
+
+	/* the prompt scrolls: the end of a long text and the cursor stay on screen */
+	tl_keys_handle(&ui, '\\', false);
+	tl_keys_handle(&ui, 'u' & 0x1f, false);
+	for (n = 0; n < 300; n++)
+		tl_keys_handle(&ui, "0123456789"[n % 10], false);
+	type(&ui, "END");
+	tl_screen_compose(&ui, c);
+	foot = row(c, 23);
+	ok(!strncmp(foot, "Filter: \u2026", 11) && strstr(foot, "789END_") != NULL,
+	   "80 columns, 303 characters typed: the prompt shows the end and the cursor: %s", foot);
+	for (x = 0; x < 80 && c->cells[23 * 80 + x].ch != L'_'; x++)
+		;
+	ok(x < 80 && c->cells[23 * 80 + x].style == TL_ST_SELECTED, "the cursor is on screen (x %d)",
+	   x);
+	tl_keys_handle(&ui, 27, false);
+	tl_screen_compose(&ui, c);
+
+	/* footer at 80 columns: whole items only */
+	foot = row(c, 23);
+	ok(strstr(foot, "Space Pause") && !strstr(foot, " w ") && !strstr(foot, "Gr") &&
+	   foot[strlen(foot) - 1] == 'e', "80 columns: the footer ends with a whole item: '%s'", foot);
+	tl_canvas_resize(c, 200, 24);
+	tl_screen_compose(&ui, c);
+	ok(strstr(row(c, 23), "l Log") != NULL, "200 columns: every footer item: %s", rowbuf);
+
+	/* the sort names its panel */
+	ok(strstr(row(c, 1), "sessions sort TIME desc") != NULL, "status: sessions sort TIME desc");
+	tl_keys_handle(&ui, '\t', false);
+	tl_screen_compose(&ui, c);
+	ok(strstr(row(c, 1), "latency sort P99 desc") != NULL, "Tab: latency sort P99 desc: %s",
+	   rowbuf);
+
+	/* an unbound character key clears a one-time message, and redraws */
+	tl_ui_message(&ui, true, "not found: x");
+	act = tl_keys_handle(&ui, 'y', false);
+	ok(!ui.msg[0] && (act & TL_ACT_DRAW), "unbound 'y' clears the message and redraws");
+	tl_ui_message(&ui, true, "not found: x");
+	act = tl_keys_handle(&ui, 27, false);
+	ok(!ui.msg[0] && (act & TL_ACT_DRAW), "Esc clears it too");
+	act = tl_keys_handle(&ui, 'y', false);
+	is_int(act, TL_ACT_NONE, "with no message, an unbound key does nothing");
+
+	/* too small: the needed size is visible at any size */
+	tl_canvas_resize(c, 20, 5);
+	tl_screen_compose(&ui, c);
+	ok(strstr(row(c, 0), "40x10") != NULL, "20x5: the needed size on the first line: %s", rowbuf);
+	ok(strstr(row(c, 1), "20x5") != NULL, "20x5: the size it has below: %s", rowbuf);
+	tl_canvas_resize(c, 10, 1);
+	tl_screen_compose(&ui, c);
+	is_str(row(c, 0), "need 40x10", "10x1: need 40x10");
+	tl_canvas_resize(c, 6, 2);
+	tl_screen_compose(&ui, c);
+	is_str(row(c, 0), "40x10", "6x2: 40x10");
+	tl_canvas_resize(c, 79, 24);
+	tl_screen_compose(&ui, c);
+	ok(strstr(row(c, 0), "Sessions") == NULL && strstr(rowbuf, "needs at least 40x10") == NULL,
+	   "79x24 is not too small: %s", rowbuf);
 	tl_ui_fini(&ui);
 out:
 	tl_canvas_free(c);
@@ -367,7 +774,11 @@ int main(void)
 	test_canvas_ascii();
 	test_canvas_utf8();
 	test_columns();
+	test_colmem();
+	test_unit_keys();
 	test_batch_table();
 	test_ui_state();
+	test_cost();
+	test_newcomer();
 	return tap_done();
 }

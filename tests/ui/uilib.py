@@ -306,6 +306,14 @@ def parse_duration(s):
 	return None
 
 
+def clear_filter(tmux):
+	"""An empty filter clears it (Esc on the main screen does nothing, as in htop)."""
+	tmux.keys("\\")
+	wait_screen(tmux, lambda s: "Filter:" in s, 2)
+	tmux.keys("C-u", "Enter")
+	wait_screen(tmux, lambda s: "Filter:" not in s, 2)
+
+
 def status(scr):
 	lines = scr.splitlines()
 	return "\n".join(lines[:2])

@@ -180,6 +180,11 @@ static void test_monitor(void)
 	is_int(o.history, 1000, "--history 1000");
 	is_int(o.max_dests, 10, "--max-dests 10");
 	ok(o.no_color, "--no-color");
+	ok(!o.bpf_stats, "no --bpf-stats: off");
+	is_int(parse("--bpf-stats -d 1"), TL_CLI_RUN, "--bpf-stats");
+	ok(o.bpf_stats, "--bpf-stats: on");
+	bad("--bpf-stats -b", "--bpf-stats", "not -b");
+	bad("life --bpf-stats", "unknown", "--bpf-stats");
 
 	is_int(parse_v(5, a, NULL), TL_CLI_RUN, "filter with spaces");
 	is_str(o.filter, "port=443 comm=curl", "filter kept whole");
@@ -400,6 +405,14 @@ static void test_bad(void)
 	bad("-T", "unknown option", "-T");
 	bad("-x", "unknown option", "-x");
 	bad("--wide", "unknown", "--wide");
+	/* main() puts "tcplens: " in front: the message must not say it again */
+	parse("--bogus");
+	ok(!strncmp(err, "unknown or ambiguous option '--bogus'", 37),
+	   "--bogus: the message starts with what is wrong, no second 'tcplens:' (%s)", err);
+	parse("-x");
+	ok(!strncmp(err, "unknown option '-x'", 19), "-x: no 'tcplens:' in the message (%s)", err);
+	parse("life --bogus");
+	ok(!strncmp(err, "life: unknown", 13), "life --bogus: the mode is named (%s)", err);
 	bad("life foo", "unexpected argument", "'foo'");
 	bad("json 5", "unexpected argument", "'5'");
 	bad("-b extra", "unexpected argument", "'extra'");

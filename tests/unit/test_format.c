@@ -130,6 +130,30 @@ static void test_durations(void)
 	is_str(dur(76ULL * 3600 * 1000000000), "3d04h", "3d04h");
 }
 
+static const char *cnt(uint64_t n)
+{
+	static char buf[32];
+
+	tl_fmt_count(buf, sizeof(buf), n);
+	return buf;
+}
+
+static void test_counts(void)
+{
+	char small[4];
+	size_t n;
+
+	is_str(cnt(0), "0", "count 0");
+	is_str(cnt(999), "999", "count 999: no separator");
+	is_str(cnt(1000), "1,000", "count 1000");
+	is_str(cnt(4058481), "4,058,481", "count 4058481 (the status line's sessions)");
+	is_str(cnt(100000), "100,000", "count 100000");
+	is_str(cnt(1000000), "1,000,000", "count 1000000");
+	is_str(cnt(UINT64_MAX), "18,446,744,073,709,551,615", "count UINT64_MAX");
+	n = tl_fmt_count(small, sizeof(small), 12345);
+	ok(n == 3 && !strcmp(small, "12,"), "count cut to the buffer, NUL-terminated (%s)", small);
+}
+
 static void test_escape(void)
 {
 	char buf[8];
@@ -199,6 +223,21 @@ static void test_owner(void)
 	ok(strncmp(buf, "\\x1b\\x1b", 8) == 0 && !strchr(buf, 0x1b), "no raw ESC left");
 }
 
+/* A JSON string literal's value (only the escapes tl_fmt_json_string makes). */
+static const char *json_value(const char *lit)
+{
+	static char buf[256];
+	size_t o = 0, i, n = strlen(lit);
+
+	for (i = 1; i + 1 < n && o + 1 < sizeof(buf); i++) {
+		if (lit[i] == '\\' && i + 2 < n)
+			i++;
+		buf[o++] = lit[i];
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 static void test_json(void)
 {
 	char buf[10];
@@ -207,18 +246,33 @@ static void test_json(void)
 	is_str(js("curl"), "\"curl\"", "plain string quoted");
 	is_str(js(""), "\"\"", "empty string");
 	is_str(js("a\"b"), "\"a\\\"b\"", "quote escaped");
-	is_str(js("a\\b"), "\"a\\\\b\"", "backslash escaped");
-	is_str(js("\n\r\t\b\f"), "\"\\n\\r\\t\\b\\f\"", "short escapes");
-	is_str(js("\x1b[2J"), "\"\\u001b[2J\"", "ESC as \\u001b");
-	is_str(js("\x01\x1f"), "\"\\u0001\\u001f\"", "C0 as \\u00XX");
-	is_str(js("\x7f"), "\"\\u007f\"", "DEL escaped");
-	is_str(js("\xc2\x85"), "\"\\u0085\"", "C1 U+0085 escaped");
-	is_str(js("\xc2\x9b"), "\"\\u009b\"", "C1 CSI escaped");
+	/* the value, once decoded, is the text the screen shows (tl_fmt_escape) */
+	is_str(js("a\\b"), "\"a\\\\\\\\b\"", "backslash: \\\\ as on screen, each escaped");
+	is_str(js("\n\r\t\b\f"), "\"\\\\x0a\\\\x0d\\\\x09\\\\x08\\\\x0c\"",
+	       "control characters: \\xNN as on screen");
+	is_str(js("\x1b[2J"), "\"\\\\x1b[2J\"", "ESC as \\x1b");
+	is_str(js("\x01\x1f"), "\"\\\\x01\\\\x1f\"", "C0 as \\xNN");
+	is_str(js("\x7f"), "\"\\\\x7f\"", "DEL escaped");
+	is_str(js("\xc2\x85"), "\"\\\\xc2\\\\x85\"", "C1 U+0085 byte by byte, as on screen");
+	is_str(js("\xc2\x9b"), "\"\\\\xc2\\\\x9b\"", "C1 CSI escaped");
 	is_str(js("caf\xc3\xa9"), "\"caf\xc3\xa9\"", "valid UTF-8 passes");
-	is_str(js("\xff"), "\"\\u00ff\"", "invalid byte as \\u00XX");
-	is_str(js("a\xe6\x97"), "\"a\\u00e6\\u0097\"", "truncated sequence: each byte");
+	is_str(js("\xff\xfe"), "\"\\\\xff\\\\xfe\"", "invalid bytes as \\xff\\xfe, not U+00FF U+00FE");
+	is_str(js("a\xe6\x97"), "\"a\\\\xe6\\\\x97\"", "truncated sequence: each byte");
 	is_str(js("/"), "\"/\"", "slash needs no escape");
-	is_str(js("a\x1b[2Jb\"\n"), "\"a\\u001b[2Jb\\\"\\n\"", "hostile comm");
+	is_str(js("a\x1b[2Jb\"\n"), "\"a\\\\x1b[2Jb\\\"\\\\x0a\"", "hostile comm");
+	{
+		static const char *const names[] = { "a\\b", "\xff\xfe" "x", "\x1b[31m\x07", "q\"\\\x01",
+						     "caf\xc3\xa9\xc2\x9b" };
+		size_t i;
+
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			char e[128];
+
+			strcpy(e, esc(names[i]));
+			is_str(json_value(js(names[i])), e, "name %zu: the JSON value is the screen's text",
+			       i);
+		}
+	}
 
 	n = tl_fmt_json_string(buf, sizeof(buf), "abcdefghijk", 11);
 	is_str(buf, "\"abcdefg\"", "truncated string keeps its closing quote");
@@ -239,14 +293,47 @@ static void test_words(void)
 	is_str(tl_fmt_dir_short(TL_REC_PASSIVE), "in", "dir short in");
 }
 
+static void test_counts_and_drops(void)
+{
+	struct tl_drops d = { 0 };
+	char buf[96];
+
+	tl_fmt_count(buf, sizeof(buf), 0);
+	is_str(buf, "0", "count 0");
+	tl_fmt_count(buf, sizeof(buf), 999);
+	is_str(buf, "999", "count 999: no separator");
+	tl_fmt_count(buf, sizeof(buf), 1000);
+	is_str(buf, "1,000", "count 1000");
+	tl_fmt_count(buf, sizeof(buf), 4058481);
+	is_str(buf, "4,058,481", "count 4058481");
+	tl_fmt_count(buf, sizeof(buf), UINT64_MAX);
+	is_str(buf, "18,446,744,073,709,551,615", "count UINT64_MAX");
+	tl_fmt_count(buf, 4, 1234567);
+	is_str(buf, "1,2", "count truncated to fit");
+
+	tl_fmt_drop_causes(buf, sizeof(buf), &d, true);
+	is_str(buf, "ring 0, map 0, missed 0", "every cause, all zero (-b)");
+	tl_fmt_drop_causes(buf, sizeof(buf), &d, false);
+	is_str(buf, "", "non-zero causes only, all zero: nothing");
+	d.map = 2;
+	tl_fmt_drop_causes(buf, sizeof(buf), &d, false);
+	is_str(buf, "map 2", "only the cause that lost something");
+	d.ringbuf = 1234;
+	d.missed = 3;
+	tl_fmt_drop_causes(buf, sizeof(buf), &d, false);
+	is_str(buf, "ring 1234, map 2, missed 3", "three causes, in -b's order and words");
+}
+
 int main(void)
 {
 	test_addresses();
 	test_bytes();
 	test_durations();
+	test_counts();
 	test_escape();
 	test_owner();
 	test_json();
 	test_words();
+	test_counts_and_drops();
 	return tap_done();
 }

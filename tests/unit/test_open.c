@@ -213,7 +213,7 @@ static void test_json(void)
 	       "\"laddr\":\"10.0.0.1\",\"lport\":51234,\"raddr\":\"93.184.216.34\",\"rport\":443,\"dir\":\"unknown\","
 	       "\"state\":\"ESTABLISHED\",\"cookie\":4242,\"inode\":99001,\"tx_bytes\":123456,\"rx_bytes\":2048,"
 	       "\"srtt_us\":12345,\"retrans\":2,\"age_ms\":null,\"tx_bps\":1500.5,\"rx_bps\":0.0}\n"
-	       "{\"type\":\"open\",\"ts\":1700000000.123456,\"pid\":1234,\"comm\":\"q\\\"\\\\\\n\\u0001\",\"cgroup\":null,\"family\":4,"
+	       "{\"type\":\"open\",\"ts\":1700000000.123456,\"pid\":1234,\"comm\":\"q\\\"\\\\\\\\\\\\x0a\\\\x01\",\"cgroup\":null,\"family\":4,"
 	       "\"laddr\":\"10.0.0.1\",\"lport\":51234,\"raddr\":\"93.184.216.34\",\"rport\":443,\"dir\":\"passive\","
 	       "\"state\":\"CLOSE_WAIT\",\"cookie\":4242,\"inode\":99001,\"tx_bytes\":123456,\"rx_bytes\":2048,"
 	       "\"srtt_us\":12345,\"retrans\":2,\"age_ms\":61234.568,\"tx_bps\":null,\"rx_bps\":null}\n"
@@ -252,7 +252,7 @@ static void test_worst_case(void)
 	memset(&o, 0, sizeof(o));
 	o.mode = TL_MODE_OPEN;
 	o.json = true;
-	memset(path, 0x01, sizeof(path) - 1);	/* six bytes each as \u0001 */
+	memset(path, 0x01, sizeof(path) - 1);	/* five bytes each as \\x01 */
 	path[sizeof(path) - 1] = '\0';
 	memset(s.comm, 0x7f, 15);
 	memset(s.laddr, 0xff, 16);
@@ -273,7 +273,7 @@ static void test_worst_case(void)
 	n = strlen(t);
 	ok(n > 2 && !strcmp(t + n - 2, "}\n"), "the longest line ends whole");
 	ok(strstr(t, "\"accept_queue_max\":4294967295}\n") != NULL, "with its last key");
-	ok(strstr(t, "\"cgroup\":\"\\u0001") && strstr(t, "\\u0001\",\"family\":6"),
+	ok(strstr(t, "\"cgroup\":\"\\\\x01") && strstr(t, "\\\\x01\",\"family\":6"),
 	   "the path is cut but stays a closed string");
 	printf("# longest line %zu bytes\n", strchr(strchr(t, '\n') + 1, '\n') - strchr(t, '\n'));
 }

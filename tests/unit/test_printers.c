@@ -204,8 +204,14 @@ static void test_life(void)
 	o.csv = true;
 	start();
 	tl_printer_record(pr, &h);
-	is_str(stop(), "1234,x\\\\\\x01\\x2cy\xc3\xa9z,4,10.0.0.1,51234,10.0.0.2,443,1,10,1.23\n",
-	       "life -s: whole name, comma escaped so columns stay put");
+	is_str(stop(), "1234,\"x\\\\\\x01,y\xc3\xa9z\",4,10.0.0.1,51234,10.0.0.2,443,1,10,1.23\n",
+	       "life -s: whole name, quoted (RFC 4180) for its comma");
+	strcpy(h.comm, "\"},{\"x\":1");
+	start();
+	tl_printer_record(pr, &h);
+	is_str(stop(), "1234,\"\"\"},{\"\"x\"\":1\",4,10.0.0.1,51234,10.0.0.2,443,1,10,1.23\n",
+	       "life -s: quotes in a name are doubled inside a quoted field");
+	strcpy(h.comm, "x\\\x01,y\xc3\xa9z");
 	o.csv = false;
 	strcpy(h.comm, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9");
 	start();
@@ -338,7 +344,7 @@ static void test_json(void)
 	struct tl_record c = connect4(TL_REC_OK, 123456), e = connect4(TL_REC_ERROR, 1500000);
 	struct tl_totals t = { .sessions = 10, .connects = 5, .drops = { .ringbuf = 3, .map = 4, .missed = 2,
 		.ringbuf_sessions = 1, .ringbuf_connects = 2, .map_sessions = 3, .map_connects = 1,
-		.map_sessions_max = 5, .map_connects_max = 6 } };
+		.map_sessions_max = 5, .map_connects_max = 6 }, .dropped_output = 9 };
 
 	e.err = 113;
 	e.retrans = 1;
@@ -373,7 +379,7 @@ static void test_json(void)
 	       "\"dropped_sessions_ringbuf\":1,\"dropped_connects_ringbuf\":2,"
 	       "\"dropped_sessions_storage\":3,\"dropped_connects_storage\":1,"
 	       "\"dropped_sessions_storage_max\":5,\"missed_state_changes\":2,"
-	       "\"dropped_connects_storage_max\":6}\n",
+	       "\"dropped_connects_storage_max\":6,\"dropped_output\":9}\n",
 	       "json: sessions, null owner, connects, stats");
 
 	memcpy(h.comm, "a\x1b[2Jb\"\n", 9);
@@ -382,7 +388,7 @@ static void test_json(void)
 	tl_printer_record(pr, &h);
 	is_str(stop(),
 	       "{\"type\":\"session\",\"ts\":1700000000.123456,\"pid\":1234,"
-	       "\"comm\":\"a\\u001b[2Jb\\\"\\n\",\"family\":4,\"laddr\":\"10.0.0.1\","
+	       "\"comm\":\"a\\\\x1b[2Jb\\\"\\\\x0a\",\"family\":4,\"laddr\":\"10.0.0.1\","
 	       "\"lport\":51234,\"raddr\":\"10.0.0.2\",\"rport\":443,\"dir\":\"active\","
 	       "\"tx_bytes\":1536,\"rx_bytes\":10240,\"duration_ms\":0.000,\"retrans\":2,"
 	       "\"srtt_us\":345,\"cgroup\":null,\"reset\":false,\"opened_before_start\":false}\n",
@@ -391,9 +397,9 @@ static void test_json(void)
 	memset(h.comm, 0xff, sizeof(h.comm));
 	start();
 	tl_printer_record(pr, &h);
-	ok(strstr(stop(), "\"comm\":\"\\u00ff\\u00ff\\u00ff\\u00ff\\u00ff\\u00ff\\u00ff\\u00ff"
-			  "\\u00ff\\u00ff\\u00ff\\u00ff\\u00ff\\u00ff\\u00ff\\u00ff\",") != NULL,
-	   "json: 16 invalid bytes, no NUL: all escaped, nothing lost");
+	ok(strstr(stop(), "\"comm\":\"\\\\xff\\\\xff\\\\xff\\\\xff\\\\xff\\\\xff\\\\xff\\\\xff"
+			  "\\\\xff\\\\xff\\\\xff\\\\xff\\\\xff\\\\xff\\\\xff\\\\xff\",") != NULL,
+	   "json: 16 invalid bytes, no NUL: all as \\xff (the screen's text), nothing lost");
 
 	start();
 	tl_printer_totals(pr, &(struct tl_totals){ 0 });
@@ -403,7 +409,7 @@ static void test_json(void)
 	       "\"dropped_sessions_ringbuf\":0,\"dropped_connects_ringbuf\":0,"
 	       "\"dropped_sessions_storage\":0,\"dropped_connects_storage\":0,"
 	       "\"dropped_sessions_storage_max\":0,\"missed_state_changes\":0,"
-	       "\"dropped_connects_storage_max\":0}\n", "json: zero totals");
+	       "\"dropped_connects_storage_max\":0,\"dropped_output\":0}\n", "json: zero totals");
 
 	/* cgroup paths through the resolver, raw bytes escaped; reset and adopted */
 	h = session4();
@@ -426,7 +432,7 @@ static void test_json(void)
 	       "{\"type\":\"connect\",\"ts\":1700000000.000000,\"pid\":42,\"comm\":\"wget\","
 	       "\"family\":4,\"saddr\":\"192.168.1.10\",\"lport\":40000,"
 	       "\"daddr\":\"93.184.216.34\",\"dport\":80,\"latency_ms\":0.123,\"result\":\"ok\","
-	       "\"errno\":0,\"syn_retrans\":0,\"cgroup\":\"/x\\u001b\\\"y\"}\n"
+	       "\"errno\":0,\"syn_retrans\":0,\"cgroup\":\"/x\\\\x1b\\\"y\"}\n"
 	       "{\"type\":\"connect\",\"ts\":1700000000.000000,\"pid\":42,\"comm\":\"wget\","
 	       "\"family\":4,\"saddr\":\"192.168.1.10\",\"lport\":40000,"
 	       "\"daddr\":\"93.184.216.34\",\"dport\":80,\"latency_ms\":0.123,\"result\":\"ok\","

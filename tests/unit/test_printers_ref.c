@@ -123,14 +123,17 @@ static void ref_life(struct ref *x, const struct tl_options *o, const struct tl_
 		ref_printf(x, o->csv ? "%s," : "%-9s ", t);
 	}
 	if (o->csv) {
+		bool quote = strchr(comm, ',') || strchr(comm, '"');
+
+		if (quote)
+			csv[k++] = '"';
 		for (i = 0; comm[i]; i++) {
-			if (comm[i] == ',') {
-				memcpy(csv + k, "\\x2c", 4);
-				k += 4;
-			} else {
-				csv[k++] = comm[i];
-			}
+			if (comm[i] == '"')
+				csv[k++] = '"';
+			csv[k++] = comm[i];
 		}
+		if (quote)
+			csv[k++] = '"';
 		csv[k] = '\0';
 		ref_printf(x, "%s,%s,%u,%s,%u,%s,%u,%llu,%llu,%s", pid, csv, r->family, l,
 			   r->lport, rm, r->rport, tx, rx, ms);
@@ -487,7 +490,7 @@ static void test_spelled(void)
 	fclose(f);
 	is_str(buf,
 	       "{\"type\":\"session\",\"ts\":18446744073.709551,\"pid\":4294967295,"
-	       "\"comm\":\"a\\\"b\\\\c d~e\\u0001fghij\",\"family\":4,"
+	       "\"comm\":\"a\\\"b\\\\\\\\c d~e\\\\x01fghij\",\"family\":4,"
 	       "\"laddr\":\"255.255.255.255\",\"lport\":65535,\"raddr\":\"0.0.0.0\","
 	       "\"rport\":0,\"dir\":\"passive\",\"tx_bytes\":18446744073709551615,"
 	       "\"rx_bytes\":0,\"duration_ms\":18446744073709.552,\"retrans\":4294967295,"
@@ -542,8 +545,8 @@ static void test_format_edges(void)
 	tl_fmt_escape(got, sizeof(got), "a\"b\\c\x7f\x1f\xc3\xa9\xff,~ \t", 16);
 	is_str(got, "a\"b\\\\c\\x7f\\x1f\xc3\xa9\\xff,~ \\x09", "escape: 15 bytes, escapes mixed");
 	tl_fmt_json_string(got, sizeof(got), "a\"b\\c\x7f\x1f\xc3\xa9\xff,~ \t", 16);
-	is_str(got, "\"a\\\"b\\\\c\\u007f\\u001f\xc3\xa9\\u00ff,~ \\t\"",
-	       "json: 15 bytes, escapes mixed");
+	is_str(got, "\"a\\\"b\\\\\\\\c\\\\x7f\\\\x1f\xc3\xa9\\\\xff,~ \\\\x09\"",
+	       "json: 15 bytes, escapes mixed: the escape's text, JSON-quoted");
 }
 
 int main(void)

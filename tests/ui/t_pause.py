@@ -1,0 +1,232 @@
+"""A pause that holds, and the cost of watching (issue 8, items 5 and 6).
+
+Every tcplens here runs with -L on the test's own listening port, so the
+kernel keeps only this test's sessions: other traffic on the machine can
+neither wrap the history nor change a count. All traffic is loopback,
+bounded in connections and in time.
+"""
+import os
+import re
+import socket
+import subprocess
+import time
+
+from uilib import COLS, INTERVAL, BulkServer, Tmux, child_pid, session_rows, status, wait_screen
+
+ENV = "LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen-256color"
+HISTORY = 1000
+STORM = 2500		# sessions while paused: the ring of 1000 wraps 2.5 times
+
+
+def body(scr):
+	"""Everything below the two status lines (they count on while paused)."""
+	return "\n".join(scr.splitlines()[2:])
+
+
+def new_since(scr):
+	m = re.search(r"PAUSED \u00b7 ([\d,]+) new sessions, ([\d,]+) connects since pause", status(scr))
+	return (int(m.group(1).replace(",", "")), int(m.group(2).replace(",", ""))) if m else None
+
+
+def burst(port, n, deadline_s=30):
+	"""n connections to port, the last client port returned; bounded in time."""
+	end = time.time() + deadline_s
+	last = None
+	for _ in range(n):
+		if time.time() > end:
+			break
+		s = socket.create_connection(("127.0.0.1", port), timeout=5)
+		last = s.getsockname()[1]
+		s.close()
+	return last
+
+
+def paced(port, rate, secs):
+	"""About rate connections a second for secs seconds (at most rate * secs)."""
+	t0 = time.time()
+	n = 0
+	while time.time() - t0 < secs:
+		while n < (time.time() - t0) * rate:
+			s = socket.create_connection(("127.0.0.1", port), timeout=5)
+			s.close()
+			n += 1
+		time.sleep(0.005)
+	return n
+
+
+def key_screen(tmux, key, before):
+	"""Sends key and waits for the screen to settle (changed from before, or 2 s)."""
+	tmux.keys(key)
+	_, scr = wait_screen(tmux, lambda s: body(s) != body(before), 2)
+	time.sleep(0.3)
+	return tmux.screen()
+
+
+def start(tmux, binary, port, extra=""):
+	tmux.start("env %s %s --history %d -d %s -L %d %s; echo TCPLENS-EXIT=$?; sleep 600" %
+		   (ENV, binary, HISTORY, INTERVAL, port, extra))
+	up, scr = wait_screen(tmux, lambda s: "Sessions" in s and "cpu " in status(s), 20)
+	return up, scr
+
+
+def pause_holds(tap, binary):
+	tmux = Tmux("pause")
+	bulk = BulkServer()
+	try:
+		up, scr = start(tmux, binary, bulk.port)
+		if not tap.ok(up, "pause: --history %d -L %d: monitor starts" % (HISTORY, bulk.port), scr):
+			return
+		pid = child_pid(tmux.pane_pid(), "tcplens")
+		burst(bulk.port, 1200)
+		ok, scr = wait_screen(tmux, lambda s: "1000 retained" in s and
+				      re.search(r"sessions 1,?200\b", status(s)), 15)
+		tap.ok(ok, "1200 sessions of our own: the history of 1000 is full", scr)
+
+		tmux.keys("Z")
+		ok, scr = wait_screen(tmux, lambda s: new_since(s) == (0, 0), 3)
+		tap.ok(ok, "Z: 'PAUSED \u00b7 0 new sessions, 0 connects since pause'", status(scr))
+		held = {"top": tmux.screen()}
+		held["pgdn"] = key_screen(tmux, "NPage", held["top"])
+		held["end"] = key_screen(tmux, "End", held["pgdn"])
+		back = key_screen(tmux, "Home", held["end"])
+		_, rows = session_rows(held["top"])
+		tap.ok(len(rows) > 10 and body(held["pgdn"]) != body(held["top"]) and
+		       body(held["end"]) != body(held["pgdn"]) and body(back) == body(held["top"]),
+		       "paused: top, PgDn and End are different pages; Home comes back", back)
+
+		last = burst(bulk.port, STORM)
+		ok, scr = wait_screen(tmux, lambda s: (new_since(s) or (0, 0))[0] >= STORM, 20)
+		tap.ok(ok and new_since(scr) == (STORM, 0),
+		       "the status says in words what arrived: %s new sessions since pause" % STORM,
+		       status(scr))
+		tap.ok(" old" not in status(scr) and "overwritten" not in status(scr) and
+		       "renewed" not in scr, "no 'old', 'overwritten' or 'renewed' any more", status(scr))
+		time.sleep(1.2)		# two more refresh intervals while paused
+		scr = tmux.screen()
+		tap.ok(body(scr) == body(held["top"]),
+		       "after a storm that wrapped the history 2.5 times: the same screen", scr)
+		tap.ok("127.0.0.1:%d" % last not in scr and "no longer retained" not in scr,
+		       "no row from the storm, no row lost", scr)
+		scr = key_screen(tmux, "NPage", scr)
+		tap.ok(body(scr) == body(held["pgdn"]), "PgDn: the same page as before the storm", scr)
+		scr = key_screen(tmux, "End", scr)
+		tap.ok(body(scr) == body(held["end"]), "End: the same oldest rows as before the storm",
+		       scr)
+		tmux.keys("Enter")
+		ok, scr = wait_screen(tmux, lambda s: "Session detail" in s, 3)
+		tap.ok(ok and "Remote port" in scr, "Enter on the oldest held row: its detail", scr)
+		tmux.keys("Escape")
+		wait_screen(tmux, lambda s: "Sessions" in s, 3)
+		scr = key_screen(tmux, "Home", tmux.screen())
+		tap.ok(body(scr) == body(held["top"]), "Home: the same top page", scr)
+
+		tmux.keys("\\")
+		ok, scr = wait_screen(tmux, lambda s: "filter: not while paused" in status(s), 3)
+		tap.ok(ok and "Filter:" not in scr,
+		       "a filter while paused: refused, and says so", status(scr))
+
+		tmux.keys("Z")
+		ok, scr = wait_screen(tmux, lambda s: "PAUSED" not in status(s) and
+				      "127.0.0.1:%d" % last in s, 3)
+		tap.ok(ok, "Z again: live, the storm's last session on top", scr)
+		tap.ok(pid and os.path.exists("/proc/%d" % pid), "tcplens still running", scr)
+	finally:
+		tmux.keys("q")
+		ok, scr = wait_screen(tmux, lambda s: "TCPLENS-EXIT=" in s, 6)
+		tap.ok(ok and "TCPLENS-EXIT=0" in scr, "pause: q quits with status 0", scr)
+		tmux.kill()
+		bulk.close()
+
+
+def cost_shown(tap, binary):
+	"""CPU % and events/s while our own paced load runs at a known rate."""
+	tmux = Tmux("cost")
+	bulk = BulkServer()
+	rate = 400
+	try:
+		up, scr = start(tmux, binary, bulk.port)
+		if not tap.ok(up, "cost: monitor starts", scr):
+			return
+		ok, scr = wait_screen(tmux, lambda s: re.search(r"cpu \d+\.\d%", status(s)), 5)
+		tap.ok(ok, "the status line shows tcplens's CPU % after an interval", status(scr))
+		ok, scr = wait_screen(tmux, lambda s: re.search(r"\b0 events/s", status(s)), 5)
+		tap.ok(ok, "no traffic of ours: 0 events/s", status(scr))
+		seen = []
+		t0 = time.time()
+		n = 0
+		while time.time() - t0 < 3:
+			n += paced(bulk.port, rate, 0.5)
+			m = re.search(r"([\d,]+) (events|ev)/s", status(tmux.screen()))
+			if m and time.time() - t0 > 1.2:
+				seen.append(int(m.group(1).replace(",", "")))
+		tap.ok(seen and any(abs(v - rate) <= rate * 0.3 for v in seen),
+		       "under %d connections/s: events/s reads about %d (within 30%%): %s" %
+		       (rate, rate, seen), status(tmux.screen()))
+		m = re.search(r"cpu (\d+\.\d)%", status(tmux.screen()))
+		tap.ok(m and 0 <= float(m.group(1)) < 100, "CPU % is a share of one CPU",
+		       status(tmux.screen()))
+	finally:
+		tmux.keys("q")
+		wait_screen(tmux, lambda s: "TCPLENS-EXIT=" in s, 6)
+		tmux.kill()
+		bulk.close()
+
+
+def sysctl_stats():
+	with open("/proc/sys/kernel/bpf_stats_enabled") as f:
+		return f.read().strip()
+
+
+def holds_stats_fd(pid):
+	"""True if pid holds the fd bpf_enable_stats() returned."""
+	for fd in os.listdir("/proc/%d/fd" % pid):
+		try:
+			if os.readlink("/proc/%d/fd/%s" % (pid, fd)) == "anon_inode:bpf-stats":
+				return True
+		except OSError:
+			pass
+	return False
+
+
+def bpf_stats(tap, binary):
+	tmux = Tmux("bpfst")
+	bulk = BulkServer()
+	before = sysctl_stats()
+	pid = None
+	try:
+		up, scr = start(tmux, binary, bulk.port, "--bpf-stats")
+		if not tap.ok(up, "--bpf-stats: monitor starts", scr):
+			return
+		pid = child_pid(tmux.pane_pid(), "tcplens")
+		tap.ok(pid and holds_stats_fd(pid), "--bpf-stats: tcplens holds the statistics fd")
+		found = None
+		t0 = time.time()
+		while time.time() - t0 < 6 and not found:
+			paced(bulk.port, 300, 0.5)
+			m = re.search(r"bpf ([\d,]+) ns/(event|ev) (\d+\.\d\d)%", status(tmux.screen()))
+			if m and int(m.group(1).replace(",", "")) > 0:
+				found = m
+		tap.ok(found, "under load: a BPF ns/event figure > 0 and its % of one CPU",
+		       status(tmux.screen()))
+		tmux.keys("B")
+		ok, scr = wait_screen(tmux, lambda s: "bpf " not in status(s).split("\n")[0], 3)
+		tap.ok(ok and "BPF statistics off" in status(scr) and not holds_stats_fd(pid),
+		       "B: the figure goes, and the statistics fd is closed", status(scr))
+		tmux.keys("B")
+		ok, scr = wait_screen(tmux, lambda s: "bpf " in status(s).split("\n")[0], 3)
+		tap.ok(ok and holds_stats_fd(pid), "B again: on, held again", status(scr))
+	finally:
+		tmux.keys("q")
+		ok, scr = wait_screen(tmux, lambda s: "TCPLENS-EXIT=" in s, 6)
+		tap.ok(ok and "TCPLENS-EXIT=0" in scr, "--bpf-stats: q quits with status 0", scr)
+		tmux.kill()
+		bulk.close()
+	gone = pid is None or not os.path.exists("/proc/%d" % pid)
+	tap.ok(gone and sysctl_stats() == before,
+	       "after exit kernel.bpf_stats_enabled is back to %s" % before, sysctl_stats())
+
+
+def run(tap, binary):
+	pause_holds(tap, binary)
+	cost_shown(tap, binary)
+	bpf_stats(tap, binary)
