@@ -6,6 +6,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "open_filter.h"
 #include "source_tee.h"
 
 #define TEE_FLUSH_NS 1000000000ull	/* a chunk about every second */
@@ -23,6 +24,10 @@ struct source_tee {
 	int own_cur;
 	bool own_have_prev;
 	bool snapshots;			/* the inner source has them */
+	struct tl_options fopt;		/* the filters, listeners kept (the Open panel shows them) */
+	struct tl_snapshot kept;	/* what a snapshot keeps after the filters */
+	const char **kept_paths;
+	size_t kept_room;
 	uint64_t sessions, connects, snaps;
 	struct tl_rec_writer_stats final;	/* kept at close */
 	bool closed;
@@ -72,12 +77,52 @@ static void tee_drops_flush(struct source_tee *t, uint64_t now)
 	t->last_flush_ns = now;
 }
 
+/*
+ * A snapshot as recorded: the sockets the filters keep (-p -L -D -4 -6 -c,
+ * as the open mode shows them), so that a filtered recording holds only
+ * what was asked for. 0 or -ENOMEM.
+ */
+static int tee_write_snapshot(struct source_tee *t, const struct tl_snapshot *s,
+			      const char *const *paths)
+{
+	size_t n = s->n ? s->n : 1, k = 0;
+	const char **kp;
+	struct tl_sock *ks;
+	int ret;
+
+	if (t->kept_room < n) {
+		ks = realloc(t->kept.socks, n * sizeof(*ks));
+		if (ks)
+			t->kept.socks = ks;
+		kp = realloc(t->kept_paths, n * sizeof(*kp));
+		if (kp)
+			t->kept_paths = kp;
+		if (!ks || !kp)
+			return -ENOMEM;
+		t->kept_room = n;
+		t->kept.cap = n;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		if (!tl_open_match(&t->fopt, &s->socks[i], paths ? paths[i] : NULL))
+			continue;
+		t->kept.socks[k] = s->socks[i];
+		t->kept_paths[k++] = paths ? paths[i] : NULL;
+	}
+	t->kept.n = k;
+	t->kept.ts_ns = s->ts_ns;
+	ret = tl_rec_writer_snapshot(t->w, &t->kept, t->kept_paths);
+	if (ret)
+		tee_warn(t, ret);
+	t->snaps++;
+	return ret;
+}
+
 static void tee_own_snapshot(struct source_tee *t, uint64_t now)
 {
 	struct tl_snapshot *cur = &t->own[t->own_cur];
 	const struct tl_snapshot *prev = t->own_have_prev ? &t->own[!t->own_cur] : NULL;
 	const char *const *cgroups;
-	int n, ret;
+	int n;
 
 	t->last_snap_ns = now;
 	n = tl_source_snapshot(t->inner, cur, prev, &cgroups);
@@ -89,10 +134,7 @@ static void tee_own_snapshot(struct source_tee *t, uint64_t now)
 		tee_warn(t, n);
 		return;
 	}
-	ret = tl_rec_writer_snapshot(t->w, cur, cgroups);
-	if (ret)
-		tee_warn(t, ret);
-	t->snaps++;
+	tee_write_snapshot(t, cur, cgroups);
 	t->own_cur = !t->own_cur;
 	t->own_have_prev = true;
 }
@@ -129,14 +171,11 @@ static int tee_snapshot(struct tl_source *s, struct tl_snapshot *cur, const stru
 			const char *const **cgroups)
 {
 	struct source_tee *t = tee_of(s);
-	int n = tl_source_snapshot(t->inner, cur, prev, cgroups), ret;
+	int n = tl_source_snapshot(t->inner, cur, prev, cgroups);
 
 	if (n < 0)
 		return n;
-	ret = tl_rec_writer_snapshot(t->w, cur, *cgroups);
-	if (ret)
-		tee_warn(t, ret);
-	t->snaps++;
+	tee_write_snapshot(t, cur, *cgroups);
 	t->last_snap_ns = tl_clock_mono_ns();
 	return n;
 }
@@ -210,6 +249,8 @@ struct tl_source *tl_source_tee_open(struct tl_source *inner, const struct tl_op
 	}
 	t->base.ops = &tee_ops;
 	t->inner = inner;
+	t->fopt = *opt;
+	t->fopt.listeners = true;
 	t->snapshots = inner->ops->snapshot != NULL;
 	t->snap_every_ns = (uint64_t)((opt->interval_s > 0 ? opt->interval_s : 1.0) * 1e9);
 	tee_options_text(opt, options, sizeof(options));
@@ -262,6 +303,8 @@ void tl_source_tee_free(struct tl_source *s)
 	tl_source_tee_close(s);
 	tl_snapshot_free(&t->own[0]);
 	tl_snapshot_free(&t->own[1]);
+	free(t->kept.socks);
+	free(t->kept_paths);
 	free(t);
 }
 

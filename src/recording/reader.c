@@ -120,7 +120,7 @@ static int load_chunk(struct tl_rec_reader *r, size_t ci)
 	if (r->fd < 0 || r->fd_file != c->file) {
 		if (r->fd >= 0)
 			close(r->fd);
-		r->fd = open(r->files[c->file].path, O_RDONLY | O_CLOEXEC);
+		r->fd = open(r->files[c->file].path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		r->fd_file = c->file;
 		if (r->fd < 0) {
 			bad_chunk(r, ci, strerror(errno));

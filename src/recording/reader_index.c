@@ -57,10 +57,16 @@ static int read_header(struct tl_rec_reader *r, struct pending *p)
 
 	if (!buf)
 		return -ENOMEM;
-	fd = open(p->path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO given as PATH must not hang the open */
+	fd = open(p->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &st)) {
 		err = -errno;
 		tl_rec_reader_warn(r, "%s: %s", p->path, strerror(-err));
+		goto cleanup;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err = -EBADMSG;
+		tl_rec_reader_warn(r, "%s: not a regular file; skipped", p->path);
 		goto cleanup;
 	}
 	p->size = (uint64_t)st.st_size;
@@ -118,7 +124,7 @@ static int walk_chunks(struct tl_rec_reader *r, unsigned fi, const struct pendin
 
 	if (!win)
 		return -ENOMEM;
-	fd = open(f->path, O_RDONLY | O_CLOEXEC);
+	fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		tl_rec_reader_warn(r, "%s: %s", f->path, strerror(errno));
 		goto cleanup;

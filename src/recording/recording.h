@@ -7,6 +7,27 @@
  * A recording is either one file (NAME.tlrec) or a directory of such files,
  * named by their start time in UTC: tcplens-YYYYmmddTHHMMSSZ.tlrec, with
  * -1, -2, ... before the dot when two start in the same second.
+ *
+ * Recording (live side), in the loop:
+ *
+ *	w = tl_rec_writer_open(path, &(struct tl_rec_writer_opts){
+ *		.max_size = ..., .max_age_ns = ..., .options = "-f port=443",
+ *		.cgroup_path = path_of_id, .cgroup_ctx = cgroups });
+ *	on each record:		tl_rec_writer_record(w, &rec);
+ *	on each snapshot:	tl_rec_writer_snapshot(w, &snap, paths);
+ *	each interval:		tl_rec_writer_drops(w, now, &drops);
+ *				if (tl_rec_writer_flush(w)) show tl_rec_writer_error(w);
+ *	at the end:		tl_rec_writer_close(w);
+ *
+ * Replaying:
+ *
+ *	r = tl_rec_reader_open(path, &(struct tl_rec_reader_opts){ .warn = log_it });
+ *	tl_rec_reader_span(r, &first, &last);	(Home, End, the status line)
+ *	tl_rec_reader_seek(r, t);		(b, t, T: then skip items before t)
+ *	while (tl_rec_reader_next(r, &item) == 0)
+ *		RECORD: into the model; SNAPSHOT: the Open panel at item.ts_ns,
+ *		paths[i] as the /proc owner's cgroup; DROPS: the status line;
+ *		cgroup ids of both through tl_rec_reader_cgroup_path (a tl_rec_path_fn).
  */
 #ifndef TCPLENS_RECORDING_H
 #define TCPLENS_RECORDING_H

@@ -39,6 +39,7 @@ struct tl_rec_writer {
 
 	struct tl_rec_enc enc;
 	uint64_t pending;		/* records (not mappings) in enc */
+	bool in_snapshot;		/* between the parts of one: no rotation */
 	ZSTD_CCtx *cctx;
 	struct tl_rec_buf out;		/* header + compressed payload */
 	struct tl_rec_chunk_hdr hdr;	/* of the chunk in out */
@@ -426,10 +427,12 @@ int tl_rec_writer_snapshot(struct tl_rec_writer *w, const struct tl_snapshot *s,
 						   paths ? paths + first : NULL, n);
 		if (err)
 			break;
+		w->in_snapshot = true;
 		maybe_flush(w);
 		if (s->n == 0)
 			break;
 	}
+	w->in_snapshot = false;
 	if (err) {
 		w->st.lost_records++;
 		return err;
@@ -496,7 +499,8 @@ static int make_room(struct tl_rec_writer *w, uint64_t n, bool *full)
 		}
 		return w->fd >= 0 ? 0 : -EBADF;
 	}
-	if (w->fd >= 0 && w->seq > 0 &&
+	/* a snapshot's parts stay in one file (readers join them only there) */
+	if (w->fd >= 0 && w->seq > 0 && !w->in_snapshot &&
 	    (w->size + n > w->o.file_size || now_ns(w) - w->start_ns >= w->o.file_age_ns)) {
 		err = retire_current(w);
 		if (err)

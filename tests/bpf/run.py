@@ -33,6 +33,7 @@ import test_ready  # noqa: E402
 import test_states  # noqa: E402
 import test_counts  # noqa: E402
 import test_output  # noqa: E402
+import test_record  # noqa: E402
 
 GROUPS = [
 	("ipv4", test_ipv4),
@@ -50,6 +51,7 @@ GROUPS = [
 	("states", test_states),
 	("counts", test_counts),
 	("output", test_output),
+	("record", test_record),
 ]
 
 

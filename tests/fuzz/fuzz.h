@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* mountinfo text and cgroup paths: tl_mountinfo_cgroup2, tl_cgroup_unit;
- * the metrics endpoint: tl_mx_negotiate, tl_fmt_prom_label */
+/* one per fuzz target: mountinfo (fuzz_mountinfo.c), recordings (fuzz_recording.c),
+ * the metrics endpoint's Accept header and label values (fuzz_accept.c) */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #endif

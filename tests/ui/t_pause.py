@@ -78,7 +78,7 @@ def pause_holds(tap, binary):
 			return
 		pid = child_pid(tmux.pane_pid(), "tcplens")
 		burst(bulk.port, 1200)
-		ok, scr = wait_screen(tmux, lambda s: "1000 retained" in s and
+		ok, scr = wait_screen(tmux, lambda s: re.search(r"1,?000 retained", s) and
 				      re.search(r"sessions 1,?200\b", status(s)), 15)
 		tap.ok(ok, "1200 sessions of our own: the history of 1000 is full", scr)
 

@@ -250,6 +250,73 @@ static inline size_t rt_chunk(uint8_t *out, size_t cap, const void *payload, siz
 	return TL_REC_CHUNK_HDR + n;
 }
 
+static inline void rt_loopback(uint8_t a[16])
+{
+	memset(a, 0, 16);
+	a[0] = 127;
+	a[3] = 1;
+}
+
+/*
+ * A saturating loopback storm as the recorder sees it, in close order, 3
+ * events per connection at `rate` connections/s: a connect and the two
+ * sessions, same addresses, ephemeral ports rising by 2, 64 to 127 bytes
+ * each way, jittered latencies and lifespans, cookies rising. malloc'd.
+ */
+static inline struct tl_record *rt_storm(size_t n, uint64_t t0, unsigned rate)
+{
+	struct tl_record *v = calloc(n, sizeof(*v));
+	uint64_t ts = t0, cookie = 4096;
+	uint16_t port = 32768;
+
+	for (size_t i = 0; v && i + 3 <= n; i += 3) {
+		struct tl_record c = { 0 }, a, p;
+		uint64_t lat = 15000 + rt_rand() % 30000, life = 40000 + rt_rand() % 80000;
+		uint64_t req = 64 + rt_rand() % 64, resp = 64 + rt_rand() % 64;
+
+		ts += 1000000000ull / rate / 2 + rt_rand() % (1000000000ull / rate);
+		port = port >= 60997 ? 32768 : port + 2;
+		c.kind = TL_REC_CONNECT;
+		c.family = 4;
+		c.dir = TL_REC_ACTIVE;
+		c.owner_known = 1;
+		c.pid = 4242;
+		memcpy(c.comm, "tl-loadgen", 10);
+		rt_loopback(c.laddr);
+		rt_loopback(c.raddr);
+		c.lport = port;
+		c.rport = 9000;
+		c.cgroup_id = 7001;
+		c.cookie = cookie;
+		c.ts_ns = ts;
+		c.span_ns = lat;
+		a = c;
+		a.kind = TL_REC_SESSION;
+		a.ts_ns = ts + life;
+		a.span_ns = life;
+		a.tx_bytes = req;
+		a.rx_bytes = resp;
+		a.srtt_us = (uint32_t)(10 + rt_rand() % 40);
+		p = a;
+		p.dir = TL_REC_PASSIVE;
+		p.pid = 4243;
+		memcpy(p.comm, "tl-loadgen-srv", 14);
+		p.lport = 9000;
+		p.rport = port;
+		p.cookie = cookie + 1;
+		p.ts_ns = ts + life + rt_rand() % 5000;
+		p.span_ns = life - lat;
+		p.tx_bytes = resp;
+		p.rx_bytes = req;
+		p.srtt_us = (uint32_t)(10 + rt_rand() % 40);
+		cookie += 2 + rt_rand() % 2;
+		v[i] = c;
+		v[i + 1] = a;
+		v[i + 2] = p;
+	}
+	return v;
+}
+
 /* Collects warnings (the reader's callback). */
 struct rt_warns {
 	int n;

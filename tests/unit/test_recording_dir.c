@@ -236,15 +236,58 @@ static void test_same_second(void)
 	tl_rec_reader_free(r);
 }
 
+/* A snapshot larger than a file: its parts span chunks but stay in one
+ * file, so the reader can join them; the next file starts after it. */
+static void test_big_snapshot(void)
+{
+	enum { N = 60000 };
+	char path[512];
+	uint64_t clock = T0;
+	struct tl_rec_writer_opts o = { .max_size = 64 << 20, .file_size = 64 << 10,
+					.no_sync = true, .clock = rt_clock, .clock_ctx = &clock };
+	struct tl_snapshot s = { .socks = calloc(N, sizeof(struct tl_sock)), .n = N, .cap = N,
+				 .ts_ns = T0 + SEC };
+	struct tl_rec_writer *w;
+	struct tl_rec_reader *r;
+	struct tl_rec_item it;
+	int snaps = 0, same = 0;
+
+	snprintf(path, sizeof(path), "%s/bigsnap", dir);
+	w = tl_rec_writer_open(path, &o);
+	for (int i = 0; i < N; i++)
+		rt_fill_sock(&s.socks[i]);
+	write_second(w, T0);
+	tl_rec_writer_snapshot(w, &s, NULL);
+	write_second(w, T0 + 2 * SEC);
+	ok(w && tl_rec_writer_stats(w)->chunks > 4, "a %d-socket snapshot flushed in %llu chunks", N,
+	   w ? (unsigned long long)tl_rec_writer_stats(w)->chunks : 0);
+	tl_rec_writer_close(w);
+	r = tl_rec_reader_open(path, NULL);
+	while (r && tl_rec_reader_next(r, &it) == 0) {
+		if (it.type != TL_REC_ITEM_SNAPSHOT)
+			continue;
+		snaps++;
+		same = it.snap->n == N;
+		for (size_t i = 0; same && i < N; i++)
+			same = rt_sock_diff(&it.snap->socks[i], &s.socks[i]) == NULL;
+	}
+	ok(snaps == 1 && same, "read back whole from the directory (%d snapshots)", snaps);
+	ok(r && tl_rec_reader_files(r) >= 2, "and the next file starts after it (%u files)",
+	   r ? tl_rec_reader_files(r) : 0);
+	tl_rec_reader_free(r);
+	free(s.socks);
+}
+
 int main(void)
 {
 	char p[1200];
-	const char *subs[] = { "nested/rec", "nested", "age", "same" };
+	const char *subs[] = { "nested/rec", "nested", "age", "same", "bigsnap" };
 
 	dir = rt_tmpdir();
 	test_budget();
 	test_age();
 	test_same_second();
+	test_big_snapshot();
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
 		snprintf(p, sizeof(p), "%s/%s", dir, subs[i]);
 		rt_rmdir(p);
