@@ -11,6 +11,7 @@
 
 #include <microhttpd.h>
 
+#include "clock.h"
 #include "format.h"
 #include "log.h"
 #include "metrics/http.h"
@@ -22,7 +23,13 @@ struct tl_http {
 	uint64_t requests;
 	bool starting;			/* MHD's messages go into start_error, for one line */
 	char start_error[160];
+	uint64_t last_log_ns;		/* rate limit of MHD's messages (monotonic) */
+	uint64_t log_suppressed;
 };
+
+/* A peer decides how often MHD has something to say (every aborted request):
+ * one message per this interval at most, with a count of the rest. */
+#define HTTP_LOG_INTERVAL_NS (10ull * 1000 * 1000 * 1000)
 
 static const char index_page[] =
 	"<!DOCTYPE html>\n<html><head><title>tcplens</title></head><body>\n"
@@ -34,6 +41,7 @@ static void http_log(void *cls, const char *fmt, va_list ap)
 {
 	struct tl_http *h = cls;
 	char line[256];
+	uint64_t now;
 	size_t n;
 
 	vsnprintf(line, sizeof(line), fmt, ap);
@@ -45,7 +53,19 @@ static void http_log(void *cls, const char *fmt, va_list ap)
 			snprintf(h->start_error, sizeof(h->start_error), "%s", line);
 		return;
 	}
-	tl_log("metrics server: %s", line);
+	now = tl_clock_mono_ns();
+	if (h->last_log_ns && now - h->last_log_ns < HTTP_LOG_INTERVAL_NS) {
+		h->log_suppressed++;
+		return;
+	}
+	h->last_log_ns = now;
+	if (h->log_suppressed)
+		tl_log("metrics server: %s (and %llu more messages in the last %llu s)", line,
+		       (unsigned long long)h->log_suppressed,
+		       (unsigned long long)(HTTP_LOG_INTERVAL_NS / 1000000000ull));
+	else
+		tl_log("metrics server: %s", line);
+	h->log_suppressed = 0;
 }
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, const char *type,
