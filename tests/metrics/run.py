@@ -203,6 +203,7 @@ class Suite:
 			self.check_stalled_and_cap()
 			self.check_self()
 			self.check_limits()
+			self.check_listen()
 			self.check_monitor()
 		finally:
 			self.prom.stop()
@@ -459,7 +460,30 @@ def _check_monitor(self):
 		subprocess.run(["tmux", "kill-session", "-t", name], stderr=subprocess.DEVNULL, timeout=10)
 
 
+def _check_listen(self):
+	"""IPv6, and addresses that cannot be served: one line, status 2."""
+	port = free_port()
+	tl = harness.Tcplens(self.binary, ["serve", "--listen", "[::1]:%d" % port, "-p",
+					   str(self.worker.pid)], label="serve-v6")
+	try:
+		tl.start()
+		st, _, body = http("http://[::1]:%d/metrics" % port)
+		self.ok(st == 200 and b"tcplens_series " in body, "--listen [::1]:PORT serves over IPv6", st)
+	finally:
+		tl.stop()
+	for addr, why in (("192.0.2.1:%d" % free_port(), "an address not on this host"),
+			  ("127.0.0.1:%d" % self.mport, "a port in use")):
+		p = subprocess.run([self.binary, "serve", "--listen", addr], stdin=subprocess.DEVNULL,
+				   stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+		err = [l for l in p.stderr.decode(errors="replace").splitlines()
+		       if not l.startswith("tcplens: tracing ")]
+		self.ok(p.returncode == 2 and len(err) == 1 and addr in err[0] and
+			"cannot listen there" in err[0],
+			"%s: exit 2 with one line" % why, p.returncode, err)
+
+
 Suite.check_limits = _check_limits
+Suite.check_listen = _check_listen
 Suite.check_monitor = _check_monitor
 
 
