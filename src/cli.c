@@ -497,7 +497,7 @@ static enum tl_cli_status handle(struct parse_ctx *c, int ch, const char *arg)
 		opt->history = (size_t)v;
 		break;
 	case OPT_MAX_DESTS:
-		st = opt_uint(c, "count", arg, 10, 10000000, &v);
+		st = opt_uint(c, "count", arg, 1, 10000000, &v);
 		opt->max_dests = (size_t)v;
 		break;
 	case OPT_NO_COLOR:
@@ -697,7 +697,7 @@ enum tl_cli_status tl_cli_parse(int argc, char **argv, const char *env_no_color,
 
 #define RECORD_USAGE                                                                         \
 	"  --record PATH      also record into PATH, as 'tcplens record -w PATH' does\n"      \
-	"  --max-size SIZE    the recording's disk budget, e.g. 512M, 4G (default 1G)\n"     \
+	"  --max-size SIZE    the recording's disk budget, e.g. 512M, 4G (default 4G)\n"     \
 	"  --max-age AGE      delete what is older, e.g. 12h, 30d (default: by size only)\n"
 
 #define CGROUP_USAGE                                                                         \
@@ -725,7 +725,7 @@ static const char monitor_usage[] =
 	FILTER_USAGE
 	"  --history N        sessions kept for scrolling back, 1000-100000000\n"
 	"                     (default 200000)\n"
-	"  --max-dests N      destinations tracked by the latency panel, 10-10000000\n"
+	"  --max-dests N      destinations tracked by the latency panel, 1-10000000\n"
 	"                     (default 10000; the rest are folded into \"other\")\n"
 	"  --no-color         no colours (also when NO_COLOR is set)\n"
 	"  --listen ADDR:PORT also serve metrics for Prometheus there while monitoring\n"
@@ -824,7 +824,7 @@ static const char record_usage[] =
 	"  -w, --write PATH   a directory (created if missing) of files rotated by size\n"
 	"                     and age, the oldest deleted to stay within the budget; or\n"
 	"                     one file, if PATH ends in .tlrec\n"
-	"  --max-size SIZE    the disk budget, e.g. 512M, 4G (default 1G)\n"
+	"  --max-size SIZE    the disk budget, e.g. 512M, 4G (default 4G)\n"
 	"  --max-age AGE      also delete files older than AGE, e.g. 12h, 30d\n"
 	"  -d SECONDS         open connections recorded every SECONDS, 0.1-3600 (default 1)\n"
 	FILTER_USAGE

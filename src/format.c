@@ -132,9 +132,27 @@ static size_t utf8_len(const unsigned char *s, size_t n, uint32_t *cp)
 	return need;
 }
 
+/*
+ * Characters never shown as themselves: C0, DEL and C1 controls, and the
+ * Unicode format characters that are invisible or act on their
+ * neighbours: bidi embeddings, overrides and isolates (U+202A-202E,
+ * U+2066-2069) and marks (U+200E, U+200F, U+061C) can reorder the rest of
+ * a line on screen; zero-width ones (U+200B-200D, U+2060-2064, the BOM
+ * U+FEFF), the soft hyphen, line and paragraph separators, interlinear
+ * annotations and the Mongolian vowel separator hide or split text. They
+ * are escaped byte by byte like controls, so the same bytes read the same
+ * everywhere.
+ */
 static int is_control(uint32_t cp)
 {
-	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
+	if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+		return 1;
+	if (cp < 0xad)
+		return 0;
+	return cp == 0xad || cp == 0x61c || cp == 0x180e ||
+	       (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
+	       (cp >= 0x2060 && cp <= 0x2069) || (cp >= 0x206a && cp <= 0x206f) ||
+	       cp == 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb);
 }
 
 /* Bytes up to the first NUL, at most n. */
@@ -410,6 +428,39 @@ size_t tl_fmt_json_string(char *buf, size_t len, const char *s, size_t n)
 	buf[out++] = '"';
 	buf[out] = '\0';
 	return out;
+}
+
+size_t tl_fmt_percent(char *buf, size_t len, uint64_t part, uint64_t whole)
+{
+	double pct;
+
+	if (!whole)
+		return put_fmt(buf, len, "-");
+	if (!part)
+		return put_fmt(buf, len, "0%%");
+	if (part >= whole)
+		return put_fmt(buf, len, "100%%");
+	pct = (double)part * 100.0 / (double)whole;
+	if (pct < 0.1)
+		return put_fmt(buf, len, "<0.1%%");
+	if (pct < 9.95)
+		return put_fmt(buf, len, "%.1f%%", pct);
+	if (pct >= 99.5)
+		return put_fmt(buf, len, ">99%%");
+	return put_fmt(buf, len, "%.0f%%", pct);
+}
+
+size_t tl_fmt_errno(char *buf, size_t len, int err)
+{
+	const char *name = err > 0 && err < 255 ? strerrorname_np(err) : NULL;
+
+	if (err >= 255)
+		return put_fmt(buf, len, "errno >= 255");
+	if (!err)
+		return put_fmt(buf, len, "no errno");
+	if (!name)
+		return put_fmt(buf, len, "errno %d", err);
+	return put_fmt(buf, len, "%s", name);
 }
 
 const char *tl_fmt_result(uint8_t result)

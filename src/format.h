@@ -54,6 +54,14 @@ size_t tl_fmt_drop_causes(char *buf, size_t len, const struct tl_drops *d, bool 
  * four characters \xNN once decoded ("\\xNN" in the JSON), a backslash
  * is \\ ("\\\\"). Reads at most n bytes, stops at NUL. */
 size_t tl_fmt_json_string(char *buf, size_t len, const char *s, size_t n);
+/*
+ * part of whole as a percentage that never reads as a rounder answer than
+ * it is: "0%" and "100%" only when exact, else "<0.1%", "0.4%", "12%",
+ * ">99%"; "-" when whole is 0.
+ */
+size_t tl_fmt_percent(char *buf, size_t len, uint64_t part, uint64_t whole);
+/* "EHOSTUNREACH", "errno 200" for a number with no name, "errno >= 255", "no errno" (0) */
+size_t tl_fmt_errno(char *buf, size_t len, int err);
 /* A Prometheus/OpenMetrics label value without its quotes: first made safe
  * and valid UTF-8 as tl_fmt_escape does (so "\xNN" stands for a bad byte),
  * then backslash and double quote escaped for the exposition formats.

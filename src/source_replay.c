@@ -369,6 +369,13 @@ void tl_source_replay_seek(struct tl_source *s, uint64_t wall_ns)
 	replay_arm(p, true);
 }
 
+bool tl_source_replay_caught_up(const struct tl_source *s)
+{
+	const struct source_replay *p = replay_of(s);
+
+	return p->ended || (p->have_held && p->held.ts_ns > p->until_ns);
+}
+
 uint64_t tl_source_replay_now(const struct tl_source *s)
 {
 	return replay_of(s)->now_ns;

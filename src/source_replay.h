@@ -13,6 +13,7 @@
 #ifndef TCPLENS_SOURCE_REPLAY_H
 #define TCPLENS_SOURCE_REPLAY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cli.h"
@@ -30,6 +31,9 @@ void tl_source_replay_until(struct tl_source *s, uint64_t until_ns);
 /* Go back (or forward) to the chunk holding wall_ns: what comes next is
  * from there; the drop counters and the last snapshot are forgotten. */
 void tl_source_replay_seek(struct tl_source *s, uint64_t wall_ns);
+/* True when the next item is later than the limit, or there is none: a
+ * drain would hand out nothing now. */
+bool tl_source_replay_caught_up(const struct tl_source *s);
 /* The timestamp of the last item handed out (0: none yet). */
 uint64_t tl_source_replay_now(const struct tl_source *s);
 /* Warnings so far (damaged or truncated parts). */

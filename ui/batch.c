@@ -13,6 +13,7 @@
 
 #include "format.h"
 #include "log.h"
+#include "source_replay.h"
 #include "loop.h"
 #include "state.h"
 #include "ui.h"
@@ -54,17 +55,18 @@ static void snapshot(struct batch *b)
 	const struct tl_model_totals *t = tl_model_totals(ui->m);
 	size_t nd = tl_dest_view_len(ui->dv), ns = tl_session_view_len(ui->sv), i, n;
 	char (*cells)[TL_MAX_COLS][TL_CELL_MAX];
-	char up[32], when[32], causes[96];
-	time_t now = time(NULL);
+	char up[32], when[48], causes[96];
+	time_t now = tl_ui_replay_clock() ? (time_t)(tl_ui_replay_clock() / 1000000000u) : time(NULL);
 	struct tm tm;
 	uint64_t newest = b->last_ts_ns;
 
 	localtime_r(&now, &tm);
-	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	/* a replay says so, and when: the date too, a recording spans days */
+	strftime(when, sizeof(when), tl_ui_replay_clock() ? "REPLAY %Y-%m-%d %H:%M:%S" : "%H:%M:%S", &tm);
 	tl_fmt_duration(up, sizeof(up), tl_ui_mono_ns() - ui->start_mono_ns);
 	tl_fmt_drop_causes(causes, sizeof(causes), &t->drops, true);
-	printf("tcplens %s up %s, sessions %llu (%.1f/s), connects %llu (%.1f/s), failed %llu, "
-	       "dropped %llu (%s)\n", when, up,
+	printf("tcplens %s %s %s, sessions %llu (%.1f/s), connects %llu (%.1f/s), failed %llu, "
+	       "dropped %llu (%s)\n", when, tl_ui_replay_clock() ? "recorded for" : "up", up,
 	       (unsigned long long)t->sessions, ui->rate_sessions,
 	       (unsigned long long)t->connects, ui->rate_connects,
 	       (unsigned long long)t->connects_failed,
@@ -77,8 +79,8 @@ static void snapshot(struct batch *b)
 		printf("(out of memory)\n");
 		return;
 	}
-	printf("Connect latency by destination, %s, worst p99 first: %zu rows\n",
-	       tl_window_name(ui->win), nd);
+	printf("Connect latency by destination, %s, failing first (FAIL%%), then worst p99: "
+	       "%zu rows\n", tl_window_name(ui->win), nd);
 	for (i = 0; i < nd; i++) {
 		const struct tl_dest_row *row = tl_dest_view_get(ui->dv, i);
 
@@ -150,6 +152,40 @@ static int on_quit(void *ctx)
 	return 1;
 }
 
+/*
+ * -b -r: a snapshot per interval of recorded time, as fast as the recording
+ * reads, from --begin (or its start) to --end (or its end).
+ */
+static int batch_replay(struct batch *b)
+{
+	uint64_t ival = (uint64_t)(b->ui.interval_s * 1e9), first, last, t;
+	const struct tl_options *opt = b->ui.opt;
+
+	if (tl_source_replay_span(b->src, &first, &last))
+		return 0;	/* an empty recording: nothing to show */
+	if (opt->begin.set && tl_when_resolve(&opt->begin, first, &t) == 0 && t > first)
+		first = t;
+	if (opt->end.set && tl_when_resolve(&opt->end, first, &t) == 0 && t < last)
+		last = t;
+	/* the clock starts at the first instant: uptime reads as recorded time */
+	b->ui.start_mono_ns = first;
+	b->ui.rate_base_mono_ns = first;
+	for (t = first + ival; t < last + ival; t += ival) {
+		tl_source_replay_until(b->src, t);
+		while (!tl_source_replay_caught_up(b->src))
+			if (drain(b))
+				return b->error;
+		tl_ui_set_replay_clock(t);
+		tl_ui_update_rates(&b->ui);
+		tl_ui_update_views(&b->ui, true);
+		snapshot(b);
+		if (opt->count > 0 && ++b->printed >= opt->count)
+			break;
+	}
+	tl_ui_set_replay_clock(0);
+	return 0;
+}
+
 int tl_batch_run(const struct tl_options *opt, struct tl_source *src, struct tl_model *m)
 {
 	struct batch b = { .src = src };
@@ -167,6 +203,13 @@ int tl_batch_run(const struct tl_options *opt, struct tl_source *src, struct tl_
 	b.ui.sdesc = true;
 	b.ui.batch = true;
 	tl_ui_set_cgroup_path(&b.ui, tl_source_cgroup_path, src);
+	if (tl_source_finite(src)) {
+		err = batch_replay(&b);
+		if (err)
+			fprintf(stderr, "tcplens: stopped: %s\n", strerror(-err));
+		ret = err ? 1 : 0;
+		goto cleanup;
+	}
 	loop = tl_loop_new();
 	if (!loop) {
 		fprintf(stderr, "tcplens: %s\n", strerror(errno));

@@ -19,6 +19,13 @@ void tl_detail_open(struct tl_ui *ui)
 
 	memset(d, 0, sizeof(*d));
 	if (ui->focus == TL_FOCUS_DESTS) {
+		if (tl_dest_view_stale(ui->dv)) {
+			/* as for an overwritten session: renew, say so, stay paused */
+			tl_ui_update_views(ui, true);
+			if (ui->paused)
+				tl_ui_message(ui, true, "view renewed: a latency row was folded into "
+					      "(other) to make room");
+		}
 		if (ui->dp.sel >= tl_dest_view_len(ui->dv))
 			return;
 		row = tl_dest_view_get(ui->dv, ui->dp.sel);
@@ -30,6 +37,7 @@ void tl_detail_open(struct tl_ui *ui)
 		d->win = ui->win;
 		for (i = 0; i < TL_DETAIL_NQ; i++)
 			d->q_ns[i] = d->row.ok ? tl_dest_view_quantile(ui->dv, ui->dp.sel, tl_detail_q[i]) : 0;
+		d->fail_ret = tl_dest_view_failures(ui->dv, ui->dp.sel, &d->fail);
 	} else {
 		const struct tl_record *r;
 
@@ -125,6 +133,46 @@ static size_t session_lines(const struct tl_ui *ui, const struct tl_record *r, c
 	return n;
 }
 
+/* Failures by result, errors by errno, and how long connects took to fail. */
+static size_t fail_lines(const struct tl_detail *d, char out[][LL])
+{
+	const struct tl_dest_fail *f = &d->fail;
+	char b[32], e[32], p[32], q[32];	/* durations and errno names are short */
+	size_t n = 0, used;
+	uint32_t i;
+
+	if (d->row.connects == d->row.ok)
+		return 0;
+	snprintf(out[n++], LL, "  Failed          %" PRIu64 " refused, %" PRIu64 " timed out, %" PRIu64
+		 " aborted, %" PRIu64 " errors", d->row.refused, d->row.timeouts, d->row.aborted,
+		 d->row.errors);
+	if (d->fail_ret) {
+		snprintf(out[n++], LL, "  (errnos and times to failure not available: the row was "
+			 "folded into (other))");
+		return n;
+	}
+	if (f->errors) {
+		used = (size_t)snprintf(out[n], LL, "  Errors by errno");
+		for (i = 0; i < f->nerr && used < LL; i++) {
+			tl_fmt_errno(b, sizeof(b), f->err_no[i]);
+			used += (size_t)snprintf(out[n] + used, LL - used, "%s %s %" PRIu64,
+						 i ? "," : "", b, f->err_n[i]);
+		}
+		if (f->err_other && used < LL)
+			snprintf(out[n] + used, LL - used, "%s %" PRIu64 " with other errnos",
+				 f->nerr ? "," : "", f->err_other);
+		n++;
+	}
+	tl_fmt_duration(b, sizeof(b), f->ttf_min_ns);
+	tl_fmt_duration(e, sizeof(e), f->ttf_p50_ns);
+	tl_fmt_duration(p, sizeof(p), f->ttf_p99_ns);
+	tl_fmt_duration(q, sizeof(q), f->ttf_max_ns);
+	snprintf(out[n++], LL, "  Time to failure min %s  p50 %s  p99 %s  max %s", b, e, p, q);
+	snprintf(out[n++], LL, "                  (from connect() to the RST, the error or close, or "
+		 "the kernel giving up)");
+	return n;
+}
+
 static size_t dest_lines(const struct tl_ui *ui, const struct tl_detail *d, char out[][LL])
 {
 	static const char *const qname[TL_DETAIL_NQ] = { "p25", "p50", "p75", "p90", "p95",
@@ -137,15 +185,18 @@ static size_t dest_lines(const struct tl_ui *ui, const struct tl_detail *d, char
 
 	tl_dest_key(k, sizeof(k), r, d->group);
 	snprintf(out[n++], LL, "  %-15s %s", tl_dest_key_header(d->group), k);
-	if (r->is_other)
-		snprintf(out[n++], LL, "  (every destination past the first %zu tracked is folded here)",
+	if (r->is_other) {
+		snprintf(out[n++], LL, "  (past %zu rows: new destinations while no row was idle, and",
 			 ui->opt->max_dests);
+		snprintf(out[n++], LL, "  rows idle for 10 s, folded here to give their row to a new one)");
+	}
 	if (d->group == TL_GROUP_UNIT && !r->is_other)
 		n += cgroup_lines(ui, r->owner_known, r->cgroup_id, false, out + n);
 	snprintf(out[n++], LL, "  Window          %s", tl_window_name(d->win));
+	tl_fmt_percent(b, sizeof(b), r->connects - r->ok, r->connects);
 	snprintf(out[n++], LL, "  Connects        %" PRIu64 ": %" PRIu64 " answered, %" PRIu64
-		 " refused, %" PRIu64 " timed out, %" PRIu64 " other errors", r->connects, r->ok,
-		 r->refused, r->timeouts, r->errors);
+		 " failed (%s)", r->connects, r->ok, r->connects - r->ok, b);
+	n += fail_lines(d, out + n);
 	fmt_when(b, sizeof(b), r->last_ts_ns);
 	snprintf(out[n++], LL, "  Last connect    %s", b);
 	if (!r->ok) {

@@ -56,8 +56,12 @@ static const char *const keys_text[] = {
 	"  TX RX payload bytes; LIFE handshake start to close; RETR retransmitted",
 	"  segments; RTT smoothed round-trip time at close.",
 	"  Latency: CONN connects; FAIL failed: refused + timed out + other errors,",
-	"  so REF/TMO (refused / timed out) need not add up to FAIL;",
+	"  so REF/TMO (refused / timed out) need not add up to FAIL; FAIL% = FAIL/CONN;",
 	"  P50 P90 P99 MAX LAST over answered connects; DIST log-scale histogram.",
+	"  A row with no answered connect shows there its time to failure, marked !",
+	"  (connect() to the RST, or to the kernel giving up). Default order: FAIL%",
+	"  descending, then P99: failing destinations first, then the slow ones.",
+	"  Enter on a row: failures by result and by errno, e.g. EHOSTUNREACH 12.",
 	"",
 	"#Status line",
 	"  sessions, connects and failures with rates; dropped: events lost in the",
@@ -81,13 +85,14 @@ void tl_help_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h)
 	snprintf(l3, sizeof(l3),
 		 "  Connects: the newest %zu are kept; with a filter the", ccap);
 	snprintf(l5, sizeof(l5),
-		 "  Latency rows: at most %zu per grouping; the rest fold into \"(other)\".",
+		 "  Latency rows: at most %zu per grouping; when all are taken, a new key",
 		 o->max_dests);
 	lines[n++] = "#What is kept";
 	lines[n++] = l2;
 	lines[n++] = l3;
 	lines[n++] = "  latency panel is computed from these retained connects.";
 	lines[n++] = l5;
+	lines[n++] = "  takes the row of one idle for 10 s, whose counts fold into \"(other)\".";
 	lines[n++] = "  Percentiles: at most 1% relative error; windows are exact merges.";
 	lines[n++] = "";
 	for (i = 0; i < NK; i++)

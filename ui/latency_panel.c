@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* The connect-latency panel: one row per destination, worst p99 on top. */
+/*
+ * The connect-latency panel: one row per destination; by default failing
+ * destinations first (FAIL%), then the worst p99. A row with no answered
+ * connect shows its time to failure, marked "!", in the latency columns.
+ */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +15,7 @@ const struct tl_coldesc tl_dest_cols[TL_DC_COUNT] = {
 	[TL_DC_KEY]    = { "DESTINATION", TL_AL_LEFT, TL_TR_HEAD, 14, 48, 11, TL_DCOL_KEY },
 	[TL_DC_CONN]   = { "CONN",  TL_AL_RIGHT, TL_TR_TAIL, 0, 10, 9, TL_DCOL_CONNECTS },
 	[TL_DC_FAIL]   = { "FAIL",  TL_AL_RIGHT, TL_TR_TAIL, 0, 10, 8, TL_DCOL_FAILS },
+	[TL_DC_FAILPCT] = { "FAIL%", TL_AL_RIGHT, TL_TR_TAIL, 0, 6, 9, TL_DCOL_FAILPCT },
 	[TL_DC_REFTMO] = { "REF/TMO", TL_AL_RIGHT, TL_TR_TAIL, 0, 15, 3, TL_DCOL_FAILS },
 	[TL_DC_P50]    = { "P50",   TL_AL_RIGHT, TL_TR_TAIL, 0, 7, 7, TL_DCOL_P50 },
 	[TL_DC_P90]    = { "P90",   TL_AL_RIGHT, TL_TR_TAIL, 0, 7, 5, TL_DCOL_P90 },
@@ -80,12 +85,18 @@ void tl_dest_unit_key(char *buf, size_t len, const struct tl_dest_row *row)
 		snprintf(buf, len, "%s", unit);
 }
 
-static void fmt_lat(char *buf, size_t len, const struct tl_dest_row *row, uint64_t ns)
+/* ttf: the time to failure shown when no connect was answered */
+static void fmt_lat(char *buf, size_t len, const struct tl_dest_row *row, uint64_t ns,
+		    uint64_t ttf)
 {
-	if (!row->ok)
-		snprintf(buf, len, "-");
-	else
+	if (row->ok) {
 		tl_fmt_duration(buf, len, ns);
+	} else if (row->connects && len > 1) {
+		buf[0] = '!';
+		tl_fmt_duration(buf + 1, len - 1, ttf);
+	} else {
+		snprintf(buf, len, "-");
+	}
 }
 
 void tl_dest_spark(char *buf, size_t len, const struct tl_dest_row *row, int w, bool utf8)
@@ -129,13 +140,14 @@ void tl_dest_cells(const struct tl_dest_row *row, enum tl_group g, char cells[][
 	tl_dest_key(cells[TL_DC_KEY], TL_CELL_MAX, row, g);
 	snprintf(cells[TL_DC_CONN], TL_CELL_MAX, "%" PRIu64, row->connects);
 	snprintf(cells[TL_DC_FAIL], TL_CELL_MAX, "%" PRIu64, fails);
+	tl_fmt_percent(cells[TL_DC_FAILPCT], TL_CELL_MAX, row->connects - row->ok, row->connects);
 	snprintf(cells[TL_DC_REFTMO], TL_CELL_MAX, "%" PRIu64 "/%" PRIu64, row->refused,
 		 row->timeouts);
-	fmt_lat(cells[TL_DC_P50], TL_CELL_MAX, row, row->p50_ns);
-	fmt_lat(cells[TL_DC_P90], TL_CELL_MAX, row, row->p90_ns);
-	fmt_lat(cells[TL_DC_P99], TL_CELL_MAX, row, row->p99_ns);
-	fmt_lat(cells[TL_DC_MAX], TL_CELL_MAX, row, row->max_ns);
-	fmt_lat(cells[TL_DC_LAST], TL_CELL_MAX, row, row->last_ns);
+	fmt_lat(cells[TL_DC_P50], TL_CELL_MAX, row, row->p50_ns, row->ttf_p50_ns);
+	fmt_lat(cells[TL_DC_P90], TL_CELL_MAX, row, row->p90_ns, row->ttf_p90_ns);
+	fmt_lat(cells[TL_DC_P99], TL_CELL_MAX, row, row->p99_ns, row->ttf_p99_ns);
+	fmt_lat(cells[TL_DC_MAX], TL_CELL_MAX, row, row->max_ns, row->ttf_max_ns);
+	fmt_lat(cells[TL_DC_LAST], TL_CELL_MAX, row, row->last_ns, row->ttf_last_ns);
 	cells[TL_DC_DIST][0] = '\0';	/* drawn to the width it gets */
 }
 
@@ -208,9 +220,11 @@ void tl_dest_panel_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h)
 				tl_dest_spark(rowcells[i][col], TL_CELL_MAX, row, ui->dlay.w[k], c->utf8);
 				if (!sel)
 					cst = TL_ST_BAR;
-			} else if ((col == TL_DC_FAIL || col == TL_DC_REFTMO) && !sel &&
-				   row->connects > row->ok) {
+			} else if ((col == TL_DC_FAIL || col == TL_DC_FAILPCT || col == TL_DC_REFTMO) &&
+				   !sel && row->connects > row->ok) {
 				cst = TL_ST_FAIL;
+			} else if (col >= TL_DC_P50 && col <= TL_DC_LAST && !sel && !row->ok) {
+				cst = TL_ST_FAIL;	/* a time to failure */
 			}
 			tl_canvas_put(c, ui->dlay.x[k], y + 2 + i, ui->dlay.w[k], rowcells[i][col],
 				      cst, d->align, d->trunc);

@@ -37,6 +37,8 @@ struct tl_detail {
 	enum tl_group group;
 	enum tl_window win;
 	uint64_t q_ns[TL_DETAIL_NQ];
+	struct tl_dest_fail fail;
+	int fail_ret;		/* tl_dest_view_failures */
 };
 
 /* Prompt text, in bytes with the NUL: a long filter fits; past it the prompt
@@ -116,6 +118,9 @@ struct tl_ui {
 
 uint64_t tl_ui_mono_ns(void);
 uint64_t tl_ui_wall_ns(void);
+/* Replaying: both clocks read wall_ns, the instant shown (0: the real ones). */
+void tl_ui_set_replay_clock(uint64_t wall_ns);
+uint64_t tl_ui_replay_clock(void);
 
 /* ui/views.c */
 int tl_ui_init(struct tl_ui *ui, const struct tl_options *opt, struct tl_model *m);
@@ -177,7 +182,7 @@ void tl_session_panel_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h);
 
 /* ui/latency_panel.c */
 enum tl_destcol {
-	TL_DC_KEY = 0, TL_DC_CONN, TL_DC_FAIL, TL_DC_REFTMO, TL_DC_P50, TL_DC_P90,
+	TL_DC_KEY = 0, TL_DC_CONN, TL_DC_FAIL, TL_DC_FAILPCT, TL_DC_REFTMO, TL_DC_P50, TL_DC_P90,
 	TL_DC_P99, TL_DC_MAX, TL_DC_LAST, TL_DC_DIST, TL_DC_COUNT,
 };
 extern const struct tl_coldesc tl_dest_cols[TL_DC_COUNT];

@@ -8,12 +8,34 @@
 #include <string.h>
 #include <time.h>
 
+#include "format.h"
 #include "state.h"
+
+#define UI_QUOTE_MAX 48	/* bytes of a bad -f echoed back */
+
+/*
+ * The recorded instant being shown, when replaying: then both clocks are
+ * it, so windows, rates and ages are those of that moment. One per
+ * process, like the clocks themselves.
+ */
+static uint64_t replay_clock_ns;
+
+void tl_ui_set_replay_clock(uint64_t wall_ns)
+{
+	replay_clock_ns = wall_ns;
+}
+
+uint64_t tl_ui_replay_clock(void)
+{
+	return replay_clock_ns;
+}
 
 uint64_t tl_ui_mono_ns(void)
 {
 	struct timespec ts;
 
+	if (replay_clock_ns)
+		return replay_clock_ns;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
@@ -22,6 +44,8 @@ uint64_t tl_ui_wall_ns(void)
 {
 	struct timespec ts;
 
+	if (replay_clock_ns)
+		return replay_clock_ns;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
@@ -33,7 +57,8 @@ int tl_ui_init(struct tl_ui *ui, const struct tl_options *opt, struct tl_model *
 	ui->m = m;
 	ui->scol = TL_SCOL_TIME;
 	ui->sdesc = true;
-	ui->dcol = TL_DCOL_P99;
+	/* failing destinations first, then the slow: what a person looks for */
+	ui->dcol = TL_DCOL_FAILPCT;
 	ui->ddesc = true;
 	ui->interval_s = opt->interval_s > 0 ? opt->interval_s : 1.0;
 	ui->start_mono_ns = tl_ui_mono_ns();
@@ -47,12 +72,22 @@ int tl_ui_init(struct tl_ui *ui, const struct tl_options *opt, struct tl_model *
 	}
 	/* a blank -f is no filter (the parser would take it as zero terms) */
 	if (opt->filter && !tl_ui_blank(opt->filter)) {
-		char err[200];
+		char err[200], text[4 * UI_QUOTE_MAX + 8], why[4 * sizeof(err)];
+		size_t n;
 
 		ui->filter = tl_filter_parse(opt->filter, err, sizeof(err));
 		if (!ui->filter) {
 			tl_ui_fini(ui);
-			tl_ui_message(ui, true, "bad filter '%s': %s", opt->filter, err);
+			/* printed on stderr: the user's bytes never reach the terminal raw,
+			 * and a long one is cut like every other echoed value */
+			n = strlen(opt->filter);
+			tl_fmt_escape(text, sizeof(text) - 4, opt->filter, n < UI_QUOTE_MAX ? n : UI_QUOTE_MAX);
+			if (n > UI_QUOTE_MAX)
+				strcat(text, "...");
+			tl_fmt_escape(why, sizeof(why), err, strlen(err));
+			if (strlen(why) > 3 * UI_QUOTE_MAX)
+				strcpy(why + 3 * UI_QUOTE_MAX, "...");
+			tl_ui_message(ui, true, "bad filter '%s': %s", text, why);
 			return -EINVAL;
 		}
 	}

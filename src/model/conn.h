@@ -17,7 +17,8 @@ struct tl_conn {
 	uint64_t lat_ns;
 	uint32_t pid;
 	uint16_t lport, rport;
-	uint8_t family, result, owner_known, pad;
+	uint8_t family, result, owner_known;
+	uint8_t err;		/* errno of a failed connect; Linux's fit in a byte, 255: larger */
 	uint8_t laddr[16], raddr[16];
 	char comm[TL_REC_COMM_LEN];
 	uint64_t cgroup_id;	/* the owner's cgroup v2 id, 0: unknown (unit grouping, filters) */
@@ -35,7 +36,7 @@ static inline void tl_conn_pack(struct tl_conn *c, const struct tl_record *r)
 	c->family = r->family;
 	c->result = r->result;
 	c->owner_known = r->owner_known;
-	c->pad = 0;
+	c->err = r->err < 0 ? 0 : r->err > 255 ? 255 : (uint8_t)r->err;
 	memcpy(c->laddr, r->laddr, 16);
 	memcpy(c->raddr, r->raddr, 16);
 	memcpy(c->comm, r->comm, TL_REC_COMM_LEN);

@@ -18,6 +18,13 @@
  * a fixed-width key) only when a row changed or the order was changed.
  * hist[] is filled on the first tl_dest_view_get of a row after it changed,
  * so only rows that are displayed pay for it.
+ *
+ * A table row folded into "other" to make room is given to a new key: the
+ * rows are then remade from the tables, as on a change of grouping.
+ *
+ * Failures are read only for rows that have some: their counts by result
+ * always, their time to failure only for rows with no ok connect (what the
+ * latency columns show then), their errnos only for the detail view.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -104,7 +111,9 @@ struct tl_dest_view {
 	uint32_t *khash;	/* derived: view row + 1 by key, open addressing */
 	uint32_t kmask;
 	bool need_sort;
-	struct tl_sketch scratch;
+	struct tl_sketch scratch, fscratch;
+	const struct tl_agg *folds_tab[2];	/* the tables, and their folds, at the last update */
+	uint64_t folds_seen[2];
 	/* held (paused): hquant[vr * hnq + k] is quantile hq[k] of row vr */
 	bool held;
 	int hnq;
@@ -118,8 +127,10 @@ struct tl_dest_view *tl_dest_view_new(void)
 {
 	struct tl_dest_view *v = calloc(1, sizeof(*v));
 
-	if (v)
+	if (v) {
 		tl_sketch_init(&v->scratch);
+		tl_sketch_init(&v->fscratch);
+	}
 	return v;
 }
 
@@ -149,6 +160,7 @@ void tl_dest_view_free(struct tl_dest_view *v)
 	free(v->khash);
 	tl_sketch_free(&v->scratch);
 	free(v->hquant);
+	tl_sketch_free(&v->fscratch);
 	free(v);
 }
 
@@ -361,6 +373,7 @@ static void read_logs(struct tl_dest_view *v)
 
 		if (v->fresh) {
 			v->cursor[t] = a->log_total;
+			((struct tl_agg *)a)->log_read = a->log_total;
 			continue;
 		}
 		if (a->log_total - v->cursor[t] > TL_AGG_LOG_LEN) {
@@ -377,6 +390,11 @@ static void read_logs(struct tl_dest_view *v)
 			}
 		}
 		v->cursor[t] = a->log_total;
+		/*
+		 * The next touch of the last row read must be logged again. The
+		 * tables are never const where they are made (see tl_model_flush).
+		 */
+		((struct tl_agg *)a)->log_read = a->log_total;
 	}
 	v->fresh = false;
 }
@@ -432,7 +450,8 @@ static void window_merge(const struct tl_dest_view *v, const struct tl_agg_row *
 		st->timeouts += e->timeouts;
 		st->errors += e->errors;
 		b = tl_win_ent_bins(e);
-		for (j = 0; j < e->nbins; j++)
+		/* latencies first, then failure codes (window.h) */
+		for (j = 0; j < e->nbins && b[j].idx < TL_WIN_FAIL_BASE; j++)
 			tl_sketch_add_bucket(sk, b[j].idx, b[j].n, e->min_ns, e->max_ns);
 	}
 	/* the newest connect overall is in the window iff any connect is */
@@ -475,6 +494,114 @@ static const struct tl_sketch *row_data(const struct tl_dest_view *v, struct tl_
 		}
 	}
 	return scratch;
+}
+
+/* A row's failures: what row_fail_data gathers. */
+struct dv_fail {
+	uint64_t aborted;
+	uint64_t last_ts, last_ns;	/* newest failed connect, its time to failure */
+	uint64_t *err;			/* [256] by errno, or NULL: not wanted */
+	uint64_t err_other;
+};
+
+/* windowed: only the newest failure, if in the window; the counts come from the seconds */
+static void fail_add(struct dv_fail *fd, const struct tl_agg_fail *f, bool windowed,
+		     uint64_t since_ns)
+{
+	uint8_t i;
+
+	if (f->last_ts >= since_ns && f->last_ts >= fd->last_ts) {
+		fd->last_ts = f->last_ts;
+		fd->last_ns = f->last_ns;
+	}
+	if (windowed)
+		return;
+	fd->aborted += f->aborted;
+	if (fd->err) {
+		for (i = 0; i < f->nerr; i++)
+			fd->err[f->err_no[i]] += f->err_n[i];
+		fd->err_other += f->err_other;
+	}
+}
+
+/* The failure codes of one table row's seconds [wstart, wend]. */
+static void window_fail_merge(const struct tl_dest_view *v, const struct tl_agg_row *r,
+			      struct tl_sketch *sk, struct dv_fail *fd)
+{
+	unsigned k;
+
+	for (k = 0; k < r->win.n; k++) {
+		const struct tl_win_ent *e = tl_win_ring_at(&r->win, k);
+		const struct tl_win_bin *b;
+		uint16_t j;
+
+		if ((int64_t)e->sec < v->wstart)
+			continue;
+		if ((int64_t)e->sec > v->wend)
+			break;
+		if (!e->refused && !e->timeouts && !e->errors)
+			continue;	/* no failure that second */
+		b = tl_win_ent_bins(e);
+		for (j = e->nbins; j > 0 && b[j - 1].idx >= TL_WIN_FAIL_BASE; j--) {
+			int code = b[j - 1].idx;
+
+			if (code >= TL_WIN_ERRNO_BASE) {
+				if (fd->err)
+					fd->err[code - TL_WIN_ERRNO_BASE] += b[j - 1].n;
+			} else if (code == TL_WIN_ABORTED) {
+				fd->aborted += b[j - 1].n;
+			} else {
+				/* exact bounds are not kept per second: the bucket's value */
+				uint64_t bv = (uint64_t)tl_sketch_bucket_value(code - TL_WIN_FAIL_BASE);
+
+				tl_sketch_add_bucket(sk, code - TL_WIN_FAIL_BASE, b[j - 1].n, bv, bv);
+			}
+		}
+	}
+}
+
+/*
+ * Row vr's failures over the view's window, and the sketch of its times
+ * to failure: a member's own when that is the whole answer, else merged
+ * into scratch.
+ */
+static const struct tl_sketch *row_fail_data(const struct tl_dest_view *v, struct tl_sketch *scratch,
+					     uint32_t vr, struct dv_fail *fd)
+{
+	const struct dv_row *r = &v->rows[vr];
+	uint64_t since = v->src_windowed ? (uint64_t)v->wstart * NS : 0;
+	uint32_t mem;
+
+	if (!v->src_windowed && r->nmem == 1) {
+		const struct tl_agg *a = v->tab[r->first >> 31];
+		const struct tl_agg_fail *f = tl_agg_row_fail(a, member(v, r->first));
+
+		if (f) {
+			fail_add(fd, f, false, 0);
+			return &f->sk;
+		}
+	}
+	tl_sketch_reset(scratch);
+	for (mem = r->first; mem != DV_NONE; mem = member_next(v, mem)) {
+		const struct tl_agg *a = v->tab[mem >> 31];
+		const struct tl_agg_row *ar = member(v, mem);
+		const struct tl_agg_fail *f = tl_agg_row_fail(a, ar);
+
+		if (v->src_windowed)
+			window_fail_merge(v, ar, scratch, fd);
+		if (f) {
+			fail_add(fd, f, v->src_windowed, since);
+			if (!v->src_windowed)
+				tl_sketch_merge(scratch, &f->sk);
+		}
+	}
+	return scratch;
+}
+
+/* What the latency columns show: the latency, or with no ok connect the time to failure. */
+static uint64_t shown(const struct tl_dest_row *d, uint64_t lat, uint64_t ttf)
+{
+	return d->ok ? lat : ttf;
 }
 
 static uint64_t sort_value(const struct tl_dest_view *v, uint32_t vr);
@@ -525,6 +652,21 @@ static void compute_row(struct tl_dest_view *v, uint32_t vr)
 	d->last_ts_ns = st.last_ts;
 	d->hist_lo_ns = d->min_ns;
 	d->hist_hi_ns = d->max_ns;
+	if (st.connects > d->ok) {
+		struct dv_fail fd = { 0 };
+
+		sk = row_fail_data(v, &v->fscratch, vr, &fd);
+		d->aborted = fd.aborted <= d->errors ? fd.aborted : d->errors;
+		d->errors -= d->aborted;
+		if (!d->ok) {
+			tl_sketch_p50_p90_p99((struct tl_sketch *)sk, q);
+			d->ttf_p50_ns = q[0];
+			d->ttf_p90_ns = q[1];
+			d->ttf_p99_ns = q[2];
+			d->ttf_max_ns = sk->count ? sk->max : 0;
+			d->ttf_last_ns = fd.last_ns;
+		}
+	}
 	v->rows[vr].hist_ok = 0;
 	set_sval(v, vr);
 }
@@ -692,20 +834,29 @@ static uint64_t sort_value(const struct tl_dest_view *v, uint32_t vr)
 	case TL_DCOL_FAILS:
 		x = d->connects - d->ok;
 		break;
+	case TL_DCOL_FAILPCT: {
+		/* parts per million of failures, then p99 (as shown) up to 18 minutes */
+		uint64_t ppm = d->connects ? (uint64_t)((unsigned __int128)(d->connects - d->ok) *
+							1000000u / d->connects) : 0;
+		uint64_t p99 = shown(d, d->p99_ns, d->ttf_p99_ns);
+
+		x = ppm << 40 | (p99 < (1ULL << 40) ? p99 : (1ULL << 40) - 1);
+		break;
+	}
 	case TL_DCOL_P50:
-		x = d->p50_ns;
+		x = shown(d, d->p50_ns, d->ttf_p50_ns);
 		break;
 	case TL_DCOL_P90:
-		x = d->p90_ns;
+		x = shown(d, d->p90_ns, d->ttf_p90_ns);
 		break;
 	case TL_DCOL_P99:
-		x = d->p99_ns;
+		x = shown(d, d->p99_ns, d->ttf_p99_ns);
 		break;
 	case TL_DCOL_MAX:
-		x = d->max_ns;
+		x = shown(d, d->max_ns, d->ttf_max_ns);
 		break;
 	default:
-		x = d->last_ns;
+		x = shown(d, d->last_ns, d->ttf_last_ns);
 		break;
 	}
 	return v->desc ? ~x : x;
@@ -838,6 +989,8 @@ void tl_dest_view_update(struct tl_dest_view *v, const struct tl_model *m,
 		group = TL_GROUP_DEST;
 	if ((unsigned)win >= TL_WIN_COUNT)
 		win = TL_WIN_ALL;
+	if ((unsigned)sort >= TL_DCOL_COUNT)
+		sort = TL_DCOL_FAILPCT;
 	if (!v->built || v->m != m || v->group != group || v->win != win ||
 	    (ftext ? !v->ftext || strcmp(v->ftext, ftext) : !!v->ftext)) {
 		char *copy = ftext ? strdup(ftext) : NULL;
@@ -881,6 +1034,20 @@ void tl_dest_view_update(struct tl_dest_view *v, const struct tl_model *m,
 		v->ntab = v->derived ? 2 : 1;
 		v->src_windowed = win != TL_WIN_ALL;
 	}
+	{
+		int t;
+		bool folded = false;
+
+		for (t = 0; t < v->ntab; t++) {
+			if (v->folds_tab[t] == v->tab[t] && v->folds_seen[t] != v->tab[t]->folds)
+				folded = true;
+			v->folds_tab[t] = v->tab[t];
+			v->folds_seen[t] = v->tab[t]->folds;
+		}
+		/* a table row now holds another key: remake the rows */
+		if (folded)
+			reset_rows(v);
+	}
 	if (sync_rows(v))
 		goto fail;
 	read_logs(v);
@@ -917,6 +1084,25 @@ fail:
 	reset_rows(v);
 }
 
+/*
+ * A table row folded into "other" since the last update may hold another
+ * key now: what the rows would read from the tables then is not theirs.
+ */
+static bool stale(const struct tl_dest_view *v)
+{
+	int t;
+
+	for (t = 0; t < v->ntab; t++)
+		if (v->folds_tab[t] != v->tab[t] || v->folds_seen[t] != v->tab[t]->folds)
+			return true;
+	return false;
+}
+
+bool tl_dest_view_stale(const struct tl_dest_view *v)
+{
+	return stale(v);
+}
+
 size_t tl_dest_view_len(const struct tl_dest_view *v)
 {
 	return v->n;
@@ -931,7 +1117,8 @@ const struct tl_dest_row *tl_dest_view_get(const struct tl_dest_view *v, size_t 
 	if (i >= v->n)
 		return NULL;
 	vr = v->order[i];
-	if (!v->rows[vr].hist_ok) {
+	/* stale: the histogram stays empty (unknown) until the next update */
+	if (!v->rows[vr].hist_ok && !stale(v)) {
 		struct tl_dest_row *d = &w->out[vr];
 		const struct tl_sketch *sk;
 		struct tl_agg_stats st;
@@ -951,7 +1138,7 @@ uint64_t tl_dest_view_quantile(const struct tl_dest_view *v, size_t i, double q)
 	struct dv_wexp x;
 	uint64_t val;
 
-	if (i >= v->n)
+	if (i >= v->n || stale(v))
 		return 0;
 	if (v->held) {
 		int k;
@@ -1008,4 +1195,64 @@ void tl_dest_view_release(struct tl_dest_view *v)
 bool tl_dest_view_held(const struct tl_dest_view *v)
 {
 	return v->held;
+}
+static int err_cmp(const void *pa, const void *pb, void *ctx)
+{
+	const uint64_t *n = ctx;
+	uint8_t a = *(const uint8_t *)pa, b = *(const uint8_t *)pb;
+
+	if (n[a] != n[b])
+		return n[a] > n[b] ? -1 : 1;
+	return a < b ? -1 : a > b;
+}
+
+int tl_dest_view_failures(const struct tl_dest_view *v, size_t i, struct tl_dest_fail *out)
+{
+	uint64_t err[256] = { 0 }, q[3];
+	struct dv_fail fd = { .err = err };
+	const struct tl_dest_row *d;
+	const struct tl_sketch *sk;
+	struct tl_sketch scratch;
+	uint8_t order[256];
+	uint32_t vr, n = 0;
+	int e;
+
+	memset(out, 0, sizeof(*out));
+	if (i >= v->n)
+		return -ENOENT;
+	if (stale(v))
+		return -ESTALE;
+	vr = v->order[i];
+	d = &v->out[vr];
+	out->failed = d->connects - d->ok;
+	out->refused = d->refused;
+	out->timeouts = d->timeouts;
+	out->aborted = d->aborted;
+	out->errors = d->errors;
+	if (!out->failed)
+		return 0;
+	tl_sketch_init(&scratch);
+	sk = row_fail_data(v, &scratch, vr, &fd);
+	for (e = 0; e < 256; e++)
+		if (err[e])
+			order[n++] = (uint8_t)e;
+	qsort_r(order, n, 1, err_cmp, err);
+	for (e = 0; e < (int)n; e++) {
+		if (e < TL_DEST_NERR) {
+			out->err_no[e] = order[e];
+			out->err_n[e] = err[order[e]];
+			out->nerr++;
+		} else {
+			out->err_other += err[order[e]];
+		}
+	}
+	out->err_other += fd.err_other;
+	tl_sketch_quantiles(sk, (const double[]){ 0.5, 0.9, 0.99 }, 3, q);
+	out->ttf_min_ns = sk->count ? sk->min : 0;
+	out->ttf_p50_ns = q[0];
+	out->ttf_p90_ns = q[1];
+	out->ttf_p99_ns = q[2];
+	out->ttf_max_ns = sk->count ? sk->max : 0;
+	tl_sketch_free(&scratch);
+	return 0;
 }

@@ -9,6 +9,26 @@
 
 #include "model_int.h"
 
+/*
+ * A destination row folded into "other" to make room: its address and
+ * port rows keep its counts, as they keep those of every connect counted
+ * in "other" (see model_int.h), so those groupings stay exact.
+ */
+static void fold_dest(void *ctx, const struct tl_agg *a, uint32_t id)
+{
+	struct tl_model *m = ctx;
+	const struct tl_agg_key *dk = &a->rows[id].key;
+	struct tl_agg_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.family = dk->family;
+	memcpy(k.addr, dk->addr, sizeof(k.addr));
+	tl_agg_absorb(m->agg[TL_GROUP_ADDR], &k, a, id);
+	memset(&k, 0, sizeof(k));
+	k.port = dk->port;
+	tl_agg_absorb(m->agg[TL_GROUP_PORT], &k, a, id);
+}
+
 struct tl_model *tl_model_new(const struct tl_model_config *cfg)
 {
 	struct tl_model *m = calloc(1, sizeof(*m));
@@ -41,6 +61,8 @@ struct tl_model *tl_model_new(const struct tl_model_config *cfg)
 			goto cleanup;
 		}
 	}
+	m->agg[TL_GROUP_DEST]->on_fold = fold_dest;
+	m->agg[TL_GROUP_DEST]->fold_ctx = m;
 	return m;
 cleanup:
 	tl_model_free(m);
@@ -135,7 +157,7 @@ static void add_connect(struct tl_model *m, const struct tl_record *r)
 
 	tl_conn_pack(c, r);
 	/* an unknown result is still a failure, never a latency sample */
-	if (c->result > TL_REC_ERROR)
+	if (c->result > TL_REC_ABORTED)
 		c->result = TL_REC_ERROR;
 	m->totals.connects++;
 	if (c->result != TL_REC_OK)

@@ -28,7 +28,8 @@ typedef const char *(*tl_cgroup_path_fn)(void *ctx, uint64_t id);
 
 struct tl_model_config {
 	size_t history;		/* sessions retained (ring); default 200000 */
-	size_t max_dests;	/* rows per latency grouping before "other"; default 10000 */
+	size_t max_dests;	/* rows per latency grouping; past it, idle rows fold into
+				 * "other" to make room (agg.h); default 10000 */
 };
 
 struct tl_model_totals {
@@ -133,9 +134,15 @@ enum tl_window {
 	TL_WIN_COUNT,
 };
 
+/*
+ * Sort columns. The latency columns sort by what is shown: the latency of
+ * answered connects, or for a row with none, its time to failure.
+ * TL_DCOL_FAILPCT (the default) sorts by failed / all connects, then by
+ * p99 the same way, so that failing destinations come before slow ones.
+ */
 enum tl_dcol {
-	TL_DCOL_KEY = 0, TL_DCOL_CONNECTS, TL_DCOL_FAILS, TL_DCOL_P50, TL_DCOL_P90,
-	TL_DCOL_P99, TL_DCOL_MAX, TL_DCOL_LAST, TL_DCOL_COUNT,
+	TL_DCOL_KEY = 0, TL_DCOL_CONNECTS, TL_DCOL_FAILS, TL_DCOL_FAILPCT, TL_DCOL_P50,
+	TL_DCOL_P90, TL_DCOL_P99, TL_DCOL_MAX, TL_DCOL_LAST, TL_DCOL_COUNT,
 };
 
 #define TL_HIST_BINS 16		/* coarse histogram for bars and the detail view */
@@ -156,12 +163,20 @@ struct tl_dest_row {
 	uint64_t connects;	/* every connect, whatever its result */
 	uint64_t refused;
 	uint64_t timeouts;
-	uint64_t errors;
+	uint64_t aborted;	/* closed before any answer, no error */
+	uint64_t errors;	/* every other failure (by errno: tl_dest_view_failures) */
 	uint64_t ok;		/* connects with a latency sample (result ok) */
 	uint64_t p50_ns, p90_ns, p99_ns;	/* over ok connects; 0 if none */
 	uint64_t min_ns, max_ns;		/* exact */
 	uint64_t last_ns;	/* latency of the newest ok connect */
 	uint64_t last_ts_ns;	/* wall clock of the newest connect */
+	/*
+	 * Time to failure (connect() to the kernel giving up, or to the RST),
+	 * only for a row with failures and no ok connect (ok == 0), else 0.
+	 * Over a window these are within the sketch's 1%, max included.
+	 */
+	uint64_t ttf_p50_ns, ttf_p90_ns, ttf_p99_ns, ttf_max_ns;
+	uint64_t ttf_last_ns;	/* of the newest failed connect */
 	/* log-spaced bins from hist_lo_ns to hist_hi_ns, for bars/sparklines */
 	uint32_t hist[TL_HIST_BINS];
 	uint64_t hist_lo_ns, hist_hi_ns;
@@ -192,8 +207,31 @@ const struct tl_dest_row *tl_dest_view_get(const struct tl_dest_view *v, size_t 
  * names collide (unit_shared) so that a front end can tell them apart.
  */
 void tl_dest_view_set_cgroup_path(struct tl_dest_view *v, tl_cgroup_path_fn fn, void *ctx);
-/* Quantile q in [0,1] of one row's latencies (for the detail view). */
+/* Quantile q in [0,1] of one row's latencies (for the detail view); 0 when stale. */
 uint64_t tl_dest_view_quantile(const struct tl_dest_view *v, size_t i, double q);
+/*
+ * True when a table row was folded into "other" since the last update (a
+ * paused view): the rows still read as they were, but their histograms,
+ * quantiles and failures cannot be read any more until the next update.
+ */
+bool tl_dest_view_stale(const struct tl_dest_view *v);
+
+/* One row's failures by result and errno, for the detail view. */
+#define TL_DEST_NERR 8
+struct tl_dest_fail {
+	uint64_t failed;	/* every failed connect */
+	uint64_t refused, timeouts, aborted, errors;
+	uint32_t nerr;		/* errors by errno, most first */
+	uint8_t err_no[TL_DEST_NERR];	/* 255: an errno of 255 or more */
+	uint64_t err_n[TL_DEST_NERR];
+	uint64_t err_other;	/* errors whose errno is not in the list (not kept) */
+	uint64_t ttf_min_ns, ttf_p50_ns, ttf_p90_ns, ttf_p99_ns, ttf_max_ns;	/* time to failure */
+};
+/*
+ * 0, or -ENOENT past the end, -ESTALE if the tables changed shape since
+ * the last update (a row folded into "other": update first).
+ */
+int tl_dest_view_failures(const struct tl_dest_view *v, size_t i, struct tl_dest_fail *out);
 /*
  * Holds the rows as they are, for a paused screen: every row's histogram
  * and the nq quantiles qs (the detail view's) are read from the tables

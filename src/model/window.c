@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,7 +94,7 @@ static struct tl_win_ent *ring_entry(struct tl_win_ring *w, int64_t head, int64_
 	return e;
 }
 
-static int entry_add_bin(struct tl_win_ent *e, int idx)
+static int entry_add_bin(struct tl_win_ent *e, int idx, uint16_t n)
 {
 	struct tl_win_bin *b = e->capbins > TL_WIN_INLINE_BINS ? e->b.ext : e->b.in;
 	uint16_t lo = 0, hi = e->nbins;
@@ -108,8 +109,8 @@ static int entry_add_bin(struct tl_win_ent *e, int idx)
 			hi = mid;
 	}
 	/* lo is the first bin of the bucket: the one still filling */
-	if (lo < e->nbins && b[lo].idx == idx && b[lo].n < UINT16_MAX) {
-		b[lo].n++;
+	if (lo < e->nbins && b[lo].idx == idx && b[lo].n <= UINT16_MAX - n) {
+		b[lo].n = (uint16_t)(b[lo].n + n);
 		return 0;
 	}
 	if (e->nbins == UINT16_MAX)
@@ -136,13 +137,13 @@ static int entry_add_bin(struct tl_win_ent *e, int idx)
 		e->capbins = TL_WIN_INLINE_BINS;
 	memmove(b + lo + 1, b + lo, (e->nbins - lo) * sizeof(*b));
 	b[lo].idx = (int16_t)idx;
-	b[lo].n = 1;
+	b[lo].n = n;
 	e->nbins++;
 	return 0;
 }
 
 int tl_win_ring_add(struct tl_win_ring *w, int64_t head, int64_t sec, uint8_t result,
-		    int idx, uint64_t lat_ns)
+		    uint8_t err, int idx, uint64_t lat_ns)
 {
 	struct tl_win_ent *e;
 
@@ -152,7 +153,7 @@ int tl_win_ring_add(struct tl_win_ring *w, int64_t head, int64_t sec, uint8_t re
 	if (!e)
 		return -ENOMEM;
 	if (result == TL_REC_OK) {
-		if (entry_add_bin(e, idx))
+		if (entry_add_bin(e, idx, 1))
 			return -ENOMEM;
 		if (e->connects == e->refused + e->timeouts + e->errors) {
 			e->min_ns = e->max_ns = lat_ns;
@@ -162,13 +163,53 @@ int tl_win_ring_add(struct tl_win_ring *w, int64_t head, int64_t sec, uint8_t re
 			if (lat_ns > e->max_ns)
 				e->max_ns = lat_ns;
 		}
+	} else {
+		if (entry_add_bin(e, TL_WIN_FAIL_BASE + idx, 1))
+			return -ENOMEM;
+		if (result == TL_REC_ABORTED && entry_add_bin(e, TL_WIN_ABORTED, 1))
+			return -ENOMEM;
+		if (result != TL_REC_REFUSED && result != TL_REC_TIMEOUT && result != TL_REC_ABORTED &&
+		    entry_add_bin(e, TL_WIN_ERRNO_BASE + err, 1))
+			return -ENOMEM;
 	}
 	e->connects++;
 	if (result == TL_REC_REFUSED)
 		e->refused++;
 	else if (result == TL_REC_TIMEOUT)
 		e->timeouts++;
-	else if (result == TL_REC_ERROR)
+	else if (result != TL_REC_OK)
 		e->errors++;
+	return 0;
+}
+
+int tl_win_ring_merge(struct tl_win_ring *dst, const struct tl_win_ring *src, int64_t head)
+{
+	unsigned k;
+
+	for (k = 0; k < src->n; k++) {
+		const struct tl_win_ent *s = tl_win_ring_at(src, k);
+		const struct tl_win_bin *b = tl_win_ent_bins(s);
+		bool had_ok, has_ok = s->connects > s->refused + s->timeouts + s->errors;
+		struct tl_win_ent *e;
+		uint16_t j;
+
+		if ((int64_t)s->sec + TL_WIN_SECS <= head)
+			continue;
+		e = ring_entry(dst, head, s->sec);
+		if (!e)
+			return -ENOMEM;
+		for (j = 0; j < s->nbins; j++)
+			if (entry_add_bin(e, b[j].idx, b[j].n))
+				return -ENOMEM;
+		had_ok = e->connects > e->refused + e->timeouts + e->errors;
+		if (has_ok && (!had_ok || s->min_ns < e->min_ns))
+			e->min_ns = s->min_ns;
+		if (has_ok && (!had_ok || s->max_ns > e->max_ns))
+			e->max_ns = s->max_ns;
+		e->connects += s->connects;
+		e->refused += s->refused;
+		e->timeouts += s->timeouts;
+		e->errors += s->errors;
+	}
 	return 0;
 }

@@ -22,9 +22,11 @@ BAD_OPTIONS = [
 	["json", "--probes=bogus"],
 ]
 
-HOSTILE = b"\x1b[31mevil\x07"
+# ESC, a RIGHT-TO-LEFT OVERRIDE (U+202E: it reorders the rest of a line on
+# screen) and BEL: 13 bytes, within a process name's 15
+HOSTILE = b"\x1b[31m\xe2\x80\xaeevil\x07"
 # one escaping everywhere: the monitor, life, connlat and JSON's decoded value
-HOSTILE_SHOWN = r"\x1b[31mevil\x07"
+HOSTILE_SHOWN = r"\x1b[31m\xe2\x80\xaeevil\x07"
 
 
 def run(ctx):
@@ -122,8 +124,12 @@ def run_bad_options(ctx):
 				c.true("libbpf" not in lines[0], "no libbpf noise", lines[0])
 
 
+BIDI = [chr(cp).encode() for cp in list(range(0x202a, 0x202f)) + list(range(0x2066, 0x206a))]
+
+
 def has_raw_controls(data):
-	return any(b < 0x20 and b not in (0x0a,) or b == 0x7f for b in data)
+	return any(b < 0x20 and b not in (0x0a,) or b == 0x7f for b in data) or \
+		any(seq in data for seq in BIDI)
 
 
 def run_hostile_comm(ctx):
@@ -151,7 +157,7 @@ def run_hostile_comm(ctx):
 
 	pid = str(ex.client.pid)
 	for (name, _a), tl in zip(modes[:3], tls[:3]):
-		with ctx.check("hostile comm (ESC, BEL) never raw in %s output" % name) as c:
+		with ctx.check("hostile comm (ESC, U+202E, BEL) never raw in %s output" % name) as c:
 			raw = tl.raw_stdout()
 			c.eq(has_raw_controls(raw), False, "raw control bytes on stdout")
 			rows = [l for l in tl.stdout_lines() if l.split()[:1] == [pid]]

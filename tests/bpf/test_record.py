@@ -208,6 +208,16 @@ def beside_live(ctx, work):
 			c.true(len(want) >= 30, "live saw our passive sessions", len(want))
 			c.true(got == want, "replayed events == live events (%d, %d)" % (len(got), len(want)),
 			       [x for x in got if x not in want][:2] + [x for x in want if x not in got][:2])
+			b = replay(ctx.binary, ["-b", "-r", path, "-d", "0.5", "-L", str(port)])
+			c.eq(b.returncode, 0, "-b -r exit status")
+			text = b.stdout.decode(errors="replace")
+			import re
+			per = [int(x) for x in re.findall(r"Sessions ended since the last snapshot: (\d+)", text)]
+			c.true(text.startswith("tcplens REPLAY 20"), "-b -r: snapshots say REPLAY and the date",
+			       text[:100])
+			c.eq(sum(per), sum(1 for e in events(r.stdout) if e["type"] == "session"),
+			     "-b -r: the snapshots' new sessions add up to the recording's")
+			c.true(len(per) >= 3, "-b -r: a snapshot per 0.5 s of recorded time", len(per))
 			o = replay(ctx.binary, ["open", "-r", path, "-L", str(port), "--json"])
 			c.eq(o.returncode, 0, "open -r exit status")
 			snaps, cur = [], []

@@ -13,8 +13,8 @@
 #define NS 1000000000ULL
 #define MS 1000000ULL
 
-static const char *const dcol_name[] = { "key", "connects", "fails", "p50", "p90", "p99", "max",
-					 "last" };
+static const char *const dcol_name[] = { "key", "connects", "fails", "fail%", "p50", "p90", "p99",
+					 "max", "last" };
 
 static const struct tl_dest_row *find_port(const struct tl_dest_view *v, uint16_t port)
 {
@@ -25,6 +25,9 @@ static const struct tl_dest_row *find_port(const struct tl_dest_view *v, uint16_
 			return tl_dest_view_get(v, i);
 	return NULL;
 }
+
+/* What a latency column shows: the latency, or with no ok connect the time to failure. */
+#define SHOWN(d, f) ((d)->ok ? (d)->f##_ns : (d)->ttf_##f##_ns)
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -206,22 +209,28 @@ static int dcol_cmp(const struct tl_dest_row *a, const struct tl_dest_row *b, in
 		x = a->connects, y = b->connects;
 		break;
 	case TL_DCOL_FAILS:
-		x = a->refused + a->timeouts + a->errors, y = b->refused + b->timeouts + b->errors;
+		x = a->connects - a->ok, y = b->connects - b->ok;
+		break;
+	case TL_DCOL_FAILPCT:
+		/* the exact fractions, then p99 as shown */
+		x = (a->connects - a->ok) * b->connects, y = (b->connects - b->ok) * a->connects;
+		if (x == y)
+			x = SHOWN(a, p99), y = SHOWN(b, p99);
 		break;
 	case TL_DCOL_P50:
-		x = a->p50_ns, y = b->p50_ns;
+		x = SHOWN(a, p50), y = SHOWN(b, p50);
 		break;
 	case TL_DCOL_P90:
-		x = a->p90_ns, y = b->p90_ns;
+		x = SHOWN(a, p90), y = SHOWN(b, p90);
 		break;
 	case TL_DCOL_P99:
-		x = a->p99_ns, y = b->p99_ns;
+		x = SHOWN(a, p99), y = SHOWN(b, p99);
 		break;
 	case TL_DCOL_MAX:
-		x = a->max_ns, y = b->max_ns;
+		x = SHOWN(a, max), y = SHOWN(b, max);
 		break;
 	default:
-		x = a->last_ns, y = b->last_ns;
+		x = SHOWN(a, last), y = SHOWN(b, last);
 		break;
 	}
 	return (x > y) - (x < y);

@@ -729,7 +729,7 @@ static void test_newcomer(void)
 	ok(strstr(row(c, 1), "sessions sort TIME desc") != NULL, "status: sessions sort TIME desc");
 	tl_keys_handle(&ui, '\t', false);
 	tl_screen_compose(&ui, c);
-	ok(strstr(row(c, 1), "latency sort P99 desc") != NULL, "Tab: latency sort P99 desc: %s",
+	ok(strstr(row(c, 1), "latency sort FAIL% desc") != NULL, "Tab: latency sort FAIL%% desc (the default): %s",
 	   rowbuf);
 
 	/* an unbound character key clears a one-time message, and redraws */
@@ -763,8 +763,42 @@ out:
 	tl_model_free(m);
 }
 
+/* A row whose connects all timed out shows its time to failure, marked !, and FAIL% 100%. */
+static void test_dest_cells(void)
+{
+	static char cells[TL_DC_COUNT][TL_CELL_MAX];
+	struct tl_dest_row r;
+
+	memset(&r, 0, sizeof(r));
+	r.family = 4;
+	r.addr[0] = 10;
+	r.addr[3] = 1;
+	r.port = 80;
+	r.connects = r.timeouts = 817;
+	r.ttf_p50_ns = r.ttf_p90_ns = r.ttf_p99_ns = 1020000000ULL;
+	r.ttf_max_ns = 3010000000ULL;
+	r.ttf_last_ns = 1010000000ULL;
+	tl_dest_cells(&r, TL_GROUP_DEST, cells);
+	is_str(cells[TL_DC_FAILPCT], "100%", "all timed out: FAIL%% 100%%");
+	is_str(cells[TL_DC_P99], "!1.02s", "all timed out: P99 shows the time to failure, marked !");
+	is_str(cells[TL_DC_MAX], "!3.01s", "MAX: the longest time to failure");
+	is_str(cells[TL_DC_LAST], "!1.01s", "LAST: the newest failure's");
+	r.ok = 3;
+	r.connects = 4;
+	r.timeouts = 1;
+	r.p99_ns = 2000000;
+	tl_dest_cells(&r, TL_GROUP_DEST, cells);
+	is_str(cells[TL_DC_FAILPCT], "25%", "one in four failed: 25%%");
+	is_str(cells[TL_DC_P99], "2.00ms", "with answers the latency is shown, unmarked");
+	r.ok = r.connects = r.timeouts = 0;
+	tl_dest_cells(&r, TL_GROUP_DEST, cells);
+	is_str(cells[TL_DC_FAILPCT], "-", "no connect: FAIL%% unknown");
+	is_str(cells[TL_DC_P99], "-", "no connect: no latency");
+}
+
 int main(void)
 {
+	test_dest_cells();
 	/* wcwidth needs a UTF-8 LC_CTYPE; C.UTF-8 is built into glibc */
 	if (!setlocale(LC_CTYPE, "C.UTF-8")) {
 		printf("not ok 1 - a C.UTF-8 locale for wcwidth\n1..1\n");

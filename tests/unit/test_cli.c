@@ -195,6 +195,8 @@ static void test_monitor(void)
 	ok(o.interval_s == 2.0, "interval 2");
 	is_int(parse("--history=100000000 --max-dests=10000000"), TL_CLI_RUN, "upper bounds");
 	ok(o.history == 100000000 && o.max_dests == 10000000, "upper bounds set");
+	is_int(parse("--max-dests 1"), TL_CLI_RUN, "--max-dests 1: a table of one row");
+	ok(o.max_dests == 1, "max_dests 1");
 }
 
 static void test_open_mode(void)
@@ -446,7 +448,7 @@ static void test_bad(void)
 	bad("--history 999", "--history", "out of range 1000-100000000");
 	bad("--history 100000001", "--history", "100000001");
 	bad("--history=12x", "--history", "not a number");
-	bad("--max-dests 9", "--max-dests", "out of range 10-10000000");
+	bad("--max-dests 0", "--max-dests", "out of range 1-10000000");
 	bad("--max-dests 10000001", "--max-dests", "out of range");
 
 	/* global values */

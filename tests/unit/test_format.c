@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -181,6 +182,18 @@ static void test_escape(void)
 	is_str(esc("\xed\xa0\x80"), "\\xed\\xa0\\x80", "UTF-16 surrogate escaped");
 	is_str(esc("\xf4\x90\x80\x80"), "\\xf4\\x90\\x80\\x80", "above U+10FFFF escaped");
 	is_str(esc("\xa9x"), "\\xa9x", "lone continuation byte escaped");
+	/* format characters that reorder or hide text on screen */
+	is_str(esc("a\xe2\x80\xae" "b"), "a\\xe2\\x80\\xae" "b", "U+202E RIGHT-TO-LEFT OVERRIDE escaped");
+	is_str(esc("\xe2\x80\xaa"), "\\xe2\\x80\\xaa", "U+202A, the first embedding");
+	is_str(esc("\xe2\x81\xa6x\xe2\x81\xa9"), "\\xe2\\x81\\xa6x\\xe2\\x81\\xa9",
+	       "U+2066 and U+2069, the isolates");
+	is_str(esc("\xe2\x80\x8b"), "\\xe2\\x80\\x8b", "U+200B ZERO WIDTH SPACE");
+	is_str(esc("\xe2\x80\x8f"), "\\xe2\\x80\\x8f", "U+200F RIGHT-TO-LEFT MARK");
+	is_str(esc("\xef\xbb\xbfx"), "\\xef\\xbb\\xbfx", "U+FEFF, the BOM");
+	is_str(esc("\xe2\x80\xa8"), "\\xe2\\x80\\xa8", "U+2028 LINE SEPARATOR");
+	is_str(esc("\xc2\xad"), "\\xc2\\xad", "U+00AD SOFT HYPHEN");
+	is_str(esc("\xe2\x80\x94"), "\xe2\x80\x94", "U+2014 EM DASH is text");
+	is_str(esc("\xe2\x80\xaf"), "\xe2\x80\xaf", "U+202F NARROW NO-BREAK SPACE is text");
 
 	tl_fmt_escape(buf, sizeof(buf), "abcdef", 3);
 	is_str(buf, "abc", "reads at most n bytes");
@@ -324,8 +337,41 @@ static void test_counts_and_drops(void)
 	is_str(buf, "ring 1234, map 2, missed 3", "three causes, in -b's order and words");
 }
 
+static void test_percent_errno(void)
+{
+	char buf[32];
+
+	tl_fmt_percent(buf, sizeof(buf), 0, 0);
+	is_str(buf, "-", "percent of nothing: unknown");
+	tl_fmt_percent(buf, sizeof(buf), 0, 817);
+	is_str(buf, "0%", "no failure: 0%%");
+	tl_fmt_percent(buf, sizeof(buf), 817, 817);
+	is_str(buf, "100%", "all failed: 100%%");
+	tl_fmt_percent(buf, sizeof(buf), 1, 3);
+	is_str(buf, "33%", "one in three");
+	tl_fmt_percent(buf, sizeof(buf), 1, 40);
+	is_str(buf, "2.5%", "under 10%%: one decimal");
+	tl_fmt_percent(buf, sizeof(buf), 1, 100000);
+	is_str(buf, "<0.1%", "one in 100000 never reads as 0%%");
+	tl_fmt_percent(buf, sizeof(buf), 99999, 100000);
+	is_str(buf, ">99%", "all but one in 100000 never reads as 100%%");
+	tl_fmt_percent(buf, sizeof(buf), 199, 200);
+	is_str(buf, ">99%", "99.5%% is not rounded up to 100%%");
+	tl_fmt_errno(buf, sizeof(buf), EHOSTUNREACH);
+	is_str(buf, "EHOSTUNREACH", "errno by name");
+	tl_fmt_errno(buf, sizeof(buf), ENETUNREACH);
+	is_str(buf, "ENETUNREACH", "another errno by name");
+	tl_fmt_errno(buf, sizeof(buf), 0);
+	is_str(buf, "no errno", "errno 0");
+	tl_fmt_errno(buf, sizeof(buf), 255);
+	is_str(buf, "errno >= 255", "errnos past a byte");
+	tl_fmt_errno(buf, sizeof(buf), 200);
+	is_str(buf, "errno 200", "a number with no name");
+}
+
 int main(void)
 {
+	test_percent_errno();
 	test_addresses();
 	test_bytes();
 	test_durations();
