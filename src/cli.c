@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <math.h>
@@ -29,6 +30,8 @@ enum {
 	OPT_MAX_AGE,
 	OPT_BEGIN,
 	OPT_END,
+	OPT_LISTEN,
+	OPT_MAX_SERIES,
 };
 
 #define CGROUP_PATH_MAX 4096	/* PATH_MAX */
@@ -107,6 +110,16 @@ static const struct option monitor_longopts[] = {
 	{ "bpf-stats", no_argument, NULL, OPT_BPF_STATS },
 	REPLAY_LONGOPTS,
 	RECORD_LONGOPTS,
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct option serve_longopts[] = {
+	GLOBAL_LONGOPTS,
+	FILTER_LONGOPTS,
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -143,6 +156,7 @@ static const struct {
 	[TL_MODE_JSON] = { "json", ":vhp:L:D:46c:r:", json_longopts },
 	[TL_MODE_OPEN] = { "open", ":vhp:L:D:46c:li:n:r:", open_longopts },
 	[TL_MODE_RECORD] = { "record", ":vhw:d:p:L:D:46c:", record_longopts },
+	[TL_MODE_SERVE] = { "serve", ":vhp:L:D:46c:", serve_longopts },
 };
 
 struct parse_ctx {
@@ -299,6 +313,64 @@ static void set_defaults(struct tl_options *opt, enum tl_mode mode)
 	opt->probes = TL_PROBES_AUTO;
 	opt->ringbuf_kib = 16384;
 	opt->max_sockets = 65536;
+	opt->listen.family = 4;
+	opt->listen.addr[0] = 127;
+	opt->listen.addr[3] = 1;
+	opt->listen.port = TL_LISTEN_DEFAULT_PORT;
+	opt->max_series = 5000;
+}
+
+int tl_cli_parse_listen(const char *arg, struct tl_listen *l, char *err, size_t errlen)
+{
+	const char *colon = strrchr(arg, ':');
+	char host[64];
+	unsigned long long port;
+	size_t hlen;
+	uint8_t family;
+	uint8_t addr[16] = { 0 };
+
+	if (!colon) {
+		snprintf(err, errlen, "--listen: '%s' is not ADDR:PORT (e.g. 127.0.0.1:%d or [::1]:%d)",
+			 quote(arg, strlen(arg)).s, TL_LISTEN_DEFAULT_PORT, TL_LISTEN_DEFAULT_PORT);
+		return -EINVAL;
+	}
+	if (parse_u64(colon + 1, strlen(colon + 1), &port) || port < 1 || port > 65535) {
+		snprintf(err, errlen, "--listen: port '%s' is not a number in 1-65535",
+			 quote(colon + 1, strlen(colon + 1)).s);
+		return -EINVAL;
+	}
+	hlen = (size_t)(colon - arg);
+	if (hlen >= 2 && arg[0] == '[' && arg[hlen - 1] == ']') {
+		arg++;
+		hlen -= 2;
+		family = 6;
+	} else {
+		family = 4;
+		if (memchr(arg, ':', hlen)) {
+			snprintf(err, errlen, "--listen: write an IPv6 address in brackets: [%s]:%llu",
+				 quote(arg, hlen).s, port);
+			return -EINVAL;
+		}
+	}
+	if (hlen >= sizeof(host) || (family == 6 && !hlen)) {
+		snprintf(err, errlen, "--listen: '%s' is not an IP address", quote(arg, hlen).s);
+		return -EINVAL;
+	}
+	memcpy(host, arg, hlen);
+	host[hlen] = '\0';
+	if (!hlen) {
+		addr[0] = 127;		/* ":PORT": loopback, the safe default */
+		addr[3] = 1;
+	} else if (inet_pton(family == 6 ? AF_INET6 : AF_INET, host, addr) != 1) {
+		snprintf(err, errlen, "--listen: '%s' is not a numeric IPv%d address", quote(host, hlen).s,
+			 family);
+		return -EINVAL;
+	}
+	l->set = true;
+	l->family = family;
+	memcpy(l->addr, addr, sizeof(addr));
+	l->port = (uint16_t)port;
+	return 0;
 }
 
 /* One option, already known to belong to the mode's option string. */
@@ -451,6 +523,14 @@ static enum tl_cli_status handle(struct parse_ctx *c, int ch, const char *arg)
 	case OPT_JSON:
 		opt->json = true;
 		break;
+	case OPT_LISTEN:
+		if (tl_cli_parse_listen(arg, &opt->listen, c->err, c->errlen))
+			st = TL_CLI_ERROR;
+		break;
+	case OPT_MAX_SERIES:
+		st = opt_uint(c, "count", arg, 1000, 10000000, &v);
+		opt->max_series = (size_t)v;
+		break;
 	default:
 		st = fail(c, "internal error: option %d not handled", ch);
 		break;
@@ -482,7 +562,8 @@ static enum tl_cli_status getopt_failure(struct parse_ctx *c, int ch, int argc, 
 			  m == TL_MODE_LIFE ? "tcplens life --help" :
 			  m == TL_MODE_CONNLAT ? "tcplens connlat --help" :
 			  m == TL_MODE_JSON ? "tcplens json --help" :
-			  m == TL_MODE_OPEN ? "tcplens open --help" : "tcplens record --help";
+			  m == TL_MODE_OPEN ? "tcplens open --help" :
+			  m == TL_MODE_SERVE ? "tcplens serve --help" : "tcplens record --help";
 	int known_short = optopt > 0 && optopt < 256 && optopt != ':' &&
 			  strchr(modes[m].shortopts, optopt);
 
@@ -521,8 +602,8 @@ enum tl_cli_status tl_cli_parse(int argc, char **argv, const char *env_no_color,
 		mode = mode_of(argv[1]);
 		if (mode == TL_MODE_MONITOR) {
 			set_defaults(opt, mode);
-			return fail(&c, "unknown mode '%s' (modes: life, connlat, json, open, record; none "
-				    "for the monitor)",
+			return fail(&c, "unknown mode '%s' (modes: life, connlat, json, open, record, "
+				    "serve; none for the monitor)",
 				    quote(argv[1], strlen(argv[1])).s);
 		}
 	}
@@ -632,6 +713,7 @@ static const char monitor_usage[] =
 	"       tcplens json [OPTIONS]            one JSON object per session and connect\n"
 	"       tcplens open [OPTIONS]            the TCP connections open now, with rates\n"
 	"       tcplens record -w PATH [OPTIONS]  record everything, for -r later (a service)\n"
+	"       tcplens serve [OPTIONS]           metrics for Prometheus over HTTP, headless\n"
 	"\n"
 	"'tcplens MODE --help' lists a mode's options.\n"
 	"\n"
@@ -646,6 +728,9 @@ static const char monitor_usage[] =
 	"  --max-dests N      destinations tracked by the latency panel, 1-10000000\n"
 	"                     (default 10000; the rest are folded into \"other\")\n"
 	"  --no-color         no colours (also when NO_COLOR is set)\n"
+	"  --listen ADDR:PORT also serve metrics for Prometheus there while monitoring\n"
+	"                     (as 'tcplens serve'; see 'tcplens serve --help')\n"
+	"  --max-series N     with --listen: series exported at most (default 5000)\n"
 	"  --bpf-stats        show the probes' own run time per event (turns the kernel's\n"
 	"                     BPF statistics on while tcplens runs; also the B key)\n"
 	REPLAY_USAGE
@@ -749,6 +834,30 @@ static const char record_usage[] =
 	"\n"
 	COMMON_USAGE;
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+static const char serve_usage[] =
+	"Usage: tcplens serve [--listen ADDR:PORT] [--max-series N] [-p PID] [-L PORTS]\n"
+	"                     [-D PORTS] [-4|-6] [-c PATH]\n"
+	"Headless: serves metrics for Prometheus (or anything that scrapes its text\n"
+	"formats) at http://ADDR:PORT/metrics, in the Prometheus text format 0.0.4 or\n"
+	"OpenMetrics 1.0 as the scraper's Accept header asks. For a systemd service.\n"
+	"\n"
+	"  --listen ADDR:PORT numeric address and port (default 127.0.0.1:" STR(TL_LISTEN_DEFAULT_PORT) ",\n"
+	"                     loopback only); IPv6 in brackets: [::1]:" STR(TL_LISTEN_DEFAULT_PORT) "\n"
+	"  --max-series N     series exported at most, 1000-10000000 (default 5000);\n"
+	"                     the least active destinations and units are folded into\n"
+	"                     daddr=\"other\" / unit=\"other\"\n"
+	FILTER_USAGE
+	"\n"
+	"Metrics (see tcplens(8), METRICS): sessions, payload bytes and resets by direction\n"
+	"and unit; connects by destination and result; connect latency histograms (10 us\n"
+	"to 100 s, 10 buckets a decade: histogram_quantile within 26.2%); open connections\n"
+	"by state; listeners' accept queues; drops by cause; tcplens's CPU time.\n"
+	"\n"
+	COMMON_USAGE;
+
 const char *tl_cli_usage(enum tl_mode mode)
 {
 	switch (mode) {
@@ -762,6 +871,8 @@ const char *tl_cli_usage(enum tl_mode mode)
 		return open_usage;
 	case TL_MODE_RECORD:
 		return record_usage;
+	case TL_MODE_SERVE:
+		return serve_usage;
 	default:
 		return monitor_usage;
 	}

@@ -16,6 +16,18 @@ enum tl_mode {
 	TL_MODE_JSON,		/* NDJSON */
 	TL_MODE_OPEN,		/* snapshots of open connections */
 	TL_MODE_RECORD,		/* headless: everything into a recording */
+	TL_MODE_SERVE,		/* headless metrics endpoint for Prometheus */
+};
+
+/* Where the metrics endpoint listens: 127.0.0.1:TL_LISTEN_DEFAULT_PORT
+ * unless --listen says otherwise. */
+#define TL_LISTEN_DEFAULT_PORT 10117
+
+struct tl_listen {
+	bool set;			/* --listen given (the monitor serves only then) */
+	uint8_t family;			/* 4 or 6 */
+	uint8_t addr[16];		/* network byte order; IPv4 in the first 4 bytes */
+	uint16_t port;
 };
 
 enum tl_probe_mode {
@@ -81,6 +93,10 @@ struct tl_options {
 	uint64_t max_age_ns;		/* --max-age; 0: keep by size only */
 	struct tl_when begin, end;	/* --begin, --end: a part of a recording (-r) */
 
+	/* serve, and the monitor with --listen */
+	struct tl_listen listen;	/* --listen ADDR:PORT */
+	size_t max_series;		/* --max-series N; default 5000 */
+
 	/* engine, every mode */
 	bool verbose;			/* -v: pass libbpf messages through */
 	enum tl_probe_mode probes;	/* --probes auto|btf|tracepoint */
@@ -102,6 +118,10 @@ enum tl_cli_status {
  */
 enum tl_cli_status tl_cli_parse(int argc, char **argv, const char *env_no_color,
 				struct tl_options *opt, char *err, size_t errlen);
+
+/* "127.0.0.1:10117", "[::1]:10117", ":10117" (127.0.0.1), "0.0.0.0:80":
+ * numeric addresses only. Returns 0 or -EINVAL with one line in err. */
+int tl_cli_parse_listen(const char *arg, struct tl_listen *l, char *err, size_t errlen);
 
 /* The usage text for a mode (the one on the command line). */
 const char *tl_cli_usage(enum tl_mode mode);

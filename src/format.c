@@ -237,6 +237,52 @@ size_t tl_fmt_escape(char *buf, size_t len, const char *s, size_t n)
 	return out;
 }
 
+/*
+ * The exposition formats escape only backslash, double quote and newline in
+ * label values; tl_fmt_escape has already turned newlines (and every other
+ * control byte) into \xNN, so what is left to escape is \ and ".
+ */
+size_t tl_fmt_prom_label(char *buf, size_t len, const char *s, size_t n)
+{
+	char safe[1024];
+	size_t in, out = 0, k;
+
+	if (!len)
+		return 0;
+	k = tl_fmt_escape(safe, sizeof(safe), s, n);
+	for (in = 0; in < k; in++) {
+		size_t need = safe[in] == '\\' || safe[in] == '"' ? 2 : 1;
+
+		if (out + need >= len) {
+			/* never leave half a UTF-8 character behind */
+			while (in > 0 && out > 0 && ((unsigned char)safe[in] & 0xc0) == 0x80) {
+				in--;
+				out--;
+			}
+			break;
+		}
+		if (need == 2)
+			buf[out++] = '\\';
+		buf[out++] = safe[in];
+	}
+	buf[out] = '\0';
+	return out;
+}
+
+size_t tl_fmt_seconds_exact(char *buf, size_t len, uint64_t ns)
+{
+	char frac[10];
+	int digits = 9;
+
+	if (ns % 1000000000ull == 0)
+		return put_fmt(buf, len, "%llu", (unsigned long long)(ns / 1000000000ull));
+	snprintf(frac, sizeof(frac), "%09llu", (unsigned long long)(ns % 1000000000ull));
+	while (digits > 1 && frac[digits - 1] == '0')
+		digits--;
+	frac[digits] = '\0';
+	return put_fmt(buf, len, "%llu.%s", (unsigned long long)(ns / 1000000000ull), frac);
+}
+
 size_t tl_fmt_comm(char *buf, size_t len, const struct tl_record *r)
 {
 	if (!r->owner_known)

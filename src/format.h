@@ -62,6 +62,14 @@ size_t tl_fmt_json_string(char *buf, size_t len, const char *s, size_t n);
 size_t tl_fmt_percent(char *buf, size_t len, uint64_t part, uint64_t whole);
 /* "EHOSTUNREACH", "errno 200" for a number with no name, "errno >= 255", "no errno" (0) */
 size_t tl_fmt_errno(char *buf, size_t len, int err);
+/* A Prometheus/OpenMetrics label value without its quotes: first made safe
+ * and valid UTF-8 as tl_fmt_escape does (so "\xNN" stands for a bad byte),
+ * then backslash and double quote escaped for the exposition formats.
+ * Reads at most n bytes, stops at NUL; never cuts an escape in half. */
+size_t tl_fmt_prom_label(char *buf, size_t len, const char *s, size_t n);
+/* ns as exact decimal seconds, no exponent, no trailing zeros: "0", "0.0000126",
+ * "1.5", "100" (the exposition formats' bucket bounds and sums) */
+size_t tl_fmt_seconds_exact(char *buf, size_t len, uint64_t ns);
 /* "ok", "refused", "timeout", "aborted", "error" */
 const char *tl_fmt_result(uint8_t result);
 /* "active" / "passive" (JSON, life); tl_fmt_dir_short: "out" / "in" (monitor) */

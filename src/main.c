@@ -17,6 +17,7 @@
 #include "recordmode.h"
 #include "source_replay.h"
 #include "source_tee.h"
+#include "servemode.h"
 #include "source_live.h"
 #include "ui/ui.h"
 
@@ -49,6 +50,7 @@ static int run_monitor(const struct tl_options *opt, struct tl_source *src)
 {
 	struct tl_model_config cfg = { .history = opt->history, .max_dests = opt->max_dests };
 	struct tl_model *m = tl_model_new(&cfg);
+	bool batch;
 	int status;
 
 	if (!m) {
@@ -56,9 +58,12 @@ static int run_monitor(const struct tl_options *opt, struct tl_source *src)
 		return 1;
 	}
 	/* like top: snapshots when asked, or when there is no terminal to own */
-	if (opt->batch || !isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO))
-		status = tl_batch_run(opt, src, m);
-	else if (!monitor_term_ok())
+	batch = opt->batch || !isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO) || !monitor_term_ok();
+	if (batch && opt->listen.set) {
+		fprintf(stderr, "tcplens: --listen serves from the full-screen monitor; without a "
+			"terminal (or with -b) use 'tcplens serve'\n");
+		status = 2;
+	} else if (batch)
 		status = tl_batch_run(opt, src, m);
 	else
 		status = tl_monitor_run(opt, src, m);
@@ -75,6 +80,8 @@ static int run_mode(const struct tl_options *opt, struct tl_source *src)
 		return tl_open_run(opt, src);
 	case TL_MODE_RECORD:
 		return tl_record_run(opt, src);
+	case TL_MODE_SERVE:
+		return tl_serve_run(opt, src);
 	default:
 		return tl_linemode_run(opt, src);
 	}

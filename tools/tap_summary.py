@@ -3,14 +3,14 @@
 
 Every "ok"/"not ok" line is a case. A test program that fails without
 reporting a failing case (a crash, a timeout, a bad plan) counts as one
-failed case. With CI=true a skipped bpf or ui suite counts as failed.
+failed case. With CI=true a skipped bpf, ui or metrics suite counts as failed.
 """
 import json
 import os
 import re
 import sys
 
-STRICT_SUITES = {"bpf", "ui"}
+STRICT_SUITES = {"bpf", "ui", "metrics"}
 LINE = re.compile(r"^(not )?ok\b[^#]*(#\s*(SKIP|TODO)\b.*)?", re.IGNORECASE)
 
 

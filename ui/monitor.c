@@ -16,6 +16,7 @@
 #include "log.h"
 #include "loop.h"
 #include "open_feed.h"
+#include "metrics/server.h"
 #include "state.h"
 #include "term.h"
 #include "ui.h"
@@ -25,19 +26,23 @@ struct monitor {
 	struct tl_source *src;
 	struct tl_canvas *canvas;
 	struct tl_open_feed open;	/* the Open panel's snapshots */
+	struct tl_metrics_server *metrics;	/* --listen; NULL without */
 	uint64_t next_refresh_ns;	/* monotonic */
 	int error;			/* -errno that ended the loop */
 };
 
 static void on_record(void *ctx, const struct tl_record *r)
 {
-	tl_model_add(ctx, r);
+	struct monitor *mon = ctx;
+
+	tl_model_add(mon->ui.m, r);
+	tl_metrics_feed_record(mon->metrics, r);
 }
 
 static int drain(struct monitor *mon)
 {
 	struct tl_drops drops;
-	int n = tl_source_drain(mon->src, on_record, mon->ui.m, TL_SOURCE_BATCH);
+	int n = tl_source_drain(mon->src, on_record, mon, TL_SOURCE_BATCH);
 
 	if (n < 0 && n != -EINTR && n != -EAGAIN) {
 		tl_log("reading the ring buffer failed: %s", strerror(-n));
@@ -199,6 +204,16 @@ int tl_monitor_run(const struct tl_options *opt, struct tl_source *src, struct t
 		fprintf(stderr, "tcplens: %s\n", strerror(errno));
 		goto cleanup;
 	}
+	if (opt->listen.set) {
+		char merr[256];
+
+		mon.metrics = tl_metrics_server_attach(loop, opt, src, merr, sizeof(merr));
+		if (!mon.metrics) {
+			fprintf(stderr, "tcplens: %s\n", merr);
+			ret = 2;
+			goto cleanup;
+		}
+	}
 	err = tl_term_open(!opt->no_color, &color);
 	if (err) {
 		fprintf(stderr, "tcplens: the monitor needs a terminal; use -b for text snapshots "
@@ -239,6 +254,7 @@ int tl_monitor_run(const struct tl_options *opt, struct tl_source *src, struct t
 cleanup:
 	if (term_on)
 		tl_term_close();	/* flushes the log to stderr */
+	tl_metrics_server_free(mon.metrics);
 	tl_loop_free(loop);
 	tl_canvas_free(mon.canvas);
 	tl_open_feed_fini(&mon.open);

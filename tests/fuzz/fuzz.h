@@ -6,7 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* one per fuzz target: mountinfo (fuzz_mountinfo.c), recordings (fuzz_recording.c) */
+/* one per fuzz target: mountinfo (fuzz_mountinfo.c), recordings (fuzz_recording.c),
+ * the metrics endpoint's Accept header and label values (fuzz_accept.c) */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #endif

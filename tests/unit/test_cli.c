@@ -501,6 +501,45 @@ static void test_usage(void)
 		   "usage of mode %d documents -c", m);
 }
 
+static void test_serve_mode(void)
+{
+	is_int(parse("serve"), TL_CLI_RUN, "serve");
+	is_int(o.mode, TL_MODE_SERVE, "serve mode");
+	ok(!o.listen.set && o.listen.family == 4 && o.listen.addr[0] == 127 && o.listen.addr[3] == 1 &&
+	   o.listen.port == TL_LISTEN_DEFAULT_PORT, "default: 127.0.0.1:%d", TL_LISTEN_DEFAULT_PORT);
+	is_int(o.max_series, 5000, "max_series 5000");
+	is_int(parse("serve --listen 10.1.2.3:9 --max-series 1000 -p 4 -L 80 -c /a"), TL_CLI_RUN,
+	       "serve with options");
+	ok(o.listen.set && o.listen.family == 4 && o.listen.addr[0] == 10 && o.listen.addr[3] == 3 &&
+	   o.listen.port == 9 && o.max_series == 1000 && o.pid == 4 && tl_port_set_has(&o.lports, 80),
+	   "--listen 10.1.2.3:9 and filters");
+	is_int(parse("serve --listen=[::1]:65535"), TL_CLI_RUN, "IPv6 in brackets");
+	ok(o.listen.family == 6 && o.listen.addr[15] == 1 && o.listen.port == 65535, "[::1]:65535");
+	is_int(parse("serve --listen :8080"), TL_CLI_RUN, ":PORT");
+	ok(o.listen.family == 4 && o.listen.addr[0] == 127 && o.listen.port == 8080, ":8080 is loopback");
+	is_int(parse("--listen 127.0.0.1:10117 --max-series 10000000"), TL_CLI_RUN, "the monitor too");
+	ok(o.mode == TL_MODE_MONITOR && o.listen.set && o.max_series == 10000000, "monitor --listen");
+	bad("serve --listen 127.0.0.1", "--listen", "ADDR:PORT");
+	bad("serve --listen 127.0.0.1:0", "--listen", "1-65535");
+	bad("serve --listen 127.0.0.1:65536", "--listen", "1-65535");
+	bad("serve --listen 127.0.0.1:-1", "--listen", "1-65535");
+	bad("serve --listen localhost:80", "--listen", "numeric");
+	bad("serve --listen ::1:80", "--listen", "brackets");
+	bad("serve --listen []:80", "--listen", "not an IP address");
+	bad("serve --listen [127.0.0.1]:80", "--listen", "IPv6");
+	bad("serve --listen 1.2.3.4.5:80", "--listen", "numeric");
+	bad("serve --max-series 999", "--max-series", "1000-10000000");
+	bad("serve --max-series lots", "--max-series", "not a number");
+	bad("serve -b", "serve", "'-b'");
+	bad("serve extra", "serve", "unexpected argument");
+	ok(strstr(tl_cli_usage(TL_MODE_SERVE), "Usage: tcplens serve") &&
+	   strstr(tl_cli_usage(TL_MODE_SERVE), "127.0.0.1:10117") &&
+	   strstr(tl_cli_usage(TL_MODE_SERVE), "--max-series") &&
+	   strstr(tl_cli_usage(TL_MODE_SERVE), "-c, --cgroup PATH"), "serve usage");
+	ok(strstr(tl_cli_usage(TL_MODE_MONITOR), "tcplens serve") &&
+	   strstr(tl_cli_usage(TL_MODE_MONITOR), "--listen ADDR:PORT"), "monitor usage lists serve");
+}
+
 int main(void)
 {
 	test_defaults();
@@ -512,5 +551,6 @@ int main(void)
 	test_global();
 	test_bad();
 	test_usage();
+	test_serve_mode();
 	return tap_done();
 }
