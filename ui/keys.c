@@ -207,6 +207,20 @@ static int prompt_key(struct tl_ui *ui, int key, bool fn)
 		return TL_ACT_DRAW;
 	}
 	if (enter) {
+		if (ui->prompt == TL_PROMPT_TIME) {
+			if (tl_ui_blank(ui->input)) {
+				ui->prompt = TL_PROMPT_NONE;
+				return TL_ACT_DRAW;
+			}
+			if (tl_when_parse(ui->input, &ui->replay_when)) {
+				tl_ui_message(ui, true, "not a time: HH:MM[:SS] or YYYY-MM-DD HH:MM[:SS]");
+				return TL_ACT_DRAW;	/* fix it or Esc */
+			}
+			ui->msg[0] = '\0';
+			ui->prompt = TL_PROMPT_NONE;
+			ui->replay_req = TL_REPLAY_AT;
+			return TL_ACT_TIME;
+		}
 		if (ui->prompt == TL_PROMPT_FILTER) {
 			if (tl_ui_set_filter(ui, ui->input))
 				return TL_ACT_DRAW;	/* reason shown; fix it or Esc */
@@ -296,12 +310,32 @@ static int global_key(struct tl_ui *ui, int key, bool fn)
 			ui->screen = ui->screen == TL_SCREEN_HELP ? TL_SCREEN_MAIN : TL_SCREEN_HELP;
 			ui->sub.top = 0;
 			return TL_ACT_DRAW;
+		case KEY_HOME:
+		case KEY_END:
+			/* replaying, as in atop: the start or the end of the recording */
+			if (!ui->replay || ui->screen != TL_SCREEN_MAIN)
+				return -1;
+			ui->replay_req = key == KEY_HOME ? TL_REPLAY_START : TL_REPLAY_END;
+			return TL_ACT_TIME;
 		}
 		return -1;
 	}
 	switch (key) {
 	case KEY_CTRL('c'):
 		return TL_ACT_QUIT;
+	case 't':
+	case 'T':
+		/* atop's keys: one interval back, one forward */
+		if (!ui->replay)
+			return -1;
+		ui->replay_req = key == 't' ? TL_REPLAY_BACK : TL_REPLAY_FORWARD;
+		return TL_ACT_TIME;
+	case 'b':
+		if (!ui->replay)
+			return -1;
+		ui->prompt = TL_PROMPT_TIME;
+		ui->input[0] = '\0';
+		return TL_ACT_DRAW;
 	case 'Z':
 	case ' ':
 		tl_ui_pause(ui, !ui->paused);

@@ -11,11 +11,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "loop.h"
 #include "open_feed.h"
+#include "replay.h"
 #include "metrics/server.h"
 #include "state.h"
 #include "term.h"
@@ -27,7 +29,10 @@ struct monitor {
 	struct tl_canvas *canvas;
 	struct tl_open_feed open;	/* the Open panel's snapshots */
 	struct tl_metrics_server *metrics;	/* --listen; NULL without */
-	uint64_t next_refresh_ns;	/* monotonic */
+	struct tl_replay replay;	/* -r: the instant shown */
+	bool replaying;
+	uint64_t fed_snap_ns;		/* replaying: the recorded snapshot the Open panel has */
+	uint64_t next_refresh_ns;	/* monotonic, real time even when replaying */
 	int error;			/* -errno that ended the loop */
 };
 
@@ -93,16 +98,41 @@ static void set_bpf_stats(struct monitor *mon, bool on)
 	sample_cost(mon);	/* the base for the next interval */
 }
 
+/* The real clock: refreshes are paced by it, also while replaying. */
+static uint64_t real_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The Open panel's snapshot: a walk, or the one recorded at the instant shown. */
+static void feed_open(struct monitor *mon)
+{
+	uint64_t ts;
+
+	if (mon->replaying) {
+		ts = tl_source_snapshot_ts(mon->src);
+		if (!ts || ts == mon->fed_snap_ns)
+			return;
+		mon->fed_snap_ns = ts;
+	}
+	tl_open_feed_step(&mon->open, &mon->ui, mon->src);
+}
+
 static void refresh_view(struct monitor *mon)
 {
 	struct tl_ui *ui = &mon->ui;
 
-	tl_ui_update_rates(ui);
-	sample_cost(mon);
+	if (!mon->replaying) {
+		tl_ui_update_rates(ui);
+		sample_cost(mon);
+	}
 	/* paused: no snapshot, so the Open panel holds still; the next one
 	 * after resume measures rates over the whole pause */
 	if (!ui->paused)
-		tl_open_feed_step(&mon->open, ui, mon->src);
+		feed_open(mon);
 	/* a paused view is renewed only when rows on screen are overwritten:
 	 * tl_screen_compose sees to that */
 	tl_ui_update_views(ui, false);
@@ -122,7 +152,7 @@ static int on_tick(void *ctx)
 
 	if (err)
 		return err;
-	now = tl_ui_mono_ns();
+	now = real_mono_ns();
 	if (now < mon->next_refresh_ns)
 		return 0;
 	ival = (uint64_t)(mon->ui.interval_s * 1e9);
@@ -131,6 +161,19 @@ static int on_tick(void *ctx)
 		mon->next_refresh_ns = now + ival;
 	refresh_view(mon);
 	return 0;
+}
+
+/* A time key while replaying: the model and the Open panel at the new instant. */
+static int replay_step(struct monitor *mon)
+{
+	int err = tl_replay_apply(&mon->replay, &mon->ui);
+
+	if (err)
+		tl_ui_message(&mon->ui, true, "reading the recording failed: %s", strerror(-err));
+	mon->fed_snap_ns = 0;	/* a jump back made a new Open view */
+	feed_open(mon);
+	tl_ui_update_rates(&mon->ui);
+	return TL_ACT_REBUILD;
 }
 
 static int on_input(void *ctx)
@@ -152,11 +195,17 @@ static int on_input(void *ctx)
 		act |= tl_keys_handle(&mon->ui, key, fn);
 		if (act & TL_ACT_QUIT)
 			return 1;
+		/* each time key moves the instant: T T T is three intervals */
+		if ((act & TL_ACT_TIME) && mon->replaying) {
+			act &= ~TL_ACT_TIME;
+			act |= replay_step(mon);
+		}
 	}
 	if (act & TL_ACT_BPF_STATS)
 		set_bpf_stats(mon, !mon->ui.cost.bpf_on);
+
 	if (act & TL_ACT_INTERVAL)
-		mon->next_refresh_ns = tl_ui_mono_ns() + (uint64_t)(mon->ui.interval_s * 1e9);
+		mon->next_refresh_ns = real_mono_ns() + (uint64_t)(mon->ui.interval_s * 1e9);
 	if (act & TL_ACT_REBUILD)
 		tl_ui_update_views(&mon->ui, true);
 	if (act)
@@ -237,12 +286,23 @@ int tl_monitor_run(const struct tl_options *opt, struct tl_source *src, struct t
 		tl_log("event loop setup failed: %s", strerror(-err));
 		goto cleanup;
 	}
-	mon.next_refresh_ns = tl_ui_mono_ns() + (uint64_t)(mon.ui.interval_s * 1e9);
-	drain(&mon);
-	sample_cost(&mon);
+	mon.next_refresh_ns = real_mono_ns() + (uint64_t)(mon.ui.interval_s * 1e9);
+	if (tl_source_finite(src)) {
+		mon.replaying = true;
+		mon.replay = (struct tl_replay){ .src = src, .on_record = on_record, .ctx = &mon };
+		err = tl_replay_start(&mon.replay, &mon.ui);
+		if (err == -ENODATA)
+			tl_ui_message(&mon.ui, true, "the recording holds nothing");
+		else if (err)
+			tl_ui_message(&mon.ui, true, "reading the recording failed: %s", strerror(-err));
+		tl_ui_update_rates(&mon.ui);
+	} else {
+		drain(&mon);
+		sample_cost(&mon);
+	}
 	if (opt->bpf_stats)
 		set_bpf_stats(&mon, true);
-	tl_open_feed_step(&mon.open, &mon.ui, src);
+	feed_open(&mon);
 	tl_ui_update_views(&mon.ui, true);
 	draw(&mon);
 	err = tl_loop_run(loop);

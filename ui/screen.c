@@ -43,7 +43,8 @@ static size_t prompt_start(const char *text, int avail)
  * leading marker says that the text goes on to the left. */
 static void draw_prompt(const struct tl_ui *ui, struct tl_canvas *c, int y)
 {
-	int x = tl_canvas_print(c, 0, y, ui->prompt == TL_PROMPT_FILTER ? "Filter: " : "Search: ",
+	int x = tl_canvas_print(c, 0, y, ui->prompt == TL_PROMPT_FILTER ? "Filter: " :
+				   ui->prompt == TL_PROMPT_TIME ? "Go to (HH:MM[:SS]): " : "Search: ",
 				TL_ST_KEY);
 	int avail = c->w - x - 1;	/* the cursor takes the last cell */
 	size_t start = prompt_start(ui->input, avail);

@@ -18,7 +18,10 @@
 
 enum tl_focus { TL_FOCUS_SESSIONS = 0, TL_FOCUS_DESTS, TL_FOCUS_OPEN, TL_FOCUS_COUNT };
 enum tl_screen { TL_SCREEN_MAIN = 0, TL_SCREEN_HELP, TL_SCREEN_DETAIL, TL_SCREEN_LOG };
-enum tl_prompt { TL_PROMPT_NONE = 0, TL_PROMPT_FILTER, TL_PROMPT_SEARCH };
+enum tl_prompt { TL_PROMPT_NONE = 0, TL_PROMPT_FILTER, TL_PROMPT_SEARCH, TL_PROMPT_TIME };
+/* Replaying: what the time keys asked for (ui/keys.c), done by ui/monitor.c. */
+enum tl_replay_req { TL_REPLAY_NONE = 0, TL_REPLAY_BACK, TL_REPLAY_FORWARD, TL_REPLAY_START,
+		     TL_REPLAY_END, TL_REPLAY_AT };
 
 /* A scrolling list: the cursor row and the first row drawn. */
 struct tl_scroll {
@@ -66,6 +69,11 @@ struct tl_cost {
 
 struct tl_ui {
 	const struct tl_options *opt;
+	/* replaying a recording: the time keys move the instant shown */
+	bool replay;
+	bool m_owned;			/* ui->m was made by tl_ui_reset_model: ours to free */
+	enum tl_replay_req replay_req;
+	struct tl_when replay_when;	/* TL_REPLAY_AT: as typed at the b prompt */
 	struct tl_model *m;
 	struct tl_session_view *sv;
 	struct tl_dest_view *dv;
@@ -143,6 +151,9 @@ uint64_t tl_ui_replay_clock(void);
 /* ui/views.c */
 int tl_ui_init(struct tl_ui *ui, const struct tl_options *opt, struct tl_model *m);
 void tl_ui_fini(struct tl_ui *ui);
+/* A new empty model in place of ui->m, and new views of it (a replay's jump
+ * back in time). 0 or -ENOMEM (then nothing changed). */
+int tl_ui_reset_model(struct tl_ui *ui);
 /* Rebuild both views from the model (unless paused and !force; paused and
  * forced, from what is held), keeping the cursor on the same row when the
  * user has scrolled away from the top. */
@@ -273,6 +284,7 @@ enum {
 	TL_ACT_QUIT = 4,
 	TL_ACT_INTERVAL = 8,	/* the refresh interval changed */
 	TL_ACT_BPF_STATS = 16,	/* turn the BPF statistics on or off (monitor.c holds them) */
+	TL_ACT_TIME = 32,	/* replaying: move the shown instant (ui->replay_req) */
 };
 /* fn: key is a curses key code (KEY_*), else a character. */
 int tl_keys_handle(struct tl_ui *ui, int key, bool fn);

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <time.h>
 #include <string.h>
 
 #include "format.h"
@@ -166,8 +167,18 @@ static void counters(const struct tl_ui *ui, struct line *l, int level)
 	tl_fmt_count(map, sizeof(map), t->drops.map);
 	tl_fmt_count(missed, sizeof(missed), t->drops.missed);
 	l->n = 0;
-	/* the uptime goes first: drops and the cost of watching matter more */
-	if (level < 2) {
+	if (tl_ui_replay_clock()) {
+		/* replaying: when, always; it matters more than anything else here */
+		time_t when = (time_t)(tl_ui_replay_clock() / 1000000000u);
+		struct tm tm;
+		char at[32];
+
+		localtime_r(&when, &tm);
+		strftime(at, sizeof(at), level >= 2 ? "%H:%M:%S" : "%Y-%m-%d %H:%M:%S", &tm);
+		add(l, TL_ST_PAUSED, "REPLAY");
+		add(l, TL_ST_STATUS_VALUE, " %s", at);
+	} else if (level < 2) {
+		/* the uptime goes first: drops and the cost of watching matter more */
 		add(l, TL_ST_STATUS, compact ? "up " : "tcplens up ");
 		add(l, TL_ST_STATUS_VALUE, "%s", up);
 	}
@@ -191,7 +202,8 @@ static void counters(const struct tl_ui *ui, struct line *l, int level)
 		tl_fmt_drop_causes(causes, sizeof(causes), &t->drops, false);
 		add(l, TL_ST_WARN, "%s (%s)", drop, causes);
 	}
-	watch_cost(ui, l, level);
+	if (!tl_ui_replay_clock())	/* a replay's cost is not what was recorded */
+		watch_cost(ui, l, level);
 	if (level < 2) {
 		add(l, TL_ST_STATUS, compact ? " every " : "  every ");
 		add(l, TL_ST_STATUS_VALUE, "%s", ival);

@@ -97,6 +97,43 @@ int tl_ui_init(struct tl_ui *ui, const struct tl_options *opt, struct tl_model *
 	return 0;
 }
 
+int tl_ui_reset_model(struct tl_ui *ui)
+{
+	struct tl_model_config cfg = { .history = ui->opt->history, .max_dests = ui->opt->max_dests };
+	struct tl_model *m = tl_model_new(&cfg);
+	struct tl_session_view *sv = tl_session_view_new();
+	struct tl_dest_view *dv = tl_dest_view_new();
+	struct tl_open_view *ov = tl_open_view_new();
+
+	if (!m || !sv || !dv || !ov) {
+		tl_model_free(m);
+		tl_session_view_free(sv);
+		tl_dest_view_free(dv);
+		tl_open_view_free(ov);
+		return -ENOMEM;
+	}
+	if (ui->paused)
+		tl_ui_pause(ui, false);
+	/* the views hold pointers into the old model: they go first */
+	tl_session_view_free(ui->sv);
+	tl_dest_view_free(ui->dv);
+	tl_open_view_free(ui->ov);
+	ui->sv = sv;
+	ui->dv = dv;
+	ui->ov = ov;
+	if (ui->dv && ui->cgroup_path)
+		tl_dest_view_set_cgroup_path(ui->dv, ui->cgroup_path, ui->cgroup_ctx);
+	if (ui->m_owned)
+		tl_model_free(ui->m);
+	ui->m = m;
+	ui->m_owned = true;
+	ui->sp.sel = ui->sp.top = 0;
+	ui->dp.sel = ui->dp.top = 0;
+	ui->op.sel = ui->op.top = 0;
+	ui->rate_base_sessions = ui->rate_base_connects = 0;
+	return 0;
+}
+
 void tl_ui_fini(struct tl_ui *ui)
 {
 	tl_session_view_free(ui->sv);
@@ -105,6 +142,9 @@ void tl_ui_fini(struct tl_ui *ui)
 	ui->ov = NULL;
 	tl_filter_free(ui->filter);
 	tl_model_free(ui->held);
+	if (ui->m_owned)
+		tl_model_free(ui->m);
+	ui->m_owned = false;
 	ui->sv = NULL;
 	ui->dv = NULL;
 	ui->filter = NULL;
