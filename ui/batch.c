@@ -193,6 +193,8 @@ int tl_batch_run(const struct tl_options *opt, struct tl_source *src, struct tl_
 	int err, ret = 1;
 
 	setlocale(LC_ALL, "");
+	/* characters as the user's locale says, numbers as everywhere: "2057.9/s" */
+	setlocale(LC_NUMERIC, "C");
 	err = tl_ui_init(&b.ui, opt, m);
 	if (err) {
 		fprintf(stderr, "tcplens: %s\n", err == -EINVAL ? b.ui.msg : strerror(-err));

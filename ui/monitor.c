@@ -10,6 +10,7 @@
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <poll.h>
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
@@ -63,6 +64,10 @@ static void draw(struct monitor *mon)
 {
 	int w, h;
 
+	/* stopped and continued in the background (SIGSTOP, SIGCONT): a job
+	 * that is not in the foreground does not draw over the shell's */
+	if (tcgetpgrp(STDOUT_FILENO) != getpgrp() && isatty(STDOUT_FILENO))
+		return;
 	tl_term_size(&w, &h);
 	if ((w != mon->canvas->w || h != mon->canvas->h) && tl_canvas_resize(mon->canvas, w, h))
 		return;
@@ -163,6 +168,18 @@ static int on_tick(void *ctx)
 	return 0;
 }
 
+/*
+ * The terminal hung up (the ssh connection went away while SIGHUP was
+ * ignored, under nohup): its fd polls readable for ever with nothing to
+ * read, which would spin the loop. POLLHUP or an error means quit.
+ */
+static bool terminal_gone(void)
+{
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL));
+}
+
 /* A time key while replaying: the model and the Open panel at the new instant. */
 static int replay_step(struct monitor *mon)
 {
@@ -182,6 +199,8 @@ static int on_input(void *ctx)
 	int key, mx = -1, my = -1, act = 0;
 	bool fn;
 
+	if (terminal_gone())
+		return 1;	/* a hung-up terminal: quit, as for SIGHUP */
 	while (tl_term_key(&key, &fn, &mx, &my)) {
 		if (fn && key == KEY_RESIZE) {
 			act |= TL_ACT_DRAW;
@@ -240,6 +259,8 @@ int tl_monitor_run(const struct tl_options *opt, struct tl_source *src, struct t
 	int err, ret = 1;
 
 	setlocale(LC_ALL, "");
+	/* characters as the user's locale says, numbers as everywhere: "2057.9/s" */
+	setlocale(LC_NUMERIC, "C");
 	err = tl_ui_init(&mon.ui, opt, m);
 	if (err) {
 		fprintf(stderr, "tcplens: %s\n", err == -EINVAL ? mon.ui.msg : strerror(-err));
