@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "conn.h"
-#include "model.h"
+#include "group.h"
 #include "sketch.h"
 #include "window.h"
 

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "drops.h"
+#include "group.h"
 #include "record.h"
 
 struct tl_model;
@@ -117,22 +118,6 @@ void tl_session_view_invalidate(struct tl_session_view *v);
 const struct tl_record *tl_session_view_get(const struct tl_session_view *v, size_t i);
 
 /* ---- connect-latency panel ---- */
-
-enum tl_group {
-	TL_GROUP_DEST = 0,	/* remote address and port */
-	TL_GROUP_ADDR,		/* remote address */
-	TL_GROUP_PORT,		/* remote port */
-	TL_GROUP_PROCESS,	/* pid and comm (unknown owner is its own row) */
-	TL_GROUP_UNIT,		/* the owner's cgroup id, shown as its unit (unknown is its own row) */
-	TL_GROUP_COUNT,
-};
-
-enum tl_window {
-	TL_WIN_ALL = 0,		/* since start */
-	TL_WIN_60S,
-	TL_WIN_10S,
-	TL_WIN_COUNT,
-};
 
 /*
  * Sort columns. The latency columns sort by what is shown: the latency of
