@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The line builder (line.h): no printf on the per-record path, no locale. */
+#include <locale.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "format.h"
 #include "line.h"
@@ -202,36 +204,86 @@ void tl_line_json_string(struct tl_line *l, const char *s, size_t n)
 	l->len += tl_fmt_json_string(l->buf + l->len, sizeof(l->buf) - l->len, s, n);
 }
 
-/* Bytes and display columns of the unit starting at s (escaped text). */
-static size_t unit_len(const char *s, unsigned int *cols)
+/*
+ * Display cells are wcwidth()'s: two for CJK and emoji, none for a
+ * combining mark, what the terminal and the monitor's canvas (also
+ * wcwidth) give the same text. wcwidth reads LC_CTYPE, and the line modes
+ * never set the process locale (numbers must not change with it), so it
+ * runs under a C.UTF-8 locale of its own: the same widths in every locale.
+ * C.UTF-8 comes with glibc 2.35 and later; without it a character is one
+ * cell, as before. A code point wcwidth does not know (newer than the C
+ * library) is one cell too; control characters never get here (escaped).
+ */
+static locale_t utf8_ctype(void)
+{
+	static locale_t loc;
+	static bool tried;
+
+	if (!tried) {
+		tried = true;
+		loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	}
+	return loc;
+}
+
+/* The code point of the n-byte UTF-8 sequence at s (valid: tl_fmt_escape's). */
+static wchar_t utf8_code(const unsigned char *s, size_t n)
+{
+	wchar_t wc = s[0] & (n == 2 ? 0x1f : n == 3 ? 0x0f : 0x07);
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		wc = (wc << 6) | (s[i] & 0x3f);
+	return wc;
+}
+
+/* Bytes and display cells of the unit starting at s (escaped text). The
+ * caller has made utf8_ctype() current before any byte above 0x7f. */
+static size_t unit_len(const char *s, unsigned int *cols, bool wide_known)
 {
 	unsigned char c = (unsigned char)s[0];
 	size_t n;
+	int w;
 
 	if (c == '\\') {
 		n = s[1] == 'x' ? 4 : 2;
 		*cols = (unsigned int)n;
-	} else {
-		n = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-		*cols = 1;
+		return strnlen(s, n);
 	}
+	n = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
 	/* never walk past the end of a string that was cut short */
-	return strnlen(s, n);
+	n = strnlen(s, n);
+	*cols = 1;
+	if (c >= 0x80 && wide_known && n > 1) {
+		w = wcwidth(utf8_code((const unsigned char *)s, n));
+		if (w >= 0)
+			*cols = (unsigned int)w;
+	}
+	return n;
 }
 
 void tl_line_column(struct tl_line *l, const char *escaped, unsigned int width)
 {
 	unsigned int used = 0, cols;
 	const char *s = escaped;
+	locale_t loc = (locale_t)0, old = (locale_t)0;
 	size_t n;
 
 	while (*s) {
-		n = unit_len(s, &cols);
+		/* uselocale only for text that needs it: most names are ASCII */
+		if ((unsigned char)*s >= 0x80 && !loc) {
+			loc = utf8_ctype();
+			if (loc)
+				old = uselocale(loc);
+		}
+		n = unit_len(s, &cols, loc != (locale_t)0);
 		if (used + cols > width)
 			break;
 		used += cols;
 		s += n;
 	}
+	if (loc)
+		uselocale(old);
 	n = l->len;
 	tl_line_mem(l, escaped, (size_t)(s - escaped));
 	tl_line_pad_from(l, n, (unsigned int)(s - escaped) + width - used);

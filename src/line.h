@@ -79,12 +79,14 @@ void tl_line_fixed(struct tl_line *l, uint64_t value, uint64_t unit, unsigned in
 void tl_line_addr(struct tl_line *l, uint8_t family, const uint8_t addr[16]);
 /* tl_fmt_pid's text, appended */
 void tl_line_pid(struct tl_line *l, const struct tl_record *r);
-/* tl_fmt_comm's text as tl_line_column shows it in `width` columns */
+/* tl_fmt_comm's text as tl_line_column shows it in `width` display cells */
 void tl_line_comm_column(struct tl_line *l, const struct tl_record *r, unsigned int width);
 /* tl_fmt_json_string's text, appended */
 void tl_line_json_string(struct tl_line *l, const char *s, size_t n);
-/* Already-escaped text, cut to at most `width` display columns without
- * splitting an escape or a character, then padded with spaces to `width`. */
+/* Already-escaped text, cut to at most `width` display cells without
+ * splitting an escape or a character, then padded with spaces to `width`
+ * cells. A cell is a terminal column: CJK and emoji take two, a combining
+ * mark none (wcwidth under C.UTF-8, whatever the process locale). */
 void tl_line_column(struct tl_line *l, const char *escaped, unsigned int width);
 /* Appends the newline and writes the line; no flush (the caller buffers). */
 void tl_line_write(struct tl_line *l, FILE *out);

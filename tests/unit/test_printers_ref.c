@@ -8,9 +8,11 @@
  * MIN_MS). Nothing here recomputes what the printers compute.
  */
 #include <arpa/inet.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <wchar.h>
 
 #include "format.h"
 #include "line.h"
@@ -105,19 +107,31 @@ static void test_column(void)
 		{ "a\\x1bz", 4, "a   " },
 		{ "a\\x1bz", 5, "a\\x1b" },
 		{ "a\\x1bz", 6, "a\\x1bz" },
-		/* nor a character: a 2-byte UTF-8 letter is one column */
+		/* nor a character: a 2-byte UTF-8 letter is one cell */
 		{ "caf\xc3\xa9", 3, "caf" },
 		{ "caf\xc3\xa9", 4, "caf\xc3\xa9" },
 		{ "caf\xc3\xa9", 6, "caf\xc3\xa9  " },
-		/* a 4-byte one, next to escapes */
-		{ "\xf0\x9f\x98\x80\\xf4", 4, "\xf0\x9f\x98\x80   " },
-		{ "\xf0\x9f\x98\x80\\xf4", 5, "\xf0\x9f\x98\x80\\xf4" },
+		/* wide characters are two cells, never half shown */
+		{ "\xe6\x97\xa5\xe6\x9c\xac", 4, "\xe6\x97\xa5\xe6\x9c\xac" },
+		{ "\xe6\x97\xa5\xe6\x9c\xac", 3, "\xe6\x97\xa5 " },
+		{ "\xe6\x97\xa5\xe6\x9c\xac", 1, " " },
+		{ "\xef\xbc\xa1\xed\x95\x9c", 4, "\xef\xbc\xa1\xed\x95\x9c" },	/* fullwidth A, a Hangul syllable */
+		{ "\xef\xbc\xa1\xed\x95\x9c", 3, "\xef\xbc\xa1 " },
+		/* an emoji (U+1F600, 4 bytes) next to an escape */
+		{ "\xf0\x9f\x98\x80\\xf4", 4, "\xf0\x9f\x98\x80  " },
+		{ "\xf0\x9f\x98\x80\\xf4", 5, "\xf0\x9f\x98\x80   " },
+		{ "\xf0\x9f\x98\x80\\xf4", 6, "\xf0\x9f\x98\x80\\xf4" },
+		/* a combining mark (U+0301) takes no cell: it stays with its letter */
+		{ "e\xcc\x81x", 1, "e\xcc\x81" },
+		{ "e\xcc\x81x", 2, "e\xcc\x81x" },
+		{ "e\xcc\x81x", 3, "e\xcc\x81x " },
 	};
 	unsigned int i;
 
 	for (i = 0; i < N_OF(c); i++)
 		is_str(column(c[i].escaped, c[i].width), c[i].want, "column \"%s\" in %u",
 		       c[i].escaped, c[i].width);
+	ok(uselocale((locale_t)0) == LC_GLOBAL_LOCALE, "column: the thread's locale is put back");
 }
 
 /* ---- whole lines ---- */
@@ -176,7 +190,8 @@ static const char *print(const struct tl_options *o, const struct tl_record *rs,
 
 /* The names the comm column is cut on: width 10 (life), 12 (connlat), 16 (-w). */
 enum {
-	C_LONG, C_PUNCT, C_UTF8, C_FF, C_EMOJI, C_BSLASH, C_FULL, C_UNKNOWN, C_COUNT
+	C_LONG, C_PUNCT, C_UTF8, C_FF, C_EMOJI, C_BSLASH, C_FULL, C_UNKNOWN, C_CJK, C_CJK_EDGE,
+	C_COUNT
 };
 
 static void set_comm(struct tl_record *r, int which)
@@ -207,6 +222,12 @@ static void set_comm(struct tl_record *r, int which)
 	case C_UNKNOWN:
 		r->owner_known = 0;
 		break;
+	case C_CJK:	/* five ideographs, 15 bytes: ten cells */
+		strcpy(r->comm, "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe6\x97\xa5\xe6\x9c\xac");
+		break;
+	case C_CJK_EDGE:	/* abc and four ideographs: the fourth straddles cell 10 */
+		strcpy(r->comm, "abc\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe6\x97\xa5");
+		break;
 	}
 }
 
@@ -215,22 +236,26 @@ static void test_life(void)
 	static const char *const comm10[C_COUNT] = {
 		[C_LONG] = "abcdefghij",
 		[C_PUNCT] = "a\"b\\\\c,d~ ",
-		[C_UTF8] = "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac   ",
+		[C_UTF8] = "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac ",
 		[C_FF] = "\\xff\\xff  ",
-		[C_EMOJI] = "\xf0\x9f\x98\x80\\xf4\\x90 ",
+		[C_EMOJI] = "\xf0\x9f\x98\x80\\xf4\\x90",
 		[C_BSLASH] = "abcdefghi ",
 		[C_FULL] = "0123456789",
 		[C_UNKNOWN] = "[unknown] ",
+		[C_CJK] = "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe6\x97\xa5\xe6\x9c\xac",
+		[C_CJK_EDGE] = "abc\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e ",
 	};
 	static const char *const comm16[C_COUNT] = {
 		[C_LONG] = "abcdefghijklmno ",
 		[C_PUNCT] = "a\"b\\\\c,d~ e\\x1f ",
-		[C_UTF8] = "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac         ",
+		[C_UTF8] = "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac       ",
 		[C_FF] = "\\xff\\xff\\xff\\xff",
-		[C_EMOJI] = "\xf0\x9f\x98\x80\\xf4\\x90\\x80   ",
+		[C_EMOJI] = "\xf0\x9f\x98\x80\\xf4\\x90\\x80  ",
 		[C_BSLASH] = "abcdefghi\\\\     ",
 		[C_FULL] = "0123456789abcdef",
 		[C_UNKNOWN] = "[unknown]       ",
+		[C_CJK] = "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe6\x97\xa5\xe6\x9c\xac      ",
+		[C_CJK_EDGE] = "abc\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe6\x97\xa5     ",
 	};
 	static const char *const csv[C_COUNT] = {
 		[C_LONG] = "abcdefghijklmno",
@@ -241,6 +266,8 @@ static void test_life(void)
 		[C_BSLASH] = "abcdefghi\\\\",
 		[C_FULL] = "0123456789abcdef",
 		[C_UNKNOWN] = "[unknown]",
+		[C_CJK] = "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe6\x97\xa5\xe6\x9c\xac",
+		[C_CJK_EDGE] = "abc\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe6\x97\xa5",
 	};
 	struct tl_options o = { .mode = TL_MODE_LIFE };
 	struct tl_record r = base(TL_REC_SESSION), rs[4];
@@ -361,17 +388,72 @@ static void test_life(void)
 #undef LIFE_TAIL
 }
 
+/*
+ * The terminal's view: the cells before "10.0.0.1" counted by the C
+ * library's own wcswidth, in a locale of the test's: a CJK name keeps the
+ * address column where the header puts it.
+ */
+static int cells_before(const char *line, const char *mark, locale_t utf8)
+{
+	const char *end = strstr(line, mark);
+	wchar_t w[256];
+	char head[512];
+	locale_t old;
+	size_t n;
+	int cells;
+
+	if (!end || (size_t)(end - line) >= sizeof(head))
+		return -1;
+	memcpy(head, line, (size_t)(end - line));
+	head[end - line] = '\0';
+	old = uselocale(utf8);
+	n = mbstowcs(w, head, N_OF(w));
+	cells = n == (size_t)-1 ? -1 : wcswidth(w, n);
+	uselocale(old);
+	return cells;
+}
+
+static void test_aligned(void)
+{
+	locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	struct tl_options o = { .mode = TL_MODE_LIFE };
+	struct tl_record r;
+	int i, bad[3] = { 0 };
+
+	if (!ok(utf8 != (locale_t)0, "the C.UTF-8 locale exists (glibc 2.35 and later)"))
+		return;
+	for (i = 0; i < C_COUNT; i++) {
+		r = base(TL_REC_SESSION);
+		set_comm(&r, i);
+		o.mode = TL_MODE_LIFE;
+		o.wide = false;
+		bad[0] += cells_before(print(&o, &r, 1), "10.0.0.1", utf8) != 5 + 1 + 10 + 1;
+		o.wide = true;
+		bad[1] += cells_before(print(&o, &r, 1), "10.0.0.1", utf8) != 5 + 1 + 16 + 1 + 2 + 1;
+		r.kind = TL_REC_CONNECT;
+		o.mode = TL_MODE_CONNLAT;
+		o.wide = false;
+		bad[2] += cells_before(print(&o, &r, 1), "10.0.0.1", utf8) != 6 + 1 + 12 + 1 + 2 + 1;
+	}
+	is_int(bad[0], 0, "life: LADDR at cell 17 after every name, CJK and emoji too");
+	is_int(bad[1], 0, "life -w: IP at cell 23, LADDR at 26 after every name");
+	is_int(bad[2], 0, "connlat: SADDR at cell 24 after every name");
+	freelocale(utf8);
+}
+
 static void test_connlat(void)
 {
 	static const char *const comm12[C_COUNT] = {
 		[C_LONG] = "abcdefghijkl",
 		[C_PUNCT] = "a\"b\\\\c,d~ e ",
-		[C_UTF8] = "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac     ",
+		[C_UTF8] = "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac   ",
 		[C_FF] = "\\xff\\xff\\xff",
-		[C_EMOJI] = "\xf0\x9f\x98\x80\\xf4\\x90   ",
+		[C_EMOJI] = "\xf0\x9f\x98\x80\\xf4\\x90  ",
 		[C_BSLASH] = "abcdefghi\\\\ ",
 		[C_FULL] = "0123456789ab",
 		[C_UNKNOWN] = "[unknown]   ",
+		[C_CJK] = "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe6\x97\xa5\xe6\x9c\xac  ",
+		[C_CJK_EDGE] = "abc\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe6\x97\xa5 ",
 	};
 	struct tl_options o = { .mode = TL_MODE_CONNLAT };
 	struct tl_record r = base(TL_REC_CONNECT), rs[6];
@@ -605,6 +687,7 @@ int main(void)
 	test_fixed();
 	test_column();
 	test_life();
+	test_aligned();
 	test_connlat();
 	test_json();
 	test_spelled();
