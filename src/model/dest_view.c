@@ -68,7 +68,7 @@ void tl_dest_view_free(struct tl_dest_view *v)
 	free(v->sflag);
 	free(v->sbuf);
 	free(v->stmp);
-	free(v->khash);
+	tl_keyhash_free(&v->khash);
 	tl_sketch_free(&v->scratch);
 	free(v->hquant);
 	tl_sketch_free(&v->fscratch);

@@ -93,8 +93,7 @@ struct tl_dest_view {
 	size_t nrows, rcap, ndirty, nkeyed, n;
 	uint32_t nreal;		/* rows other than "other" */
 	uint32_t other;		/* view row of "other", DV_NONE if none */
-	uint32_t *khash;	/* derived: view row + 1 by key, open addressing */
-	uint32_t kmask;
+	struct tl_keyhash khash;	/* derived: view rows by key ("other" is not in it) */
 	bool need_sort;
 	struct tl_sketch scratch, fscratch;
 	const struct tl_agg *folds_tab[2];	/* the tables, and their folds, at the last update */

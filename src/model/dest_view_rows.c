@@ -12,8 +12,7 @@ void dv_reset_rows(struct tl_dest_view *v)
 	v->nreal = 0;
 	v->other = DV_NONE;
 	v->mapped[0] = v->mapped[1] = 0;
-	if (v->khash)
-		memset(v->khash, 0, ((size_t)v->kmask + 1) * sizeof(*v->khash));
+	tl_keyhash_clear(&v->khash);
 	v->fresh = true;
 	v->need_sort = true;
 	v->sval_ok = false;
@@ -102,42 +101,25 @@ static int64_t other_row(struct tl_dest_view *v)
 	return new_row(v, &none, 1);
 }
 
-static int khash_grow(struct tl_dest_view *v)
-{
-	uint32_t nmask = v->kmask ? v->kmask * 2 + 1 : 1023, i, p;
-	uint32_t *nh = calloc((size_t)nmask + 1, sizeof(*nh));
-
-	if (!nh)
-		return -ENOMEM;
-	for (i = 0; i < v->nrows; i++) {
-		if (v->rows[i].is_other)
-			continue;
-		for (p = tl_agg_hash(&v->rows[i].key) & nmask; nh[p]; p = (p + 1) & nmask)
-			;
-		nh[p] = i + 1;
-	}
-	free(v->khash);
-	v->khash = nh;
-	v->kmask = nmask;
-	return 0;
-}
-
 /* The derived row for key k; past max_dests, "other". */
 static int64_t derived_row(struct tl_dest_view *v, const struct tl_agg_key *k)
 {
+	struct tl_keyrows keys = TL_KEYROWS(v->rows, struct dv_row, key);
 	uint32_t p;
 	int64_t vr;
 
-	if ((v->nreal + 1) * 2 > v->kmask + 1 && khash_grow(v))
+	/* made on the first derived row; kept under half full */
+	if ((v->nreal + 1) * 2 > v->khash.mask + 1 &&
+	    (v->khash.slot ? tl_keyhash_grow(&v->khash, keys) : tl_keyhash_init(&v->khash, 1024)))
 		return -ENOMEM;
-	for (p = tl_agg_hash(k) & v->kmask; v->khash[p]; p = (p + 1) & v->kmask)
-		if (!memcmp(&v->rows[v->khash[p] - 1].key, k, sizeof(*k)))
-			return v->khash[p] - 1;
+	p = tl_keyhash_slot(&v->khash, keys, k, tl_agg_hash(k));
+	if (v->khash.slot[p])
+		return v->khash.slot[p] - 1;
 	if (v->nreal >= v->m->cfg.max_dests)
 		return other_row(v);
 	vr = new_row(v, k, 0);
 	if (vr >= 0)
-		v->khash[p] = (uint32_t)vr + 1;
+		v->khash.slot[p] = (uint32_t)vr + 1;
 	return vr;
 }
 
