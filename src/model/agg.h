@@ -178,5 +178,11 @@ static inline const struct tl_agg_fail *tl_agg_row_fail(const struct tl_agg *a,
 	return r->fail ? &a->fails[r->fail - 1] : NULL;
 }
 
+/* The same, for a reader whose quantiles move the sketch's cursors (a view). */
+static inline struct tl_agg_fail *tl_agg_row_fail_rw(struct tl_agg *a, const struct tl_agg_row *r)
+{
+	return r->fail ? &a->fails[r->fail - 1] : NULL;
+}
+
 
 #endif

@@ -131,7 +131,7 @@ void tl_dest_view_set_cgroup_path(struct tl_dest_view *v, tl_cgroup_path_fn fn, 
 	v->cg_ctx = ctx;
 }
 
-void tl_dest_view_update(struct tl_dest_view *v, const struct tl_model *m,
+void tl_dest_view_update(struct tl_dest_view *v, struct tl_model *m,
 			 enum tl_group group, enum tl_window win,
 			 const struct tl_filter *f, enum tl_dcol sort, bool descending,
 			 uint64_t now_ns)

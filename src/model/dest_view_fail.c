@@ -62,21 +62,16 @@ static void window_fail_merge(const struct tl_dest_view *v, const struct tl_agg_
 	}
 }
 
-/*
- * Row vr's failures over the view's window, and the sketch of its times
- * to failure: a member's own when that is the whole answer, else merged
- * into scratch.
- */
-const struct tl_sketch *dv_row_fail_data(const struct tl_dest_view *v, struct tl_sketch *scratch,
-					     uint32_t vr, struct dv_fail *fd)
+struct tl_sketch *dv_row_fail_data(const struct tl_dest_view *v, struct tl_sketch *scratch,
+				   uint32_t vr, struct dv_fail *fd)
 {
 	const struct dv_row *r = &v->rows[vr];
 	uint64_t since = v->src_windowed ? (uint64_t)v->wstart * NS : 0;
 	uint32_t mem;
 
 	if (!v->src_windowed && r->nmem == 1) {
-		const struct tl_agg *a = v->tab[r->first >> 31];
-		const struct tl_agg_fail *f = tl_agg_row_fail(a, dv_member(v, r->first));
+		struct tl_agg_fail *f = tl_agg_row_fail_rw(v->tab[r->first >> 31],
+							   dv_member(v, r->first));
 
 		if (f) {
 			fail_add(fd, f, false, 0);

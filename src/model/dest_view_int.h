@@ -49,7 +49,7 @@ struct dv_wexp {
 };
 
 struct tl_dest_view {
-	const struct tl_model *m;
+	struct tl_model *m;
 	bool built;
 	enum tl_group group;
 	enum tl_window win;
@@ -63,7 +63,8 @@ struct tl_dest_view {
 	uint64_t fbuilt_total;
 	int64_t fwstart, fwend;
 	/* the tables rows are made of */
-	const struct tl_agg *tab[2];
+	/* not const: reading a table marks its log read and moves its sketches' cursors */
+	struct tl_agg *tab[2];
 	int ntab;
 	bool derived;		/* rows merge table rows by a coarser key */
 	bool src_windowed;	/* rows are merges of window entries */
@@ -123,7 +124,7 @@ static inline void dv_mark_dirty(struct tl_dest_view *v, uint32_t vr)
 	}
 }
 
-static inline const struct tl_agg_row *dv_member(const struct tl_dest_view *v, uint32_t mem)
+static inline struct tl_agg_row *dv_member(const struct tl_dest_view *v, uint32_t mem)
 {
 	return &v->tab[mem >> 31]->rows[mem & 0x7fffffffu];
 }
@@ -146,15 +147,22 @@ int dv_sync_rows(struct tl_dest_view *v);
 void dv_read_logs(struct tl_dest_view *v);
 
 /* dest_view_window.c */
-const struct tl_sketch *dv_row_data(const struct tl_dest_view *v, struct tl_sketch *scratch,
-				    uint32_t vr, struct tl_agg_stats *st, struct dv_wexp *x);
+/*
+ * Row vr's statistics and latency sketch over the view's window: a
+ * member's own sketch (the table's: the view does not own it) when that is
+ * the whole answer, else merged into scratch.
+ */
+struct tl_sketch *dv_row_data(const struct tl_dest_view *v, struct tl_sketch *scratch,
+			      uint32_t vr, struct tl_agg_stats *st, struct dv_wexp *x);
 void dv_compute_row(struct tl_dest_view *v, uint32_t vr);
 void dv_order_dirty(struct tl_dest_view *v);
 void dv_prefetch_ahead(const struct tl_dest_view *v, size_t i);
 
 /* dest_view_fail.c */
-const struct tl_sketch *dv_row_fail_data(const struct tl_dest_view *v, struct tl_sketch *scratch,
-					 uint32_t vr, struct dv_fail *fd);
+/* Row vr's failures into fd, and the sketch of its times to failure (the
+ * same way: a member's own, or merged into scratch). */
+struct tl_sketch *dv_row_fail_data(const struct tl_dest_view *v, struct tl_sketch *scratch,
+				   uint32_t vr, struct dv_fail *fd);
 
 /* dest_view_sort.c */
 void dv_set_sval(struct tl_dest_view *v, uint32_t vr);

@@ -184,12 +184,12 @@ void dv_read_logs(struct tl_dest_view *v)
 	int t;
 
 	for (t = 0; t < v->ntab; t++) {
-		const struct tl_agg *a = v->tab[t];
+		struct tl_agg *a = v->tab[t];
 		uint64_t s;
 
 		if (v->fresh) {
 			v->cursor[t] = a->log_total;
-			((struct tl_agg *)a)->log_read = a->log_total;
+			a->log_read = a->log_total;
 			continue;
 		}
 		if (a->log_total - v->cursor[t] > TL_AGG_LOG_LEN) {
@@ -206,11 +206,8 @@ void dv_read_logs(struct tl_dest_view *v)
 			}
 		}
 		v->cursor[t] = a->log_total;
-		/*
-		 * The next touch of the last row read must be logged again. The
-		 * tables are never const where they are made (see tl_model_flush).
-		 */
-		((struct tl_agg *)a)->log_read = a->log_total;
+		/* the next touch of the last row read must be logged again */
+		a->log_read = a->log_total;
 	}
 	v->fresh = false;
 }

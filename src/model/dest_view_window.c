@@ -59,12 +59,8 @@ static void window_merge(const struct tl_dest_view *v, const struct tl_agg_row *
 	}
 }
 
-/*
- * Row vr's statistics and latency sketch over the view's window: a member's
- * own sketch when that is the whole answer, else merged into scratch.
- */
-const struct tl_sketch *dv_row_data(const struct tl_dest_view *v, struct tl_sketch *scratch,
-					uint32_t vr, struct tl_agg_stats *st, struct dv_wexp *x)
+struct tl_sketch *dv_row_data(const struct tl_dest_view *v, struct tl_sketch *scratch,
+			      uint32_t vr, struct tl_agg_stats *st, struct dv_wexp *x)
 {
 	const struct dv_row *r = &v->rows[vr];
 	bool has_ok = false;
@@ -73,7 +69,7 @@ const struct tl_sketch *dv_row_data(const struct tl_dest_view *v, struct tl_sket
 	memset(st, 0, sizeof(*st));
 	x->wmin = x->wnext = INT64_MAX;
 	if (!v->src_windowed && r->nmem == 1) {
-		const struct tl_agg_row *ar = dv_member(v, r->first);
+		struct tl_agg_row *ar = dv_member(v, r->first);
 
 		*st = ar->st;
 		return &ar->sk;
@@ -96,7 +92,7 @@ void dv_compute_row(struct tl_dest_view *v, uint32_t vr)
 {
 	const struct dv_row *r = &v->rows[vr];
 	struct tl_dest_row *d = &v->out[vr];
-	const struct tl_sketch *sk;
+	struct tl_sketch *sk;
 	struct tl_agg_stats st;
 	uint64_t q[3];
 
@@ -115,11 +111,8 @@ void dv_compute_row(struct tl_dest_view *v, uint32_t vr)
 	d->timeouts = st.timeouts;
 	d->errors = st.errors;
 	d->ok = sk->count;
-	/*
-	 * The cursors are a cache in the table's sketch: tables are never
-	 * const where they are made (see tl_model_flush).
-	 */
-	tl_sketch_p50_p90_p99((struct tl_sketch *)sk, q);
+	/* from the cursors kept in the sketch (the table's, or scratch) */
+	tl_sketch_p50_p90_p99(sk, q);
 	d->p50_ns = q[0];
 	d->p90_ns = q[1];
 	d->p99_ns = q[2];
@@ -136,7 +129,7 @@ void dv_compute_row(struct tl_dest_view *v, uint32_t vr)
 		d->aborted = fd.aborted <= d->errors ? fd.aborted : d->errors;
 		d->errors -= d->aborted;
 		if (!d->ok) {
-			tl_sketch_p50_p90_p99((struct tl_sketch *)sk, q);
+			tl_sketch_p50_p90_p99(sk, q);
 			d->ttf_p50_ns = q[0];
 			d->ttf_p90_ns = q[1];
 			d->ttf_p99_ns = q[2];
@@ -199,10 +192,15 @@ void dv_prefetch_ahead(const struct tl_dest_view *v, size_t i)
 	}
 }
 
+/*
+ * The histogram is a cache of the row, filled here (model.h says why a
+ * const view may): it is written in v->out and v->rows, the arrays the
+ * view points to, never in the view itself, and merged (when the row has
+ * several members or a window) into a sketch of its own, as the quantile
+ * below is.
+ */
 const struct tl_dest_row *tl_dest_view_get(const struct tl_dest_view *v, size_t i)
 {
-	/* the view is never const where it is made: filling hist[] late is fine */
-	struct tl_dest_view *w = (struct tl_dest_view *)v;
 	uint32_t vr;
 
 	if (i >= v->n)
@@ -210,14 +208,16 @@ const struct tl_dest_row *tl_dest_view_get(const struct tl_dest_view *v, size_t 
 	vr = v->order[i];
 	/* stale: the histogram stays empty (unknown) until the next update */
 	if (!v->rows[vr].hist_ok && !dv_stale(v)) {
-		struct tl_dest_row *d = &w->out[vr];
-		const struct tl_sketch *sk;
+		struct tl_dest_row *d = &v->out[vr];
 		struct tl_agg_stats st;
+		struct tl_sketch scratch;
 		struct dv_wexp x;
 
-		sk = dv_row_data(v, &w->scratch, vr, &st, &x);
-		tl_sketch_histogram(sk, d->hist_lo_ns, d->hist_hi_ns, d->hist, TL_HIST_BINS);
-		w->rows[vr].hist_ok = 1;
+		tl_sketch_init(&scratch);
+		tl_sketch_histogram(dv_row_data(v, &scratch, vr, &st, &x), d->hist_lo_ns,
+				    d->hist_hi_ns, d->hist, TL_HIST_BINS);
+		tl_sketch_free(&scratch);
+		v->rows[vr].hist_ok = 1;
 	}
 	return &v->out[vr];
 }
