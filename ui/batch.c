@@ -15,6 +15,7 @@
 #include "log.h"
 #include "source_replay.h"
 #include "loop.h"
+#include "labels.h"
 #include "runloop.h"
 #include "state.h"
 #include "ui.h"

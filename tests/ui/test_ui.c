@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ui/labels.h"
 #include "ui/state.h"
 #include "tests/unit/tap.h"
 
