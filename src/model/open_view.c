@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The open view's rows, from the last ingest at every build. Connections
- * and listeners sorted by a number (the usual case: 100,000 of them, top
- * talkers first) are sorted as compact keys, seeded by the last build's
- * order so that only what changed is sorted again, and a row is made only
- * when it is read. Groups and text sorts make every row. The cookie is the
- * last sort key, so equal rows keep their places between refreshes.
+ * and listeners (100,000 of them) are sorted as compact keys and a row is
+ * made only when it is read; sorted by a number (the usual case, top
+ * talkers first), the last build's order seeds the next so that only what
+ * changed is sorted again; by text, the keys are the first bytes and equal
+ * ones are sorted again in full. Groups are folded through a hash table
+ * and make their rows. The cookie is the last sort key, so equal rows keep
+ * their places between refreshes.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -57,6 +59,9 @@ void tl_open_view_free(struct tl_open_view *v)
 	free(v->rows);
 	free(v->sel);
 	free(v->mark);
+	free(v->gslots);
+	free(v->grep);
+	free(v->uhash);
 	free(v->kcur);
 	free(v->ks);
 	free(v->kc);
@@ -109,10 +114,11 @@ static const char *unit_str(const struct unit_ent *units, uint32_t uref)
 	return uref == NONE ? "" : units[uref].unit;
 }
 
-/* Unknown values (no owner, no rate, no age) order below every known one. */
-static int cmp_col(const struct tl_open_row *a, const struct tl_open_row *b, enum tl_ocol c)
+/* A text column of two sockets (their units beside them); unknown (no owner,
+ * no unit) orders below every known one. */
+static int cmp_text(const struct tl_sock *x, const char *ux, const struct tl_sock *y,
+		    const char *uy, enum tl_ocol c)
 {
-	const struct tl_sock *x = &a->s, *y = &b->s;
 	int r;
 
 	switch (c) {
@@ -121,9 +127,9 @@ static int cmp_col(const struct tl_open_row *a, const struct tl_open_row *b, enu
 			return x->owner_known ? 1 : -1;
 		return strncmp(x->comm, y->comm, sizeof(x->comm));
 	case TL_OCOL_UNIT:
-		if (!a->unit[0] != !b->unit[0])
-			return a->unit[0] ? 1 : -1;
-		return strcmp(a->unit, b->unit);
+		if (!ux[0] != !uy[0])
+			return ux[0] ? 1 : -1;
+		return strcmp(ux, uy);
 	case TL_OCOL_LOCAL:
 		r = cmp_addr(x->family, x->laddr, y->family, y->laddr);
 		return r ? r : cmp_u64(x->lport, y->lport);
@@ -134,6 +140,11 @@ static int cmp_col(const struct tl_open_row *a, const struct tl_open_row *b, enu
 		/* the numeric columns sort by num_key, never here */
 		return 0;
 	}
+}
+
+static int cmp_col(const struct tl_open_row *a, const struct tl_open_row *b, enum tl_ocol c)
+{
+	return cmp_text(&a->s, a->unit, &b->s, b->unit, c);
 }
 
 /* qsort has no context argument; builds are not reentrant (one thread) */
@@ -175,13 +186,6 @@ static int cmp_key(const struct tl_open_view *v, uint32_t i, uint32_t j)
 	}
 }
 
-static int cmp_sel(const void *pa, const void *pb)
-{
-	uint32_t i = *(const uint32_t *)pa, j = *(const uint32_t *)pb;
-	int r = cmp_key(sorting, i, j);
-
-	return r ? r : (i < j ? -1 : i > j);
-}
 
 static void row_fill(struct tl_open_row *row, const struct tl_sock *s, const struct extra *e,
 		     const struct unit_ent *units)
@@ -248,6 +252,80 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
 		return -ENOMEM;
 	*p = q;
 	*cap = c;
+	return 0;
+}
+
+static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/* The hash of a socket's group key: equal when cmp_key says equal. */
+static uint64_t group_hash(const struct tl_open_view *v, uint32_t i)
+{
+	const struct tl_sock *s = &v->snap->socks[i];
+	uint64_t h = 0xcbf29ce484222325ULL;
+	uint32_t u;
+
+	switch (v->group) {
+	case TL_OGROUP_PROCESS:
+		if (!s->owner_known)
+			return 1;
+		h = hash_bytes(h, &s->pid, sizeof(s->pid));
+		return hash_bytes(h, s->comm, strnlen(s->comm, sizeof(s->comm)));
+	case TL_OGROUP_UNIT:
+		u = v->ex[i].uref;
+		return u == NONE ? h : v->uhash[u];
+	case TL_OGROUP_HOST:
+		h = hash_bytes(h, &s->family, 1);
+		return hash_bytes(h, s->raddr, s->family == 4 ? 4 : 16);
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The sockets in sel[n] folded into one row per group, rows in order of
+ * their first socket: a hash table of the groups, one pass, where sorting
+ * 100,000 sockets by their group key took tens of milliseconds. A row is
+ * its first socket's, merged with the others in walk order.
+ */
+static int group_rows(struct tl_open_view *v, size_t n)
+{
+	size_t nslots = 16, i, k;
+
+	while (nslots < 2 * n)
+		nslots *= 2;
+	if (grow((void **)&v->gslots, &v->gslots_cap, nslots, sizeof(*v->gslots)) ||
+	    grow((void **)&v->grep, &v->grep_cap, n, sizeof(*v->grep)) ||
+	    grow((void **)&v->uhash, &v->uhash_cap, v->ub_n[v->cur] + 1, sizeof(*v->uhash)))
+		return -ENOMEM;
+	for (i = 0; v->group == TL_OGROUP_UNIT && i < v->ub_n[v->cur]; i++) {
+		const char *u = v->units[i].unit;
+
+		v->uhash[i] = hash_bytes(0xcbf29ce484222325ULL, u, strlen(u));
+	}
+	memset(v->gslots, 0, nslots * sizeof(*v->gslots));
+	v->nrows = 0;
+	for (i = 0; i < n; i++) {
+		uint32_t j = v->sel[i], r;
+
+		k = (size_t)group_hash(v, j) & (nslots - 1);
+		while ((r = v->gslots[k]) && cmp_key(v, v->grep[r - 1], j))
+			k = (k + 1) & (nslots - 1);
+		if (r) {
+			row_merge(v, &v->rows[r - 1], j);
+			continue;
+		}
+		row_init(v, &v->rows[v->nrows], j);
+		v->grep[v->nrows] = j;
+		v->gslots[k] = (uint32_t)++v->nrows;
+	}
 	return 0;
 }
 
@@ -322,6 +400,99 @@ static uint64_t sock_key(const struct tl_open_view *v, uint32_t i, enum tl_ocol 
 	uint64_t k = num_key(&a, c);
 
 	return desc ? ~k : k;
+}
+
+/* Up to 7 bytes as a big-endian number: their order is memcmp's. */
+static uint64_t be7(const uint8_t *p, size_t n)
+{
+	uint64_t k = 0;
+	size_t i;
+
+	for (i = 0; i < 7; i++)
+		k = k << 8 | (i < n ? p[i] : 0);
+	return k;
+}
+
+static uint64_t str7(const char *p, size_t max)
+{
+	return be7((const uint8_t *)p, strnlen(p, max < 7 ? max : 7));
+}
+
+/*
+ * A text column's first bytes as a number, ordered as cmp_text orders
+ * the column: a smaller key is a smaller value; equal keys are sorted
+ * again by cmp_text (fix_runs). Exact for IPv4 endpoints.
+ */
+static uint64_t text_key(const struct tl_open_view *v, uint32_t i, enum tl_ocol c, bool desc)
+{
+	const struct tl_sock *s = &v->snap->socks[i];
+	const char *u = unit_str(v->units, v->ex[i].uref);
+	const uint8_t *a = c == TL_OCOL_LOCAL ? s->laddr : s->raddr;
+	uint16_t port = c == TL_OCOL_LOCAL ? s->lport : s->rport;
+	uint64_t k;
+
+	switch (c) {
+	case TL_OCOL_COMM:
+		k = (uint64_t)!!s->owner_known << 56 | str7(s->comm, sizeof(s->comm));
+		break;
+	case TL_OCOL_UNIT:
+		k = (uint64_t)!!u[0] << 56 | str7(u, TL_OPEN_UNIT_MAX);
+		break;
+	default:
+		if (s->family == 4)
+			k = (uint64_t)a[0] << 40 | (uint64_t)a[1] << 32 | (uint64_t)a[2] << 24 |
+			    (uint64_t)a[3] << 16 | port;
+		else
+			k = 1ULL << 63 | be7(a, 7);
+		break;
+	}
+	return desc ? ~k : k;
+}
+
+static int cmp_text_sk(const void *pa, const void *pb)
+{
+	const struct skey *a = pa, *b = pb;
+	const struct tl_open_view *v = sorting;
+	int r = cmp_text(&v->snap->socks[a->row], unit_str(v->units, v->ex[a->row].uref),
+			 &v->snap->socks[b->row], unit_str(v->units, v->ex[b->row].uref), v->sort);
+
+	if (v->desc)
+		r = -r;
+	if (!r)
+		r = cmp_u64(a->cookie, b->cookie);
+	return r ? r : cmp_u64(a->row, b->row);
+}
+
+/* Whether a socket's text key is its whole value: a string shorter than 7
+ * bytes (its NUL is in the key), an IPv4 endpoint. Equal keys share it. */
+static bool text_exact(const struct tl_open_view *v, uint32_t i, enum tl_ocol c)
+{
+	const struct tl_sock *s = &v->snap->socks[i];
+
+	switch (c) {
+	case TL_OCOL_COMM:
+		return strnlen(s->comm, sizeof(s->comm)) < 7;
+	case TL_OCOL_UNIT:
+		return strnlen(unit_str(v->units, v->ex[i].uref), 7) < 7;
+	default:
+		return s->family == 4;
+	}
+}
+
+/* Runs of equal text keys that are not whole values, sorted by the whole text. */
+static void fix_runs(struct tl_open_view *v, struct skey *k, size_t n)
+{
+	size_t a = 0, b;
+
+	sorting = v;
+	while (a < n) {
+		for (b = a + 1; b < n && k[b].k == k[a].k; b++)
+			;
+		if (b - a > 1 && !text_exact(v, k[a].row, v->sort))
+			qsort(k + a, b - a, sizeof(*k), cmp_text_sk);
+		a = b;
+	}
+	sorting = NULL;
 }
 
 /* Key, then cookie (equal rows keep their places between refreshes), then row. */
@@ -486,6 +657,8 @@ static int build_lazy(struct tl_open_view *v, size_t n, bool hint)
 	}
 	sk_sort(v->kc, v->kt, nc);
 	sk_merge(v->ks, ns, v->kc, nc, v->kt);
+	if (!numeric(v->sort))
+		fix_runs(v, v->kt, n);
 	for (p = 0; p < n; p++) {
 		v->order[p] = v->kt[p].row;
 		v->okey[p] = v->kt[p].k;
@@ -498,8 +671,9 @@ static int build_lazy(struct tl_open_view *v, size_t n, bool hint)
 int tl_open_view_build(struct tl_open_view *v, const struct tl_filter *f, enum tl_ogroup g,
 		       enum tl_ocol sort, bool descending)
 {
-	bool lazy = (g == TL_OGROUP_CONN || g == TL_OGROUP_LISTEN) && numeric(sort);
-	bool hint = lazy && hint_usable(v, g, sort, descending);
+	bool lazy = g == TL_OGROUP_CONN || g == TL_OGROUP_LISTEN;
+	/* a text key is a prefix: equal keys need not be in the hint's order */
+	bool hint = lazy && numeric(sort) && hint_usable(v, g, sort, descending);
 	const uint8_t *st = v->st[v->cur];
 	struct tl_record rec;
 	size_t i, n = 0, nsock;
@@ -549,7 +723,8 @@ int tl_open_view_build(struct tl_open_view *v, const struct tl_filter *f, enum t
 		v->sel[n++] = (uint32_t)i;
 		v->mark[i] = 1;
 		if (lazy)
-			v->kcur[i] = sock_key(v, (uint32_t)i, sort, descending);
+			v->kcur[i] = numeric(sort) ? sock_key(v, (uint32_t)i, sort, descending) :
+				     text_key(v, (uint32_t)i, sort, descending);
 	}
 	if (lazy) {
 		err = build_lazy(v, n, hint);
@@ -561,21 +736,10 @@ int tl_open_view_build(struct tl_open_view *v, const struct tl_filter *f, enum t
 	v->nrows = 0;
 	if (grow((void **)&v->rows, &v->rows_cap, nsock, sizeof(*v->rows)))
 		goto nomem;
+	err = group_rows(v, n);
+	if (err)
+		goto fail;
 	sorting = v;
-	if (g == TL_OGROUP_CONN || g == TL_OGROUP_LISTEN) {
-		for (i = 0; i < n; i++)
-			row_init(v, &v->rows[i], v->sel[i]);
-		v->nrows = n;
-	} else {
-		qsort(v->sel, n, sizeof(*v->sel), cmp_sel);
-		for (i = 0; i < n; i++) {
-			if (i && !cmp_key(v, v->sel[i - 1], v->sel[i])) {
-				row_merge(v, &v->rows[v->nrows - 1], v->sel[i]);
-				continue;
-			}
-			row_init(v, &v->rows[v->nrows++], v->sel[i]);
-		}
-	}
 	err = sort_rows(v);
 	sorting = NULL;
 	if (err)

@@ -126,6 +126,12 @@ struct tl_open_view {
 	size_t pos_cap;
 	struct tl_open_row *rows;	/* grouped or text-sorted builds */
 	size_t rows_cap;
+	uint32_t *gslots;		/* grouping: a hash table of rows (index + 1) */
+	size_t gslots_cap;
+	uint32_t *grep;			/* per row: its group's first socket */
+	size_t grep_cap;
+	uint64_t *uhash;		/* per unit entry: its name's hash */
+	size_t uhash_cap;
 	uint32_t *sel;			/* indexes of matching sockets */
 	size_t sel_cap;
 	uint8_t *mark;			/* per socket: selected (1), placed by the hint (2) */
