@@ -155,7 +155,8 @@ int main(int argc, char **argv)
 	const char **paths;
 	char units[20][64];
 	double t_rates[REPS], t_ingest[REPS], t_views[REPS], t_open[REPS], t_draw[REPS], t_total[REPS];
-	double c_total[REPS], first = 0, worst = 0, rates_med;
+	double c_total[REPS], first = 0, worst = 0, rates_med, m_ingest, m_views, m_open, m_draw;
+	double m_total, m_cpu;
 	struct tl_canvas *c;
 	struct tl_model *m;
 	struct tl_ui ui;
@@ -201,8 +202,9 @@ int main(int argc, char **argv)
 	printf("One monitor refresh: %zu open sockets (synthetic, as the iterator fills them; "
 	       "every interval about a fifth change their rate and 1%% are replaced by new ones), "
 	       "%zu retained sessions and connects (%d more closed before each refresh), a 200x60 "
-	       "screen with the Open panel focused; median and worst of %d refreshes after the "
-	       "first, wall clock (CPU time of this process beside the total). The kernel's walk "
+	       "screen with the Open panel focused; median, best and worst of %d refreshes "
+	       "after the first, wall clock (CPU time of this process beside the total: on a loaded "
+	       "machine the wall clock also counts the time other work held the CPU). The kernel's walk "
 	       "of real sockets is not included.\n\n", nopen, nsess, NEW_SESSIONS, REPS);
 	/* refresh 0 is the first: memory first touched, no previous order; not in the median */
 	for (r = 0; r <= REPS; r++) {
@@ -256,22 +258,29 @@ int main(int argc, char **argv)
 		if (t_total[r - 1] > worst)
 			worst = t_total[r - 1];
 	}
-	printf("| step | median ms |\n|---|---|\n");
+	/* median() sorts: v[0] is then the best, the figure least disturbed by other load */
 	rates_med = median(t_rates);
-	printf("| rates by cookie (tl_open_rates) | %.2f |\n", rates_med);
-	printf("| open view ingest (history, units, accepts) | %.2f |\n", median(t_ingest));
-	printf("| session and latency views updated | %.2f |\n", median(t_views));
-	printf("| Open rows built and sorted | %.2f |\n", median(t_open));
-	printf("| screen composed (200x60) | %.2f |\n", median(t_draw));
-	printf("| **total** (CPU %.2f) | **%.2f** |\n\n", median(c_total), median(t_total));
+	m_ingest = median(t_ingest);
+	m_views = median(t_views);
+	m_open = median(t_open);
+	m_draw = median(t_draw);
+	m_total = median(t_total);
+	m_cpu = median(c_total);
+	printf("| step | median ms | best ms |\n|---|---|---|\n");
+	printf("| rates by cookie (tl_open_rates) | %.2f | %.2f |\n", rates_med, t_rates[0]);
+	printf("| open view ingest (history, units, accepts) | %.2f | %.2f |\n", m_ingest, t_ingest[0]);
+	printf("| session and latency views updated | %.2f | %.2f |\n", m_views, t_views[0]);
+	printf("| Open rows built and sorted | %.2f | %.2f |\n", m_open, t_open[0]);
+	printf("| screen composed (200x60) | %.2f | %.2f |\n", m_draw, t_draw[0]);
+	printf("| **total** (CPU: median %.2f) | **%.2f** | %.2f |\n\n", m_cpu, m_total, t_total[0]);
 	printf("Worst of the %d: %.2f ms; the first refresh (memory first touched, nothing to "
 	       "start the sort from): %.2f ms.\n", REPS, worst, first);
 	printf("Open rows shown: %zu of %zu sockets; sessions in the view: %zu.\n\n",
 	       tl_open_view_len(ui.ov), tl_open_view_sockets(ui.ov), tl_session_view_len(ui.sv));
 	/* tests/bench/run adds the kernel's walk, which includes the rates step */
 	printf("summary: refresh with %zu open and %zu sessions: %.2f ms (rates %.2f ms; goal <= "
-	       "%.0f ms, %s; the kernel walk not included)\n", nopen, nsess, t_total[REPS / 2],
-	       rates_med, GOAL_MS, t_total[REPS / 2] <= GOAL_MS ? "met" : "NOT met");
+	       "%.0f ms, %s; the kernel walk not included)\n", nopen, nsess, m_total,
+	       rates_med, GOAL_MS, m_total <= GOAL_MS ? "met" : "NOT met");
 	tl_ui_fini(&ui);
 	tl_canvas_free(c);
 	tl_model_free(m);
