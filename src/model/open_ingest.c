@@ -315,6 +315,41 @@ static int ensure(void **p, size_t *cap, size_t n, size_t size)
 	return 0;
 }
 
+/* delta bytes over ns, in thousandths of a byte per second, saturating (as open_rates.c) */
+static uint64_t rate_milli(uint64_t delta, uint64_t ns)
+{
+	unsigned __int128 r = (unsigned __int128)delta * 1000000000000ULL / ns;
+
+	return r > UINT64_MAX ? UINT64_MAX : (uint64_t)r;
+}
+
+/* Each matched socket's rate against its copy in the previous ingest. */
+static void measure_rates(const struct tl_open_view *v, const struct tl_snapshot *snap,
+			  struct extra *ex)
+{
+	const struct tl_snapshot *old = v->snap;
+	uint64_t ns;
+	size_t i;
+
+	if (!v->ready || snap->ts_ns <= old->ts_ns)
+		return;
+	ns = snap->ts_ns - old->ts_ns;
+	for (i = 0; i < snap->n; i++) {
+		const struct tl_sock *b = &snap->socks[i], *a;
+		struct tl_open_rate *r = &ex[i].rate;
+
+		if (ex[i].prev == NONE)
+			continue;
+		a = &old->socks[ex[i].prev];
+		/* counters that went back: no rate */
+		if (b->tx_bytes < a->tx_bytes || b->rx_bytes < a->rx_bytes)
+			continue;
+		r->valid = true;
+		r->tx_mbps = rate_milli(b->tx_bytes - a->tx_bytes, ns);
+		r->rx_mbps = rate_milli(b->rx_bytes - a->rx_bytes, ns);
+	}
+}
+
 int tl_open_view_ingest(struct tl_open_view *v, const struct tl_open_input *in,
 			const struct tl_model *m)
 {
@@ -372,6 +407,8 @@ int tl_open_view_ingest(struct tl_open_view *v, const struct tl_open_input *in,
 	v->seq++;
 	memset(v->taken, 0, old_n);
 	match_prev(v, ck, n, ex, v->taken);
+	if (in->measure_rates && !in->rates)
+		measure_rates(v, snap, ex);
 	for (i = 0; i < old_n; i++)
 		v->old2new[i] = NONE;
 	for (i = 0; i < n; i++) {

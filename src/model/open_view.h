@@ -60,12 +60,18 @@ struct tl_open_row {
 	bool full;		/* accept queue over its limit: the kernel drops SYNs now */
 };
 
-/* One completed snapshot: rates[i] and paths[i] (owner's cgroup path, NULL:
- * unknown; copied) belong to snap->socks[i]. */
+/*
+ * One completed snapshot: rates[i] and paths[i] (owner's cgroup path, NULL:
+ * unknown; copied) belong to snap->socks[i]. With measure_rates (and rates
+ * NULL) the view measures them itself against its last ingest, the same
+ * way (byte deltas over the time between the walks, by cookie; none for a
+ * new socket or counters that went back), on the matching it does anyway.
+ */
 struct tl_open_input {
 	const struct tl_snapshot *snap;
 	const struct tl_open_rate *rates;
 	const char *const *paths;
+	bool measure_rates;
 };
 
 struct tl_open_view;
