@@ -114,7 +114,7 @@ struct tl_open_view {
 	int bbuf;			/* the buffers it read (sb, eb, ub, strb) */
 	uint64_t bseq;			/* the ingest it read */
 	uint64_t bgen;			/* builds so far: tags the row cache */
-	bool lazy;			/* rows are sockets, made on demand (order: socket indexes) */
+	bool lazy;			/* connections or listeners: rows made on demand from sockets */
 	enum tl_ocol sort;
 	bool desc;
 	enum tl_ogroup group;
@@ -122,9 +122,9 @@ struct tl_open_view {
 	uint32_t *order;		/* rows in sorted order: socket or rows[] indexes */
 	uint64_t *okey;			/* lazy builds: each position's key, the next build's hint */
 	size_t order_cap;
-	uint32_t *pos;			/* lazy builds: socket index -> position; NONE: not a row */
+	uint32_t *pos;			/* lazy builds: socket index -> position (rows only) */
 	size_t pos_cap;
-	struct tl_open_row *rows;	/* grouped or text-sorted builds */
+	struct tl_open_row *rows;	/* grouped builds: one per group */
 	size_t rows_cap;
 	uint32_t *gslots;		/* grouping: a hash table of rows (index + 1) */
 	size_t gslots_cap;
