@@ -103,7 +103,7 @@ struct tl_open_view {
 	size_t st_cap[2];
 	struct cindex cix[2];		/* ck by cookie */
 	int cur;
-	uint32_t *lis, *pas;		/* ingest: listeners; passive sockets new since the last */
+	uint32_t *lis, *pas;		/* ingest: listeners; passive sockets new since last */
 	size_t lis_cap, pas_cap;
 	uint8_t *taken;
 	size_t taken_cap;
@@ -114,15 +114,15 @@ struct tl_open_view {
 	int bbuf;			/* the buffers it read (sb, eb, ub, strb) */
 	uint64_t bseq;			/* the ingest it read */
 	uint64_t bgen;			/* builds so far: tags the row cache */
-	bool lazy;			/* connections or listeners: rows made on demand from sockets */
+	bool lazy;			/* connections or listeners: rows made on demand */
 	enum tl_ocol sort;
 	bool desc;
 	enum tl_ogroup group;
 	size_t nrows;
 	uint32_t *order;		/* rows in sorted order: socket or rows[] indexes */
-	uint64_t *okey;			/* lazy builds: each position's key, the next build's hint */
+	uint64_t *okey;			/* lazy builds: key per position, a hint */
 	size_t order_cap;
-	uint32_t *pos;			/* lazy builds: socket index -> position (rows only) */
+	uint32_t *pos;			/* lazy builds: socket index -> position, rows only */
 	size_t pos_cap;
 	struct tl_open_row *rows;	/* grouped builds: one per group */
 	size_t rows_cap;

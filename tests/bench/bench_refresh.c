@@ -202,9 +202,9 @@ int main(int argc, char **argv)
 	       "every interval about a fifth change their rate and 1%% are replaced by new ones), "
 	       "%zu retained sessions and connects (%d more closed before each refresh), a 200x60 "
 	       "screen with the Open panel focused; median, best and worst of %d refreshes "
-	       "after the first two, wall clock (CPU time of this process beside the total: on a loaded "
-	       "machine the wall clock also counts the time other work held the CPU). The kernel's walk "
-	       "of real sockets is not included.\n\n", nopen, nsess, NEW_SESSIONS, REPS);
+	       "after the first two, wall clock (CPU time of this process beside the total: on a "
+	       "loaded machine the wall clock also counts the time other work held the CPU). The "
+	       "kernel's walk of real sockets is not included.\n\n", nopen, nsess, NEW_SESSIONS, REPS);
 	/* the first WARMUP refreshes touch the view's two buffers (and everything else)
 	 * for the first time; they are printed, not in the median */
 	for (r = 0; r < REPS + WARMUP; r++) {
@@ -267,7 +267,8 @@ int main(int argc, char **argv)
 	printf("| session and latency views updated | %.2f | %.2f |\n", m_views, t_views[0]);
 	printf("| Open rows built and sorted | %.2f | %.2f |\n", m_open, t_open[0]);
 	printf("| screen composed (200x60) | %.2f | %.2f |\n", m_draw, t_draw[0]);
-	printf("| **total** (CPU: median %.2f) | **%.2f** | %.2f |\n\n", m_cpu, m_total, t_total[0]);
+	printf("| **total** (CPU: median %.2f) | **%.2f** | %.2f |\n\n", m_cpu, m_total,
+	       t_total[0]);
 	printf("Worst of the %d: %.2f ms; the first two refreshes (memory first touched, nothing "
 	       "to start the sort from): %.2f and %.2f ms.\n", REPS, worst, first[0], first[1]);
 	printf("Open rows shown: %zu of %zu sockets; sessions in the view: %zu.\n\n",
