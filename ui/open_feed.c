@@ -48,14 +48,15 @@ static int kernel_filters(struct tl_open_feed *f, const struct tl_options *opt,
 		if (!tl_open_match(&o, &snap->socks[i], in->paths[i]))
 			continue;
 		f->kept.socks[n] = snap->socks[i];
-		f->kept_rates[n] = in->rates[i];
+		if (in->rates)
+			f->kept_rates[n] = in->rates[i];
 		f->kept_paths[n] = in->paths[i];
 		n++;
 	}
 	f->kept.n = n;
 	f->kept.ts_ns = snap->ts_ns;
 	in->snap = &f->kept;
-	in->rates = f->kept_rates;
+	in->rates = in->rates ? f->kept_rates : NULL;
 	in->paths = f->kept_paths;
 	return 0;
 }
@@ -69,7 +70,9 @@ int tl_open_feed_step(struct tl_open_feed *f, struct tl_ui *ui, struct tl_source
 
 	if (!ui->ov || f->off)
 		return 0;
-	err = tl_open_src_step(&f->src, source, true);
+	/* rates: the view measures them on the cookie matching it does anyway,
+	 * in walk order, where the source would index the whole previous walk */
+	err = tl_open_src_step(&f->src, source, false);
 	if (err) {
 		/* no iterator: said once in the log, not at every refresh */
 		f->off = err == -EOPNOTSUPP;
@@ -91,8 +94,9 @@ int tl_open_feed_step(struct tl_open_feed *f, struct tl_ui *ui, struct tl_source
 	for (i = 0; i < snap->n; i++)
 		f->paths[i] = tl_open_src_cgroup(&f->src, i);
 	in.snap = snap;
-	in.rates = f->src.rates;
+	in.rates = NULL;
 	in.paths = f->paths;
+	in.measure_rates = true;
 	err = kernel_filters(f, ui->opt, &in);
 	if (err)
 		return err;

@@ -217,14 +217,21 @@ void tl_open_panel_update(struct tl_ui *ui)
 		snprintf(ui->open_note, sizeof(ui->open_note), "(out of memory: no rows)");
 	len = tl_open_view_len(ui->ov);
 	if (have_old) {
-		for (i = 0; i < len; i++) {
-			if (same_row(tl_open_view_get(ui->ov, i), &old, ui->ogroup)) {
-				size_t off = ui->op.sel - ui->op.top;
+		/* a connection or listener by its cookie (100,000 rows are not
+		 * made to be compared); a group, of a few, by its key */
+		if (ui->ogroup == TL_OGROUP_CONN || ui->ogroup == TL_OGROUP_LISTEN) {
+			i = tl_open_view_find(ui->ov, old.s.cookie);
+		} else {
+			for (i = 0; i < len; i++)
+				if (same_row(tl_open_view_get(ui->ov, i), &old, ui->ogroup))
+					break;
+		}
+		if (i < len) {
+			size_t off = ui->op.sel - ui->op.top;
 
-				ui->op.sel = i;
-				ui->op.top = i >= off ? i - off : 0;
-				return;
-			}
+			ui->op.sel = i;
+			ui->op.top = i >= off ? i - off : 0;
+			return;
 		}
 	}
 	if (ui->op.sel >= len)

@@ -60,12 +60,18 @@ struct tl_open_row {
 	bool full;		/* accept queue over its limit: the kernel drops SYNs now */
 };
 
-/* One completed snapshot: rates[i] and paths[i] (owner's cgroup path, NULL:
- * unknown; copied) belong to snap->socks[i]. */
+/*
+ * One completed snapshot: rates[i] and paths[i] (owner's cgroup path, NULL:
+ * unknown; copied) belong to snap->socks[i]. With measure_rates (and rates
+ * NULL) the view measures them itself against its last ingest, the same
+ * way (byte deltas over the time between the walks, by cookie; none for a
+ * new socket or counters that went back), on the matching it does anyway.
+ */
 struct tl_open_input {
 	const struct tl_snapshot *snap;
 	const struct tl_open_rate *rates;
 	const char *const *paths;
+	bool measure_rates;
 };
 
 struct tl_open_view;
@@ -88,8 +94,17 @@ bool tl_open_view_ready(const struct tl_open_view *v);
 uint64_t tl_open_view_ts(const struct tl_open_view *v);
 size_t tl_open_view_sockets(const struct tl_open_view *v);
 size_t tl_open_view_len(const struct tl_open_view *v);
+/*
+ * Row i of the last build, or NULL. Valid until the next build or the
+ * second ingest after it; rows of connections and listeners are made when
+ * asked for, so the pointer may also be reused by a get some 1,000 rows
+ * away: copy a row that must outlive other gets.
+ */
 const struct tl_open_row *tl_open_view_get(const struct tl_open_view *v, size_t i);
-/* The row's owner's cgroup path, or NULL. Valid until the next ingest. */
+/* The position of the row whose socket (or group's first socket) has this
+ * cookie, or SIZE_MAX. */
+size_t tl_open_view_find(const struct tl_open_view *v, uint64_t cookie);
+/* The row's owner's cgroup path, or NULL. Valid as long as the row. */
 const char *tl_open_view_cgroup(const struct tl_open_view *v, const struct tl_open_row *r);
 /*
  * The rate history of the open socket with this cookie, oldest first, in
