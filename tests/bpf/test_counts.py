@@ -297,8 +297,12 @@ def run_pid_filter(ctx):
 				     "(connects, active, passive) of the filtered client")
 			else:
 				c.eq(len(pas), 0, "passive sessions of the filtered client")
-				c.true(len(con) >= C_CONNS - 10, "most of the client's connects captured (%d of %d)"
-				       % (len(con), C_CONNS))
+				# 1,000 of the client's sockets in a 1,024-entry map, beside
+				# foreign ones between handshake and accept(): how many find no
+				# place depends on how fast the foreign server accepts (40 seen
+				# in a CI run); what matters is that each one is counted
+				c.true(len(con) >= C_CONNS * 9 // 10, "most of the client's connects captured "
+				       "(%d of %d)" % (len(con), C_CONNS))
 			if st and isinstance(st.get("dropped_connects_storage"), int):
 				# whatever was lost must at least be counted, exactly
 				c.eq(len(con) + st["dropped_connects_storage"], C_CONNS,

@@ -103,7 +103,7 @@ def run(tap, binary):
 		held.sendall(b"h" * 3333)
 		for _ in range(4):
 			send(sink.port, 2222)		# phase B
-		time.sleep(1.5)			# snapshots see the held connection
+		time.sleep(3)			# snapshots see the held connection
 		t_b = time.time()
 		held.close()
 		time.sleep(1)
@@ -126,7 +126,9 @@ def run(tap, binary):
 		       "replay: b %s, between the phases: phase A's sessions (1111 B), none of phase B's"
 		       % mid, scr)
 		# b: a moment after phase B, when the held connection was still open
-		when = time.strftime("%H:%M:%S", time.localtime(t_b - 0.6))
+		# (b takes whole seconds: the instant is up to 1 s before t_b - 0.5,
+		# still 1.5 s after it opened, with snapshots every 0.5 s)
+		when = time.strftime("%H:%M:%S", time.localtime(t_b - 0.5))
 		tmux.keys("b")
 		wait_screen(tmux, lambda s: "Go to" in s, 3)
 		tmux.literal(when)
