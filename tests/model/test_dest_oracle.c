@@ -30,6 +30,9 @@
 
 static uint64_t seed;
 
+/* connects the test keeps to rebuild a filtered view's input elsewhere */
+#define RLOG_LEN 65536
+
 /* ---- the world the connects come from ---- */
 
 struct odest {
@@ -104,6 +107,9 @@ struct run {
 	struct vcfg built;
 	bool have_built;
 	uint64_t base_first, last_total;
+	/* the newest connects as added, for a reference model (see update_and_compare) */
+	struct tl_record *rlog;
+	uint64_t rlog_total;
 	/* held: the rows as they were when held */
 	int held_steps;
 	bool no_hold;		/* bursts: the update after one must be compared */
@@ -111,7 +117,7 @@ struct run {
 	uint8_t *used;
 	size_t nsnap;
 	/* what the run covered */
-	unsigned compared, incomparable, rows, by_group[TL_GROUP_COUNT], by_win[TL_WIN_COUNT];
+	unsigned compared, referenced, incomparable, rows, by_group[TL_GROUP_COUNT], by_win[TL_WIN_COUNT];
 	unsigned filtered, holds, wraps, bursts;
 	bool failed;
 };
@@ -221,6 +227,7 @@ static void add_one(struct run *r, const struct odest *d, const struct oowner *o
 		break;
 	}
 	tl_model_add(r->m, &rec);
+	r->rlog[r->rlog_total++ % RLOG_LEN] = rec;
 }
 
 /* A few destinations and owners are busy, most are not. */
@@ -363,7 +370,8 @@ static const char *fail_diff(const struct tl_dest_fail *x, const struct tl_dest_
 static const double qs[] = { 0, 0.25, 0.5, 0.9, 0.99, 1 };
 #define NQS (int)(sizeof(qs) / sizeof(qs[0]))
 
-static int compare_with_fresh(struct run *r, uint64_t now)
+/* Compare the long view with a fresh view on model m (r's, or a reference: fname). */
+static int compare_with_fresh(struct run *r, struct tl_model *m, const char *fname, uint64_t now)
 {
 	const struct vcfg *c = &r->cfg;
 	const struct tl_filter *f = c->filt < 0 ? NULL : filters[c->filt];
@@ -374,21 +382,21 @@ static int compare_with_fresh(struct run *r, uint64_t now)
 	if (!fv)
 		return -1;
 	tl_dest_view_set_cgroup_path(fv, fake_cgroup_path, NULL);
-	tl_dest_view_update(fv, r->m, c->group, c->win, f, c->sort, c->desc, now);
+	tl_dest_view_update(fv, m, c->group, c->win, f, c->sort, c->desc, now);
 	n = tl_dest_view_len(r->lv);
 	if (n != tl_dest_view_len(fv)) {
-		report(r, "row count", 0, "length", n, tl_dest_view_len(fv), NULL, NULL, "fresh");
+		report(r, "row count", 0, "length", n, tl_dest_view_len(fv), NULL, NULL, fname);
 		for (i = 0; i < n || i < tl_dest_view_len(fv); i++) {
 			if (i < n)
 				print_row("long-lived", tl_dest_view_get(r->lv, i));
 			if (i < tl_dest_view_len(fv))
-				print_row("fresh", tl_dest_view_get(fv, i));
+				print_row(fname, tl_dest_view_get(fv, i));
 		}
 		goto cleanup;
 	}
 	if (tl_dest_view_stale(r->lv) || tl_dest_view_stale(fv)) {
 		report(r, "staleness", 0, "stale", tl_dest_view_stale(r->lv), tl_dest_view_stale(fv),
-		       NULL, NULL, "fresh");
+		       NULL, NULL, fname);
 		goto cleanup;
 	}
 	for (i = 0; i < n; i++) {
@@ -400,7 +408,7 @@ static int compare_with_fresh(struct run *r, uint64_t now)
 
 		field = row_diff(a, b, &x, &y);
 		if (field) {
-			report(r, "rows", i, field, x, y, a, b, "fresh");
+			report(r, "rows", i, field, x, y, a, b, fname);
 			goto cleanup;
 		}
 		ra = tl_dest_view_failures(r->lv, i, &fa);
@@ -411,7 +419,7 @@ static int compare_with_fresh(struct run *r, uint64_t now)
 			y = (uint64_t)rb;
 		}
 		if (field) {
-			report(r, "failures", i, field, x, y, a, b, "fresh");
+			report(r, "failures", i, field, x, y, a, b, fname);
 			goto cleanup;
 		}
 		/* the detail view's quantiles: of a few rows per step (they merge windows) */
@@ -421,7 +429,7 @@ static int compare_with_fresh(struct run *r, uint64_t now)
 			x = tl_dest_view_quantile(r->lv, i, qs[k]);
 			y = tl_dest_view_quantile(fv, i, qs[k]);
 			if (x != y) {
-				report(r, "quantile", i, "tl_dest_view_quantile", x, y, a, b, "fresh");
+				report(r, "quantile", i, "tl_dest_view_quantile", x, y, a, b, fname);
 				printf("#   q = %g\n", qs[k]);
 				goto cleanup;
 			}
@@ -448,6 +456,32 @@ static uint64_t ring_first(const struct tl_model *m)
 	uint64_t total = tl_model_totals(m)->connects, cap = tl_model_connects_cap(m);
 
 	return total > cap ? total - cap : 0;
+}
+
+/*
+ * A filtered view since start that has outlived the connect ring's
+ * contents: compare it with a fresh view on a reference model fed only the
+ * connects since the long view built its table (the test keeps the last
+ * RLOG_LEN). 1 if they are no longer kept, else 0 or -1 as compare_with_fresh.
+ */
+static int compare_with_reference(struct run *r, uint64_t now)
+{
+	uint64_t total = tl_model_totals(r->m)->connects, s;
+	struct tl_model_config mc = { .history = 4 * (total - r->base_first) + 4,
+				      .max_dests = r->m->cfg.max_dests };
+	struct tl_model *ref;
+	int ret;
+
+	if (total - r->base_first > RLOG_LEN || total != r->rlog_total)
+		return 1;
+	ref = tl_model_new(&mc);
+	if (!ref)
+		return -1;
+	for (s = r->base_first; s < total; s++)
+		tl_model_add(ref, &r->rlog[s % RLOG_LEN]);
+	ret = compare_with_fresh(r, ref, "reference", now);
+	tl_model_free(ref);
+	return ret;
 }
 
 static bool same_rows_cfg(const struct vcfg *a, const struct vcfg *b)
@@ -527,11 +561,18 @@ static int update_and_compare(struct run *r)
 	r->have_built = true;
 	r->last_total = tl_model_totals(r->m)->connects;
 	if (c->filt >= 0 && c->win == TL_WIN_ALL && r->base_first != first) {
-		r->incomparable++;
-		return 0;
-	}
-	if (compare_with_fresh(r, now))
+		int ret = compare_with_reference(r, now);
+
+		if (ret > 0) {
+			r->incomparable++;
+			return 0;
+		}
+		if (ret)
+			return -1;
+		r->referenced++;
+	} else if (compare_with_fresh(r, r->m, "fresh", now)) {
 		return -1;
+	}
 	r->compared++;
 	r->by_group[c->group]++;
 	r->by_win[c->win]++;
@@ -566,9 +607,12 @@ static void change_cfg(struct run *r)
 	}
 }
 
-static uint64_t log_total_of(const struct run *r, enum tl_group g)
+/* Touches logged in the table the long view reads (address and port: destinations). */
+static uint64_t log_total_of(const struct run *r)
 {
-	return r->m->agg[g]->log_total;
+	enum tl_group g = r->cfg.group;
+
+	return r->m->agg[g == TL_GROUP_ADDR || g == TL_GROUP_PORT ? TL_GROUP_DEST : g]->log_total;
 }
 
 /*
@@ -594,7 +638,7 @@ static int burst(struct run *r, uint64_t n)
 	if (update_and_compare(r))
 		return -1;
 	/* the long view has just read the logs: what follows is all new to it */
-	before = log_total_of(r, TL_GROUP_DEST);
+	before = log_total_of(r);
 	for (j = 0; j < r->nowners && k < 3; j++) {
 		const struct oowner *w = &r->owners[j];
 		bool distinct = w->known && w->cg;
@@ -624,7 +668,7 @@ static int burst(struct run *r, uint64_t n)
 	}
 	tl_model_flush(r->m);
 	r->bursts++;
-	if (log_total_of(r, TL_GROUP_DEST) - before > TL_AGG_LOG_LEN)
+	if (log_total_of(r) - before > TL_AGG_LOG_LEN)
 		r->wraps++;
 	k = update_and_compare(r);
 	r->no_hold = false;
@@ -646,6 +690,11 @@ static int run_steps(struct run *r, int nsteps, const int *burst_at, const uint6
 		}
 		if (chance(120))
 			change_cfg(r);
+		/* and every grouping and window in turn, whatever the dice say */
+		if (r->step % 50 == 0)
+			r->cfg.group = (enum tl_group)(r->step / 50 % TL_GROUP_COUNT);
+		if (r->step % 50 == 25)
+			r->cfg.win = (enum tl_window)(r->step / 50 % TL_WIN_COUNT);
 		if (chance(8)) {
 			tl_dest_view_invalidate(r->lv);
 			r->have_built = false;
@@ -673,7 +722,9 @@ static struct run *run_new(const char *name, const struct tl_model_config *mc)
 	r->name = name;
 	r->m = tl_model_new(mc);
 	r->lv = tl_dest_view_new();
-	if (!r->m || !r->lv) {
+	r->rlog = malloc(RLOG_LEN * sizeof(*r->rlog));
+	if (!r->m || !r->lv || !r->rlog) {
+		free(r->rlog);
 		tl_model_free(r->m);
 		tl_dest_view_free(r->lv);
 		free(r);
@@ -695,6 +746,7 @@ static void run_free(struct run *r)
 	tl_model_free(r->m);
 	free(r->snap);
 	free(r->used);
+	free(r->rlog);
 	free(r);
 }
 
@@ -710,10 +762,10 @@ static uint64_t folds_of(const struct tl_model *m)
 
 static void summary(const struct run *r)
 {
-	printf("# %s: %u comparisons (%u rows), %u skipped (filtered since start, ring dropped "
-	       "connects), by group %u/%u/%u/%u/%u, by window %u/%u/%u, %u filtered, %u holds, "
+	printf("# %s: %u comparisons (%u rows), %u of them with a reference model, %u skipped "
+	       "(filtered since start, connects no longer kept), by group %u/%u/%u/%u/%u, by window %u/%u/%u, %u filtered, %u holds, "
 	       "%u bursts (%u past a touch log), %" PRIu64 " folds, %" PRIu64 " connects\n",
-	       r->name, r->compared, r->rows, r->incomparable, r->by_group[0], r->by_group[1],
+	       r->name, r->compared, r->rows, r->referenced, r->incomparable, r->by_group[0], r->by_group[1],
 	       r->by_group[2], r->by_group[3], r->by_group[4], r->by_win[0], r->by_win[1],
 	       r->by_win[2], r->filtered, r->holds, r->bursts, r->wraps, folds_of(r->m),
 	       tl_model_totals(r->m)->connects);
