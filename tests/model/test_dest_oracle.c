@@ -18,14 +18,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../unit/tap.h"
 #include "model/model_int.h"
 #include "mrec.h"
 
 #define NS 1000000000ULL
-#define MS 1000000ULL
 #define ORACLE_DEFAULT_SEED 20261202ULL
 
 static uint64_t seed;
@@ -117,7 +115,8 @@ struct run {
 	uint8_t *used;
 	size_t nsnap;
 	/* what the run covered */
-	unsigned compared, referenced, incomparable, rows, by_group[TL_GROUP_COUNT], by_win[TL_WIN_COUNT];
+	unsigned compared, referenced, incomparable, rows;
+	unsigned by_group[TL_GROUP_COUNT], by_win[TL_WIN_COUNT];
 	unsigned filtered, holds, wraps, bursts;
 	bool failed;
 };
@@ -135,7 +134,8 @@ static bool chance(unsigned per_mille)
 static void make_world(struct run *r, int naddr4, int naddr6, int ndests, int nowners)
 {
 	static const uint16_t ports[] = { 22, 53, 80, 443, 5432, 8080, 9000 };
-	static const char *const comms[] = { "curl", "nginx", "postgres", "python3", "java", "sshd" };
+	static const char *const comms[] = { "curl", "nginx", "postgres", "python3", "java",
+					     "sshd" };
 	uint8_t addrs[32][17];
 	int i, naddr = naddr4 + naddr6;
 
@@ -222,7 +222,8 @@ static void add_one(struct run *r, const struct odest *d, const struct oowner *o
 		rec.span_ns = log_uniform(1e9, 1.3e11);
 		break;
 	default:
-		rec.err = result == TL_REC_ABORTED ? 0 : errnos[rng_below(sizeof(errnos) / sizeof(errnos[0]))];
+		rec.err = result == TL_REC_ABORTED ? 0 :
+			  errnos[rng_below(sizeof(errnos) / sizeof(errnos[0]))];
 		rec.span_ns = chance(20) ? 0 : log_uniform(1e3, 1e10);
 		break;
 	}
@@ -233,8 +234,10 @@ static void add_one(struct run *r, const struct odest *d, const struct oowner *o
 /* A few destinations and owners are busy, most are not. */
 static void add_random(struct run *r)
 {
-	const struct odest *d = &r->dests[rng_below(2) ? rng_below(6) : rng_below((uint64_t)r->ndests)];
-	const struct oowner *o = &r->owners[rng_below(2) ? rng_below(4) : rng_below((uint64_t)r->nowners)];
+	uint64_t dn = rng_below(2) ? 6 : (uint64_t)r->ndests;
+	uint64_t on = rng_below(2) ? 4 : (uint64_t)r->nowners;
+	const struct odest *d = &r->dests[rng_below(dn)];
+	const struct oowner *o = &r->owners[rng_below(on)];
 	uint64_t u = rng_below(1000), late;
 
 	/* mostly within the last second; some seconds late, a few more than a minute */
@@ -259,8 +262,10 @@ static void print_row(const char *who, const struct tl_dest_row *d)
 		inet_ntop(d->family == 4 ? AF_INET : AF_INET6, d->addr, addr, sizeof(addr));
 	printf("#   %s: %s%s port %u pid %u comm \"%.*s\" cgroup %" PRIu64 " known %u: "
 	       "connects %" PRIu64 " ok %" PRIu64 " refused %" PRIu64 " timeouts %" PRIu64
-	       " errors %" PRIu64 " aborted %" PRIu64 " p50/p90/p99 %" PRIu64 "/%" PRIu64 "/%" PRIu64
-	       " min/max/last %" PRIu64 "/%" PRIu64 "/%" PRIu64 " ttf p99/max %" PRIu64 "/%" PRIu64 "\n",
+	       " errors %" PRIu64 " aborted %" PRIu64
+	       " p50/p90/p99 %" PRIu64 "/%" PRIu64 "/%" PRIu64
+	       " min/max/last %" PRIu64 "/%" PRIu64 "/%" PRIu64
+	       " ttf p99/max %" PRIu64 "/%" PRIu64 "\n",
 	       who, d->is_other ? "other " : "", addr, d->port, d->pid, TL_REC_COMM_LEN, d->comm,
 	       d->cgroup_id, d->owner_known, d->connects, d->ok, d->refused, d->timeouts, d->errors,
 	       d->aborted, d->p50_ns, d->p90_ns, d->p99_ns, d->min_ns, d->max_ns, d->last_ns,
@@ -395,12 +400,13 @@ static int compare_with_fresh(struct run *r, struct tl_model *m, const char *fna
 		goto cleanup;
 	}
 	if (tl_dest_view_stale(r->lv) || tl_dest_view_stale(fv)) {
-		report(r, "staleness", 0, "stale", tl_dest_view_stale(r->lv), tl_dest_view_stale(fv),
-		       NULL, NULL, fname);
+		report(r, "staleness", 0, "stale", tl_dest_view_stale(r->lv),
+		       tl_dest_view_stale(fv), NULL, NULL, fname);
 		goto cleanup;
 	}
 	for (i = 0; i < n; i++) {
-		const struct tl_dest_row *a = tl_dest_view_get(r->lv, i), *b = tl_dest_view_get(fv, i);
+		const struct tl_dest_row *a = tl_dest_view_get(r->lv, i);
+		const struct tl_dest_row *b = tl_dest_view_get(fv, i);
 		struct tl_dest_fail fa, fb;
 		const char *field;
 		uint64_t x, y;
@@ -429,7 +435,8 @@ static int compare_with_fresh(struct run *r, struct tl_model *m, const char *fna
 			x = tl_dest_view_quantile(r->lv, i, qs[k]);
 			y = tl_dest_view_quantile(fv, i, qs[k]);
 			if (x != y) {
-				report(r, "quantile", i, "tl_dest_view_quantile", x, y, a, b, fname);
+				report(r, "quantile", i, "tl_dest_view_quantile", x, y, a, b,
+				       fname);
 				printf("#   q = %g\n", qs[k]);
 				goto cleanup;
 			}
@@ -438,8 +445,8 @@ static int compare_with_fresh(struct run *r, struct tl_model *m, const char *fna
 		if (a->ok && (a->p50_ns != tl_dest_view_quantile(r->lv, i, 0.5) ||
 			      a->p90_ns != tl_dest_view_quantile(r->lv, i, 0.9) ||
 			      a->p99_ns != tl_dest_view_quantile(r->lv, i, 0.99))) {
-			report(r, "p50/p90/p99 against a walk of the sketch", i, "p50_ns", a->p50_ns,
-			       tl_dest_view_quantile(r->lv, i, 0.5), a, NULL, "walked");
+			report(r, "p50/p90/p99 against a walk of the sketch", i, "p50_ns",
+			       a->p50_ns, tl_dest_view_quantile(r->lv, i, 0.5), a, NULL, "walked");
 			goto cleanup;
 		}
 	}
@@ -506,8 +513,10 @@ static void hold_snapshot(struct run *r)
 /*
  * Update the long view, then compare it with a fresh one. A filtered view
  * since start keeps every connect it was fed, also those the connect ring
- * has dropped since: a fresh view can only match it while the ring still
- * holds everything since the long view built its table.
+ * has dropped since: a fresh view on the model can only match it while the
+ * ring still holds everything since the long view built its table (when
+ * its filter, grouping or window changed, or it fell behind the ring);
+ * past that, a fresh view on a reference model fed those connects.
  */
 static int update_and_compare(struct run *r)
 {
@@ -532,22 +541,18 @@ static int update_and_compare(struct run *r)
 		memset(r->used, 0, r->nsnap);
 		for (i = 0; i < r->nsnap; i++) {
 			const struct tl_dest_row *a = tl_dest_view_get(r->lv, i);
-			const char *field = "the row";
 			uint64_t x, y;
 			size_t j;
 
-			for (j = 0; j < r->nsnap; j++) {
-				if (r->used[j] || row_diff(a, &r->snap[j], &x, &y))
-					continue;
-				r->used[j] = 1;
-				field = NULL;
-				break;
-			}
-			if (field) {
-				report(r, "held rows", i, "no row at hold is equal to", 0, 0, a, NULL,
-				       "at hold");
+			for (j = 0; j < r->nsnap; j++)
+				if (!r->used[j] && !row_diff(a, &r->snap[j], &x, &y))
+					break;
+			if (j == r->nsnap) {
+				report(r, "held rows", i, "every field from each row at hold", 0, 0,
+				       a, NULL, "at hold");
 				return -1;
 			}
+			r->used[j] = 1;
 		}
 		if (!--r->held_steps)
 			tl_dest_view_release(r->lv);
@@ -701,7 +706,8 @@ static int run_steps(struct run *r, int nsteps, const int *burst_at, const uint6
 			r->have_built = false;
 		}
 		/* connects: none, a few, a good many */
-		k = u < 100 ? 0 : u < 850 ? rng_below(12) : u < 990 ? rng_below(300) : 2000 + rng_below(3000);
+		k = u < 100 ? 0 : u < 850 ? rng_below(12) : u < 990 ? rng_below(300) :
+		    2000 + rng_below(3000);
 		while (k--)
 			add_random(r);
 		/* the clock: mostly under two seconds, sometimes past a window */
@@ -764,12 +770,13 @@ static uint64_t folds_of(const struct tl_model *m)
 static void summary(const struct run *r)
 {
 	printf("# %s: %u comparisons (%u rows), %u of them with a reference model, %u skipped "
-	       "(filtered since start, connects no longer kept), by group %u/%u/%u/%u/%u, by window %u/%u/%u, %u filtered, %u holds, "
+	       "(filtered since start, connects no longer kept)\n", r->name, r->compared, r->rows,
+	       r->referenced, r->incomparable);
+	printf("# %s: by group %u/%u/%u/%u/%u, by window %u/%u/%u, %u filtered, %u holds, "
 	       "%u bursts (%u past a touch log), %" PRIu64 " folds, %" PRIu64 " connects\n",
-	       r->name, r->compared, r->rows, r->referenced, r->incomparable, r->by_group[0], r->by_group[1],
-	       r->by_group[2], r->by_group[3], r->by_group[4], r->by_win[0], r->by_win[1],
-	       r->by_win[2], r->filtered, r->holds, r->bursts, r->wraps, folds_of(r->m),
-	       tl_model_totals(r->m)->connects);
+	       r->name, r->by_group[0], r->by_group[1], r->by_group[2], r->by_group[3],
+	       r->by_group[4], r->by_win[0], r->by_win[1], r->by_win[2], r->filtered, r->holds,
+	       r->bursts, r->wraps, folds_of(r->m), tl_model_totals(r->m)->connects);
 }
 
 static bool covered_all(const struct run *r)
@@ -804,7 +811,8 @@ static void test_main_model(void)
 	make_world(r, 14, 8, 60, 18);
 	ret = run_steps(r, 2200, at, n, 5);
 	summary(r);
-	ok(!ret && !r->failed, "main model: the long-lived view matches a fresh one after every step");
+	ok(!ret && !r->failed,
+	   "main model: the long-lived view matches a fresh one after every step");
 	ok(covered_all(r) && r->wraps >= 3, "main model: every grouping and window, filters, holds "
 	   "and touch-log wraps were compared");
 	run_free(r);
@@ -827,7 +835,8 @@ static void test_small_model(void)
 	make_world(r, 6, 4, 14, 10);
 	ret = run_steps(r, 1800, at, n, 1);
 	summary(r);
-	ok(!ret && !r->failed, "small model: the long-lived view matches a fresh one after every step");
+	ok(!ret && !r->failed,
+	   "small model: the long-lived view matches a fresh one after every step");
 	ok(covered_all(r) && folds_of(r->m) > 0 && r->incomparable < r->compared,
 	   "small model: folds happened, and most steps were compared");
 	run_free(r);
@@ -878,7 +887,7 @@ static void test_filtered_wrap(void)
 		while (r->held_steps && !r->failed)
 			update_and_compare(r);
 		if (!r->failed) {
-			/* the same three destinations and owners as burst(), fed through the filter */
+			/* as in burst(): C once, then A and B in turn, all through the filter */
 			const struct oowner *o[3] = { &r->owners[0], &r->owners[1], &r->owners[2] };
 
 			for (i = 0; i < n[k]; i++) {
