@@ -1138,8 +1138,9 @@ uint64_t tl_dest_view_quantile(const struct tl_dest_view *v, size_t i, double q)
 	struct dv_wexp x;
 	uint64_t val;
 
-	if (i >= v->n || stale(v))
+	if (i >= v->n)
 		return 0;
+	/* held quantiles were read at hold: a fold since cannot make them wrong */
 	if (v->held) {
 		int k;
 
@@ -1148,6 +1149,8 @@ uint64_t tl_dest_view_quantile(const struct tl_dest_view *v, size_t i, double q)
 				return v->hquant[(size_t)v->order[i] * v->hnq + k];
 		return 0;
 	}
+	if (stale(v))
+		return 0;
 	tl_sketch_init(&sk);
 	val = tl_sketch_quantile(row_data(v, &sk, v->order[i], &st, &x), q);
 	tl_sketch_free(&sk);

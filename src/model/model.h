@@ -212,7 +212,8 @@ uint64_t tl_dest_view_quantile(const struct tl_dest_view *v, size_t i, double q)
 /*
  * True when a table row was folded into "other" since the last update (a
  * paused view): the rows still read as they were, but their histograms,
- * quantiles and failures cannot be read any more until the next update.
+ * quantiles and failures cannot be read any more until the next update
+ * (a held view still answers what it holds: histograms and the held qs).
  */
 bool tl_dest_view_stale(const struct tl_dest_view *v);
 
