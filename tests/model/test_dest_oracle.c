@@ -112,6 +112,7 @@ struct run {
 	int held_steps;
 	bool no_hold;		/* bursts: the update after one must be compared */
 	struct tl_dest_row *snap;
+	uint64_t *snapq;	/* the held quantiles qs[] of each */
 	uint8_t *used;
 	size_t nsnap;
 	/* what the run covered */
@@ -504,10 +505,16 @@ static void hold_snapshot(struct run *r)
 	r->nsnap = tl_dest_view_len(r->lv);
 	r->snap = realloc(r->snap, (r->nsnap + 1) * sizeof(*r->snap));
 	r->used = realloc(r->used, r->nsnap + 1);
-	if (!r->snap || !r->used)
+	r->snapq = realloc(r->snapq, (r->nsnap + 1) * NQS * sizeof(*r->snapq));
+	if (!r->snap || !r->used || !r->snapq)
 		abort();
-	for (i = 0; i < r->nsnap; i++)
+	for (i = 0; i < r->nsnap; i++) {
+		int k;
+
 		r->snap[i] = *tl_dest_view_get(r->lv, i);
+		for (k = 0; k < NQS; k++)
+			r->snapq[i * NQS + k] = tl_dest_view_quantile(r->lv, i, qs[k]);
+	}
 }
 
 /*
@@ -543,6 +550,7 @@ static int update_and_compare(struct run *r)
 			const struct tl_dest_row *a = tl_dest_view_get(r->lv, i);
 			uint64_t x, y;
 			size_t j;
+			int k;
 
 			for (j = 0; j < r->nsnap; j++)
 				if (!r->used[j] && !row_diff(a, &r->snap[j], &x, &y))
@@ -553,6 +561,17 @@ static int update_and_compare(struct run *r)
 				return -1;
 			}
 			r->used[j] = 1;
+			/* the detail view's quantiles were held with the rows */
+			for (k = 0; k < NQS; k++) {
+				x = tl_dest_view_quantile(r->lv, i, qs[k]);
+				if (x != r->snapq[j * NQS + k]) {
+					report(r, "held quantiles", i, "tl_dest_view_quantile", x,
+					       r->snapq[j * NQS + k], a, &r->snap[j], "at hold");
+					printf("#   q = %g, stale %d\n", qs[k],
+					       tl_dest_view_stale(r->lv));
+					return -1;
+				}
+			}
 		}
 		if (!--r->held_steps)
 			tl_dest_view_release(r->lv);
@@ -752,6 +771,7 @@ static void run_free(struct run *r)
 	tl_dest_view_free(r->lv);
 	tl_model_free(r->m);
 	free(r->snap);
+	free(r->snapq);
 	free(r->used);
 	free(r->rlog);
 	free(r);
