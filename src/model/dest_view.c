@@ -119,6 +119,9 @@ struct tl_dest_view {
 	int hnq;
 	double hq[TL_DV_HOLD_NQ];
 	uint64_t *hquant;
+	/* held: each row's failures by view row, read at hold like the quantiles */
+	struct tl_dest_fail *hfail;
+	int hfail_ret;
 	tl_cgroup_path_fn cg_fn;	/* the unit grouping's names */
 	void *cg_ctx;
 };
@@ -160,6 +163,7 @@ void tl_dest_view_free(struct tl_dest_view *v)
 	free(v->khash);
 	tl_sketch_free(&v->scratch);
 	free(v->hquant);
+	free(v->hfail);
 	tl_sketch_free(&v->fscratch);
 	free(v);
 }
@@ -1160,6 +1164,7 @@ uint64_t tl_dest_view_quantile(const struct tl_dest_view *v, size_t i, double q)
 int tl_dest_view_hold(struct tl_dest_view *v, const double *qs, int nq)
 {
 	struct tl_agg_stats st;
+	struct tl_dest_fail *hf;
 	struct dv_wexp x;
 	uint64_t *hq;
 	size_t i;
@@ -1169,19 +1174,30 @@ int tl_dest_view_hold(struct tl_dest_view *v, const double *qs, int nq)
 	tl_dest_view_release(v);
 	/* indexed by view row: a re-sort while held keeps the pairing */
 	hq = calloc(v->nrows ? v->nrows * (size_t)nq : 1, sizeof(*hq));
-	if (!hq)
+	hf = calloc(v->nrows ? v->nrows : 1, sizeof(*hf));
+	if (!hq || !hf) {
+		free(hq);
+		free(hf);
 		return -ENOMEM;
+	}
+	v->hfail_ret = 0;
 	for (i = 0; i < v->n; i++) {
 		uint32_t vr = v->order[i];
+		int ret;
 
 		tl_dest_view_get(v, i);		/* fills the histogram now */
 		if (nq && v->out[vr].ok)
 			tl_sketch_quantiles(row_data(v, &v->scratch, vr, &st, &x), qs, nq,
 					    hq + (size_t)vr * nq);
+		/* the errnos and times to failure too: new failures must not show in held rows */
+		ret = tl_dest_view_failures(v, i, &hf[vr]);
+		if (ret)
+			v->hfail_ret = ret;
 	}
 	memcpy(v->hq, qs, (size_t)nq * sizeof(*qs));
 	v->hnq = nq;
 	v->hquant = hq;
+	v->hfail = hf;
 	v->held = true;
 	return 0;
 }
@@ -1191,6 +1207,8 @@ void tl_dest_view_release(struct tl_dest_view *v)
 	/* the touch logs kept their place: the next update catches up from there */
 	free(v->hquant);
 	v->hquant = NULL;
+	free(v->hfail);
+	v->hfail = NULL;
 	v->hnq = 0;
 	v->held = false;
 }
@@ -1223,6 +1241,10 @@ int tl_dest_view_failures(const struct tl_dest_view *v, size_t i, struct tl_dest
 	memset(out, 0, sizeof(*out));
 	if (i >= v->n)
 		return -ENOENT;
+	if (v->held) {
+		*out = v->hfail[v->order[i]];
+		return v->hfail_ret;
+	}
 	if (stale(v))
 		return -ESTALE;
 	vr = v->order[i];
