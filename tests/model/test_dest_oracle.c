@@ -113,6 +113,8 @@ struct run {
 	bool no_hold;		/* bursts: the update after one must be compared */
 	struct tl_dest_row *snap;
 	uint64_t *snapq;	/* the held quantiles qs[] of each */
+	struct tl_dest_fail *snapf;	/* and its failures */
+	int *snapf_ret;
 	uint8_t *used;
 	size_t nsnap;
 	/* what the run covered */
@@ -506,12 +508,15 @@ static void hold_snapshot(struct run *r)
 	r->snap = realloc(r->snap, (r->nsnap + 1) * sizeof(*r->snap));
 	r->used = realloc(r->used, r->nsnap + 1);
 	r->snapq = realloc(r->snapq, (r->nsnap + 1) * NQS * sizeof(*r->snapq));
-	if (!r->snap || !r->used || !r->snapq)
+	r->snapf = realloc(r->snapf, (r->nsnap + 1) * sizeof(*r->snapf));
+	r->snapf_ret = realloc(r->snapf_ret, (r->nsnap + 1) * sizeof(*r->snapf_ret));
+	if (!r->snap || !r->used || !r->snapq || !r->snapf || !r->snapf_ret)
 		abort();
 	for (i = 0; i < r->nsnap; i++) {
 		int k;
 
 		r->snap[i] = *tl_dest_view_get(r->lv, i);
+		r->snapf_ret[i] = tl_dest_view_failures(r->lv, i, &r->snapf[i]);
 		for (k = 0; k < NQS; k++)
 			r->snapq[i * NQS + k] = tl_dest_view_quantile(r->lv, i, qs[k]);
 	}
@@ -548,9 +553,11 @@ static int update_and_compare(struct run *r)
 		memset(r->used, 0, r->nsnap);
 		for (i = 0; i < r->nsnap; i++) {
 			const struct tl_dest_row *a = tl_dest_view_get(r->lv, i);
+			struct tl_dest_fail fa;
+			const char *field;
 			uint64_t x, y;
 			size_t j;
-			int k;
+			int k, ret;
 
 			for (j = 0; j < r->nsnap; j++)
 				if (!r->used[j] && !row_diff(a, &r->snap[j], &x, &y))
@@ -561,7 +568,18 @@ static int update_and_compare(struct run *r)
 				return -1;
 			}
 			r->used[j] = 1;
-			/* the detail view's quantiles were held with the rows */
+			/* the detail view's failures and quantiles were held with the rows */
+			ret = tl_dest_view_failures(r->lv, i, &fa);
+			field = ret != r->snapf_ret[j] ? "return value" :
+				fail_diff(&fa, &r->snapf[j], &x, &y);
+			if (ret != r->snapf_ret[j]) {
+				x = (uint64_t)ret;
+				y = (uint64_t)r->snapf_ret[j];
+			}
+			if (field) {
+				report(r, "held failures", i, field, x, y, a, &r->snap[j], "at hold");
+				return -1;
+			}
 			for (k = 0; k < NQS; k++) {
 				x = tl_dest_view_quantile(r->lv, i, qs[k]);
 				if (x != r->snapq[j * NQS + k]) {
@@ -772,6 +790,8 @@ static void run_free(struct run *r)
 	tl_model_free(r->m);
 	free(r->snap);
 	free(r->snapq);
+	free(r->snapf);
+	free(r->snapf_ret);
 	free(r->used);
 	free(r->rlog);
 	free(r);
