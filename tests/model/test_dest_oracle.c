@@ -138,7 +138,7 @@ static void make_world(struct run *r, int naddr4, int naddr6, int ndests, int no
 {
 	static const uint16_t ports[] = { 22, 53, 80, 443, 5432, 8080, 9000 };
 	static const char *const comms[] = { "curl", "nginx", "postgres", "python3", "java",
-					     "sshd" };
+					     "sshd", "systemd-resolve" /* 15: no room left */ };
 	uint8_t addrs[32][17];
 	int i, naddr = naddr4 + naddr6;
 
@@ -536,9 +536,9 @@ static int update_and_compare(struct run *r)
 	const struct tl_filter *f = c->filt < 0 ? NULL : filters[c->filt];
 	uint64_t now = r->clock, first = ring_first(r->m);
 
-	/* now and then the wall clock steps back a little */
+	/* now and then the wall clock steps back, mostly a little */
 	if (chance(40))
-		now -= rng_below(5 * NS);
+		now -= chance(100) ? rng_below(90 * NS) : rng_below(5 * NS);
 	if (r->held_steps) {
 		size_t i;
 
@@ -747,10 +747,10 @@ static int run_steps(struct run *r, int nsteps, const int *burst_at, const uint6
 		    2000 + rng_below(3000);
 		while (k--)
 			add_random(r);
-		/* the clock: mostly under two seconds, sometimes past a window */
+		/* the clock: mostly under two seconds, sometimes past a window, or an hour */
 		u = rng_below(1000);
 		r->clock += u < 850 ? rng_below(2 * NS) : u < 950 ? 10 * NS + rng_below(5 * NS) :
-			    u < 990 ? 60 * NS + rng_below(10 * NS) : 0;
+			    u < 985 ? 60 * NS + rng_below(10 * NS) : u < 990 ? 3600 * NS : 0;
 		if (update_and_compare(r))
 			return -1;
 	}
