@@ -703,11 +703,17 @@ int BPF_PROG(tl_state_btf, const struct sock *sk, const int oldstate, const int 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(tl_state_btf_nested, const struct sock *sk, const int oldstate, const int newstate)
 {
-	__u32 zero = 0, trans = transition(oldstate, newstate);
+	__u32 zero = 0, trans = transition(oldstate, newstate), last;
 	struct done_ring *done = bpf_map_lookup_elem(&state_done, &zero);
 
 	if (!done)
 		return 0;
+	/* almost always the slot tl_state_btf wrote last: look there first */
+	last = (done->head - 1) % DONE_SLOTS;
+	if (done->sk[last] == (__u64)sk && done->trans[last] == trans) {
+		done->sk[last] = 0;
+		return 0;
+	}
 	for (int i = 0; i < DONE_SLOTS; i++) {
 		if (done->sk[i] == (__u64)sk && done->trans[i] == trans) {
 			done->sk[i] = 0;

@@ -6,6 +6,7 @@
  * (no printf): this runs once per event.
  */
 #include "format.h"
+#include "line.h"
 #include "printer_impl.h"
 
 void tl_connlat_header(struct tl_printer *p)

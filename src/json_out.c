@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "format.h"
+#include "line.h"
 #include "printer_impl.h"
 
 static void owner(struct tl_line *l, const struct tl_record *r)

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "format.h"
+#include "line.h"
 #include "printer_impl.h"
 
 #define KIB 1024

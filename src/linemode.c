@@ -7,17 +7,18 @@
 #include "linemode.h"
 #include "log.h"
 #include "loop.h"
+#include "runloop.h"
 #include "output.h"
 #include "printer.h"
 
 #define DROP_CHECK_TICKS 20	/* warn about new drops about once a second */
-#define LINEMODE_BATCH 4096	/* records per drain of a finite source: signals stay prompt */
 #define LINEMODE_EXIT_WAIT_MS 500	/* for a slow reader at exit: a signal ends us within 1 s */
 
 
 struct linemode {
 	struct tl_source *src;
-	struct tl_loop *loop;
+	struct tl_run run;		/* the shared loop over the source */
+	struct tl_loop *loop;		/* run.loop: for the slow-stdout watch */
 	struct tl_output *out;
 	struct tl_printer *printer;
 	struct tl_totals totals;
@@ -71,17 +72,14 @@ static int linemode_out_ready(void *ctx)
 }
 
 /*
- * One flush per drained batch rather than per line: pipes still see events
- * within a drain period, at a fraction of the write calls under load.
+ * After each drain: one flush per drained batch rather than per line: pipes
+ * still see events within a drain period, at a fraction of the write calls
+ * under load.
  */
-static int linemode_drain(struct linemode *lm)
+static int linemode_drained(void *ctx, int n)
 {
-	int n = tl_source_drain(lm->src, linemode_on_record, lm, LINEMODE_BATCH);
+	struct linemode *lm = ctx;
 
-	if (n < 0 && n != -EINTR) {
-		tl_log("reading the events failed: %s", strerror(-n));
-		return LM_FAIL;
-	}
 	if (n <= 0 && !tl_output_pending(lm->out))
 		return 0;
 	fflush(tl_output_file(lm->out));
@@ -127,29 +125,13 @@ static void linemode_check_drops(struct linemode *lm)
 	}
 }
 
-static int linemode_on_fd(void *ctx)
-{
-	struct linemode *lm = ctx;
-	int ret = linemode_drain(lm);
-
-	/* a recording read to its end: as if interrupted, the totals follow */
-	if (!ret && tl_source_ended(lm->src))
-		return 1;
-	return ret;
-}
-
-static int linemode_on_timer(void *ctx)
+static int linemode_on_tick(void *ctx)
 {
 	struct linemode *lm = ctx;
 
 	if (++lm->ticks % DROP_CHECK_TICKS == 0)
 		linemode_check_drops(lm);
-	return linemode_drain(lm);
-}
-
-static int linemode_on_quit(void *ctx)
-{
-	return 1;
+	return 0;
 }
 
 int tl_linemode_run(const struct tl_options *opt, struct tl_source *src)
@@ -167,17 +149,16 @@ int tl_linemode_run(const struct tl_options *opt, struct tl_source *src)
 	lm.printer = tl_printer_new(opt, fp);
 	if (lm.printer)
 		tl_printer_set_cgroup_path(lm.printer, tl_source_cgroup_path, src);
-	lm.loop = tl_loop_new();
-	if (!lm.printer || !lm.loop) {
+	if (!lm.printer) {
 		tl_log("out of memory");
 		goto cleanup;
 	}
-	/* these return -errno and leave errno alone */
-	ret = tl_loop_set_signals(lm.loop, linemode_on_quit, NULL, &lm);
-	if (!ret)
-		ret = tl_loop_add_fd(lm.loop, tl_source_fd(src), linemode_on_fd, &lm);
-	if (!ret)
-		ret = tl_loop_set_timer(lm.loop, TL_SOURCE_DRAIN_NS, linemode_on_timer, &lm);
+	lm.run = (struct tl_run){ .src = src, .on_record = linemode_on_record, .ctx = &lm,
+				  .after_drain = linemode_drained, .on_tick = linemode_on_tick,
+				  /* a recording read to its end: as if interrupted, the totals follow */
+				  .end_stops = true };
+	ret = tl_run_init(&lm.run);
+	lm.loop = lm.run.loop;
 	if (ret) {
 		tl_log("cannot set up the event loop: %s", strerror(-ret));
 		goto cleanup;
@@ -186,16 +167,17 @@ int tl_linemode_run(const struct tl_options *opt, struct tl_source *src)
 	fflush(fp);
 	tl_source_announce(src, "TCP sessions and connects");
 
-	ret = tl_loop_run(lm.loop);
+	ret = tl_run_go(&lm.run);
 	if (ret == LM_EPIPE) {	/* the reader went away: nothing more to say */
 		status = 0;
 		goto cleanup;
 	}
+	if (ret < 0 && ret != -EINTR)
+		tl_log("reading the events failed: %s", strerror(-ret));
 	if (ret == LM_FAIL || ret < 0)
 		goto cleanup;
 	/* drain what the kernel still holds, then the totals */
-	while ((ret = tl_source_drain(src, linemode_on_record, &lm, 0)) > 0)
-		;
+	ret = tl_run_drain_all(&lm.run);
 	tl_source_drops(src, &lm.totals.drops);
 	lm.totals.dropped_output = tl_output_dropped(lm.out);
 	tl_printer_totals(lm.printer, &lm.totals);
@@ -213,7 +195,7 @@ int tl_linemode_run(const struct tl_options *opt, struct tl_source *src)
 	linemode_report(&lm.totals);
 	status = 0;
 cleanup:
-	tl_loop_free(lm.loop);
+	tl_run_fini(&lm.run);
 	tl_printer_free(lm.printer);
 	tl_output_free(lm.out);
 	return status;

@@ -11,7 +11,7 @@
 
 #include "format.h"
 #include "open_out.h"
-#include "printer_impl.h"
+#include "line.h"
 
 #define KIB 1024ULL
 #define NS_PER_S 1000000000ULL
@@ -122,7 +122,7 @@ static void fixed_right(struct tl_line *l, uint64_t value, uint64_t unit, unsign
 			unsigned int width)
 {
 	char tmp[64];
-	size_t n = tl_printer_fixed(tmp, sizeof(tmp), value, unit, decimals), start = l->len;
+	size_t n = tl_fixed_text(tmp, sizeof(tmp), value, unit, decimals), start = l->len;
 
 	if (n < width)
 		tl_line_pad_from(l, start, width - (unsigned int)n);

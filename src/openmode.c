@@ -10,7 +10,10 @@
 #include <string.h>
 
 #include "log.h"
+#include "clock.h"
 #include "loop.h"
+#include "output.h"
+#include "runloop.h"
 #include "open_filter.h"
 #include "open_out.h"
 #include "openmode.h"
@@ -30,7 +33,13 @@ struct openmode {
 	struct tl_open_rate *rates;
 	size_t room;			/* entries in rates */
 	long taken;
+	/* with -i, the shared loop and a stdout that never blocks it */
+	struct tl_run run;
+	struct tl_output *out;		/* NULL: stdout as it is (one snapshot, a recording) */
+	uint64_t period_ns, next_ns;
 };
+
+static int open_out_ready(void *ctx);
 
 static int open_room(struct openmode *om, size_t n)
 {
@@ -46,9 +55,39 @@ static int open_room(struct openmode *om, size_t n)
 	return 0;
 }
 
-/* The user's view of the stdout error: quiet for EPIPE. */
-static int open_flush(void)
+/* After a flush of the never-blocking stdout: as the line modes do. */
+static int open_output(struct openmode *om, int ret)
 {
+	int fd = tl_output_fd(om->out);
+
+	if (ret == -EAGAIN)
+		return tl_loop_watch_out(om->run.loop, fd, true, open_out_ready, om) ? STEP_FAIL : 0;
+	tl_loop_watch_out(om->run.loop, fd, false, NULL, NULL);
+	if (ret == -EPIPE)
+		return STEP_EPIPE;
+	if (ret < 0) {
+		tl_log("writing the output failed: %s", strerror(-ret));
+		return STEP_FAIL;
+	}
+	return 0;
+}
+
+static int open_out_ready(void *ctx)
+{
+	struct openmode *om = ctx;
+
+	return open_output(om, tl_output_flush(om->out));
+}
+
+/* The user's view of the stdout error: quiet for EPIPE. One snapshot and a
+ * recording write as stdout takes it (a signal still ends them: the loop,
+ * which holds the signals, is not running). */
+static int open_flush(struct openmode *om)
+{
+	if (om->out) {
+		fflush(tl_output_file(om->out));
+		return open_output(om, tl_output_flush(om->out));
+	}
 	if (fflush(stdout) != EOF && !ferror(stdout))
 		return 0;
 	if (errno == EPIPE)
@@ -94,7 +133,7 @@ static int open_step(struct openmode *om)
 				     om->opt->interval_s > 0 ? &om->rates[i] : NULL);
 	}
 	tl_open_printer_end(om->pr);
-	ret = open_flush();
+	ret = open_flush(om);
 	if (ret)
 		return ret;
 
@@ -110,25 +149,18 @@ static void open_discard(void *ctx, const struct tl_record *r)
 }
 
 /* Session events are not this mode's: drained so the kernel never counts them lost. */
-static int open_on_fd(void *ctx)
+/* Every drain period, after the loop's drain: a snapshot when one is due. */
+static int open_on_tick(void *ctx)
 {
 	struct openmode *om = ctx;
+	uint64_t now = tl_clock_mono_ns();
 
-	tl_source_drain(om->src, open_discard, NULL, 0);
-	return 0;
-}
-
-static int open_on_timer(void *ctx)
-{
-	struct openmode *om = ctx;
-
-	open_on_fd(om);
+	if (now < om->next_ns)
+		return 0;
+	om->next_ns += om->period_ns;
+	if (om->next_ns <= now)		/* fell behind: no burst of snapshots */
+		om->next_ns = now + om->period_ns;
 	return open_step(om);
-}
-
-static int open_on_quit(void *ctx)
-{
-	return 1;
 }
 
 /*
@@ -160,8 +192,7 @@ static int open_replay(struct openmode *om)
 int tl_open_run(const struct tl_options *opt, struct tl_source *src)
 {
 	struct openmode om;
-	struct tl_loop *loop = NULL;
-	uint64_t period_ns;
+	FILE *fp = stdout;
 	int ret, status = 1;
 
 	memset(&om, 0, sizeof(om));
@@ -169,7 +200,21 @@ int tl_open_run(const struct tl_options *opt, struct tl_source *src)
 	om.src = src;
 	/* a closed pipe should end us with EPIPE from fflush, not kill us mid-line */
 	signal(SIGPIPE, SIG_IGN);
-	om.pr = tl_open_printer_new(opt, stdout, tl_source_cgroup_path, src);
+	if (opt->interval_s > 0 && !tl_source_finite(src)) {
+		/* session events are not this mode's: drained so the kernel never counts them lost */
+		om.run = (struct tl_run){ .src = src, .on_record = open_discard, .ctx = &om,
+					  .on_tick = open_on_tick };
+		om.out = tl_output_new(STDOUT_FILENO, TL_OUTPUT_BUF);
+		ret = om.out ? tl_run_init(&om.run) : -ENOMEM;
+		if (ret) {
+			tl_log("cannot set up the event loop: %s", strerror(-ret));
+			goto cleanup;
+		}
+		fp = tl_output_file(om.out);
+		om.period_ns = (uint64_t)(opt->interval_s * 1e9 + 0.5);
+		om.next_ns = tl_clock_mono_ns() + om.period_ns;
+	}
+	om.pr = tl_open_printer_new(opt, fp, tl_source_cgroup_path, src);
 	if (!om.pr) {
 		tl_log("out of memory");
 		goto cleanup;
@@ -179,36 +224,32 @@ int tl_open_run(const struct tl_options *opt, struct tl_source *src)
 		status = ret == 0 || ret == STEP_EPIPE || ret == STEP_DONE ? 0 : 1;
 		goto cleanup;
 	}
-	if (opt->interval_s > 0) {
-		period_ns = (uint64_t)(opt->interval_s * 1e9 + 0.5);
-		loop = tl_loop_new();
-		if (!loop) {
-			tl_log("cannot set up the event loop: %s", strerror(errno));
-			goto cleanup;
-		}
-		ret = tl_loop_set_signals(loop, open_on_quit, NULL, &om);
-		if (!ret)
-			ret = tl_loop_add_fd(loop, tl_source_fd(src), open_on_fd, &om);
-		if (!ret)
-			ret = tl_loop_set_timer(loop, period_ns, open_on_timer, &om);
-		if (ret) {
-			tl_log("cannot set up the event loop: %s", strerror(-ret));
-			goto cleanup;
-		}
-	}
 	tl_source_announce(src, "open TCP sockets");
 
 	ret = open_step(&om);
-	if (ret == 0 && loop)
-		ret = tl_loop_run(loop);
+	if (ret == 0 && om.out)
+		ret = tl_run_go(&om.run);
+	if (om.out && ret != STEP_EPIPE && ret != STEP_FAIL) {
+		/* a stalled reader gets a last chance, but never holds up the exit */
+		int r = tl_output_drain(om.out, 500);
+
+		if (r < 0 && r != -EAGAIN && r != -EPIPE) {
+			tl_log("writing the output failed: %s", strerror(-r));
+			ret = STEP_FAIL;
+		}
+		if (tl_output_dropped(om.out))
+			tl_log("%llu output lines dropped (stdout too slow)",
+			       (unsigned long long)tl_output_dropped(om.out));
+	}
 	/* the last snapshot, Ctrl-C, or a reader gone away: all normal ends */
-	if (ret == 0 || ret == 1 || ret == STEP_EPIPE || ret == STEP_DONE)
+	if (ret == 0 || ret == TL_RUN_QUIT || ret == STEP_EPIPE || ret == STEP_DONE)
 		status = 0;
 	else if (ret < 0)
 		tl_log("the event loop failed: %s", strerror(-ret));
 cleanup:
-	tl_loop_free(loop);
+	tl_run_fini(&om.run);
 	tl_open_printer_free(om.pr);
+	tl_output_free(om.out);
 	tl_snapshot_free(&om.snap[0]);
 	tl_snapshot_free(&om.snap[1]);
 	free(om.rates);

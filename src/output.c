@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,12 +152,28 @@ int tl_output_fd(const struct tl_output *o)
 	return o->fd;
 }
 
+/*
+ * How much to hand to one write: whole lines up to PIPE_BUF bytes. A pipe
+ * takes such a write whole or not at all, so a reader that stalls, or a
+ * tcplens that exits while it does, never leaves half a line in the pipe
+ * (a line longer than PIPE_BUF goes alone, and may be split).
+ */
+static size_t whole_lines(const char *p, size_t len)
+{
+	const char *nl;
+
+	if (len <= PIPE_BUF)
+		return len;
+	nl = memrchr(p, '\n', PIPE_BUF);
+	return nl ? (size_t)(nl - p) + 1 : len;
+}
+
 int tl_output_flush(struct tl_output *o)
 {
 	ssize_t n;
 
 	while (!o->err && o->len) {
-		n = write(o->fd, o->buf + o->head, o->len);
+		n = write(o->fd, o->buf + o->head, whole_lines(o->buf + o->head, o->len));
 		if (n > 0) {
 			o->head += (size_t)n;
 			o->len -= (size_t)n;

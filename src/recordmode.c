@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The recorder: the tee does the recording; this only keeps it drained
- * (the ring buffer's wake-ups, and a timer for the snapshots and chunks)
- * and says at the end what was written.
+ * The recorder: the tee does the recording; the shared loop keeps it
+ * drained (the ring buffer's wake-ups, and its timer for the snapshots and
+ * chunks); this says at the end what was written.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "log.h"
-#include "loop.h"
+#include "runloop.h"
 #include "recordmode.h"
 #include "source_tee.h"
 
@@ -19,21 +19,6 @@ static void record_discard(void *ctx, const struct tl_record *r)
 	(void)r;
 }
 
-static int record_drain(void *ctx)
-{
-	int n = tl_source_drain(ctx, record_discard, NULL, 0);
-
-	if (n < 0 && n != -EINTR) {
-		tl_log("reading the events failed: %s", strerror(-n));
-		return -1;
-	}
-	return 0;
-}
-
-static int record_quit(void *ctx)
-{
-	return 1;
-}
 
 static void record_report(const struct tl_options *opt, struct tl_source *tee)
 {
@@ -56,43 +41,37 @@ static void record_report(const struct tl_options *opt, struct tl_source *tee)
 
 int tl_record_run(const struct tl_options *opt, struct tl_source *tee)
 {
-	struct tl_loop *loop = tl_loop_new();
+	/* the tee takes its snapshots and writes its chunks when drained */
+	struct tl_run run = { .src = tee, .on_record = record_discard };
 	char what[4200];
 	int ret, status = 1;
 
-	if (!loop) {
-		tl_log("out of memory");
-		return 1;
-	}
-	ret = tl_loop_set_signals(loop, record_quit, NULL, tee);
-	if (!ret)
-		ret = tl_loop_add_fd(loop, tl_source_fd(tee), record_drain, tee);
-	/* the tee takes its snapshots and writes its chunks when drained */
-	if (!ret)
-		ret = tl_loop_set_timer(loop, TL_SOURCE_DRAIN_NS, record_drain, tee);
+	ret = tl_run_init(&run);
 	if (ret) {
 		tl_log("cannot set up the event loop: %s", strerror(-ret));
 		goto cleanup;
 	}
 	/* the first snapshot before the ready line: a test may kill us right after */
-	if (record_drain(tee))
+	ret = tl_run_drain(&run);
+	if (ret < 0) {
+		tl_log("reading the events failed: %s", strerror(-ret));
 		goto cleanup;
+	}
 	snprintf(what, sizeof(what), "TCP sessions, connects and open sockets into %s",
 		 opt->record_path);
 	tl_source_announce(tee, what);
-	ret = tl_loop_run(loop);
+	ret = tl_run_go(&run);
 	if (ret < 0) {
 		tl_log("the event loop failed: %s", strerror(-ret));
 		goto cleanup;
 	}
-	while ((ret = tl_source_drain(tee, record_discard, NULL, 0)) > 0)
-		;
+	tl_run_drain_all(&run);
 	ret = tl_source_tee_close(tee);
 	if (ret)
 		tl_log("recording: the last chunk could not be written: %s", strerror(-ret));
 	record_report(opt, tee);
 	status = ret ? 1 : 0;
 cleanup:
-	tl_loop_free(loop);
+	tl_run_fini(&run);
 	return status;
 }

@@ -15,6 +15,8 @@
 #include "log.h"
 #include "source_replay.h"
 #include "loop.h"
+#include "labels.h"
+#include "runloop.h"
 #include "state.h"
 #include "ui.h"
 
@@ -23,6 +25,7 @@
 struct batch {
 	struct tl_ui ui;
 	struct tl_source *src;
+	struct tl_run run;	/* the shared loop over the source */
 	uint64_t next_ns;
 	uint64_t last_ts_ns;	/* newest session already printed */
 	long printed;
@@ -31,22 +34,31 @@ struct batch {
 
 static void on_record(void *ctx, const struct tl_record *r)
 {
-	tl_model_add(ctx, r);
+	struct batch *b = ctx;
+
+	tl_model_add(b->ui.m, r);
+}
+
+/* After each drain: the drop counters, as the source has them now. */
+static int drained(void *ctx, int n)
+{
+	struct batch *b = ctx;
+	struct tl_drops drops;
+
+	tl_source_drops(b->src, &drops);
+	tl_model_set_drops(b->ui.m, &drops);
+	return 0;
 }
 
 static int drain(struct batch *b)
 {
-	struct tl_drops drops;
-	int n = tl_source_drain(b->src, on_record, b->ui.m, TL_SOURCE_BATCH);
+	int err = tl_run_drain(&b->run);
 
-	if (n < 0 && n != -EINTR && n != -EAGAIN) {
-		tl_log("reading the ring buffer failed: %s", strerror(-n));
-		b->error = n;
-		return n;
+	if (err < 0) {
+		tl_log("reading the events failed: %s", strerror(-err));
+		b->error = err;
 	}
-	tl_source_drops(b->src, &drops);
-	tl_model_set_drops(b->ui.m, &drops);
-	return 0;
+	return err;
 }
 
 static void snapshot(struct batch *b)
@@ -119,19 +131,12 @@ static void snapshot(struct batch *b)
 	free(cells);
 }
 
-static int on_capture(void *ctx)
-{
-	return drain(ctx);
-}
-
+/* Every drain period, after the loop's drain: a snapshot when one is due. */
 static int on_tick(void *ctx)
 {
 	struct batch *b = ctx;
 	uint64_t now, ival = (uint64_t)(b->ui.interval_s * 1e9);
-	int err = drain(b);
 
-	if (err)
-		return err;
 	now = tl_ui_mono_ns();
 	if (now < b->next_ns)
 		return 0;
@@ -147,10 +152,6 @@ static int on_tick(void *ctx)
 	return 0;
 }
 
-static int on_quit(void *ctx)
-{
-	return 1;
-}
 
 /*
  * -b -r: a snapshot per interval of recorded time, as fast as the recording
@@ -189,7 +190,6 @@ static int batch_replay(struct batch *b)
 int tl_batch_run(const struct tl_options *opt, struct tl_source *src, struct tl_model *m)
 {
 	struct batch b = { .src = src };
-	struct tl_loop *loop = NULL;
 	int err, ret = 1;
 
 	setlocale(LC_ALL, "");
@@ -205,6 +205,13 @@ int tl_batch_run(const struct tl_options *opt, struct tl_source *src, struct tl_
 	b.ui.sdesc = true;
 	b.ui.batch = true;
 	tl_ui_set_cgroup_path(&b.ui, tl_source_cgroup_path, src);
+	b.run = (struct tl_run){ .src = src, .on_record = on_record, .ctx = &b,
+				 .after_drain = drained, .on_tick = on_tick };
+	err = tl_run_init(&b.run);
+	if (err) {
+		fprintf(stderr, "tcplens: event loop setup failed: %s\n", strerror(-err));
+		goto cleanup;
+	}
 	if (tl_source_finite(src)) {
 		err = batch_replay(&b);
 		if (err)
@@ -212,30 +219,16 @@ int tl_batch_run(const struct tl_options *opt, struct tl_source *src, struct tl_
 		ret = err ? 1 : 0;
 		goto cleanup;
 	}
-	loop = tl_loop_new();
-	if (!loop) {
-		fprintf(stderr, "tcplens: %s\n", strerror(errno));
-		goto cleanup;
-	}
-	err = tl_loop_add_fd(loop, tl_source_fd(src), on_capture, &b);
-	if (!err)
-		err = tl_loop_set_timer(loop, TL_SOURCE_DRAIN_NS, on_tick, &b);
-	if (!err)
-		err = tl_loop_set_signals(loop, on_quit, NULL, &b);
-	if (err) {
-		fprintf(stderr, "tcplens: event loop setup failed: %s\n", strerror(-err));
-		goto cleanup;
-	}
 	b.next_ns = tl_ui_mono_ns() + (uint64_t)(b.ui.interval_s * 1e9);
 	tl_source_announce(src, "TCP sessions and connects for batch snapshots");
-	err = tl_loop_run(loop);
+	err = tl_run_go(&b.run);
 	if (err < 0 || b.error) {
 		fprintf(stderr, "tcplens: stopped: %s\n", strerror(-(b.error ? b.error : err)));
 		goto cleanup;
 	}
 	ret = 0;
 cleanup:
-	tl_loop_free(loop);
+	tl_run_fini(&b.run);
 	tl_ui_fini(&b.ui);
 	return ret;
 }

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "format.h"
+#include "labels.h"
 #include "state.h"
 
 const double tl_detail_q[TL_DETAIL_NQ] = { 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 1.0 };

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "format.h"
+#include "labels.h"
 #include "state.h"
 
 const struct tl_coldesc tl_dest_cols[TL_DC_COUNT] = {

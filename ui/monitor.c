@@ -17,6 +17,7 @@
 
 #include "log.h"
 #include "loop.h"
+#include "runloop.h"
 #include "open_feed.h"
 #include "replay.h"
 #include "metrics/server.h"
@@ -27,6 +28,7 @@
 struct monitor {
 	struct tl_ui ui;
 	struct tl_source *src;
+	struct tl_run run;		/* the shared loop over the source */
 	struct tl_canvas *canvas;
 	struct tl_open_feed open;	/* the Open panel's snapshots */
 	struct tl_metrics_server *metrics;	/* --listen; NULL without */
@@ -45,16 +47,12 @@ static void on_record(void *ctx, const struct tl_record *r)
 	tl_metrics_feed_record(mon->metrics, r);
 }
 
-static int drain(struct monitor *mon)
+/* After each drain of the shared loop: the drop counters as they are now. */
+static int drained(void *ctx, int n)
 {
+	struct monitor *mon = ctx;
 	struct tl_drops drops;
-	int n = tl_source_drain(mon->src, on_record, mon, TL_SOURCE_BATCH);
 
-	if (n < 0 && n != -EINTR && n != -EAGAIN) {
-		tl_log("reading the ring buffer failed: %s", strerror(-n));
-		mon->error = n;
-		return n;
-	}
 	tl_source_drops(mon->src, &drops);
 	tl_model_set_drops(mon->ui.m, &drops);
 	return 0;
@@ -144,19 +142,12 @@ static void refresh_view(struct monitor *mon)
 	draw(mon);
 }
 
-static int on_capture(void *ctx)
-{
-	return drain(ctx);
-}
-
+/* Every drain period, after the loop's drain: a refresh when one is due. */
 static int on_tick(void *ctx)
 {
 	struct monitor *mon = ctx;
 	uint64_t now, ival;
-	int err = drain(mon);
 
-	if (err)
-		return err;
 	now = real_mono_ns();
 	if (now < mon->next_refresh_ns)
 		return 0;
@@ -254,7 +245,7 @@ static bool locale_is_utf8(void)
 int tl_monitor_run(const struct tl_options *opt, struct tl_source *src, struct tl_model *m)
 {
 	struct monitor mon = { .src = src };
-	struct tl_loop *loop = NULL;
+	struct tl_loop *loop = NULL;	/* mon.run.loop */
 	bool color = false, term_on = false;
 	int err, ret = 1;
 
@@ -269,9 +260,13 @@ int tl_monitor_run(const struct tl_options *opt, struct tl_source *src, struct t
 	tl_ui_set_cgroup_path(&mon.ui, tl_source_cgroup_path, src);
 	mon.ui.utf8 = locale_is_utf8();
 	mon.canvas = tl_canvas_new(80, 24, mon.ui.utf8);
-	loop = tl_loop_new();
-	if (!mon.canvas || !loop) {
-		fprintf(stderr, "tcplens: %s\n", strerror(errno));
+	mon.run = (struct tl_run){ .src = src, .on_record = on_record, .ctx = &mon,
+				   .after_drain = drained, .on_tick = on_tick, .on_quit = on_quit,
+				   .on_winch = on_winch };
+	err = mon.canvas ? tl_run_init(&mon.run) : -ENOMEM;
+	loop = mon.run.loop;
+	if (err) {
+		fprintf(stderr, "tcplens: %s\n", strerror(-err));
 		goto cleanup;
 	}
 	if (opt->listen.set) {
@@ -296,13 +291,7 @@ int tl_monitor_run(const struct tl_options *opt, struct tl_source *src, struct t
 	/* the ready line, unless it would land on the terminal the screen took over */
 	if (!isatty(STDERR_FILENO))
 		tl_source_announce(src, "TCP sessions and connects for the monitor");
-	err = tl_loop_add_fd(loop, tl_source_fd(src), on_capture, &mon);
-	if (!err)
-		err = tl_loop_add_fd(loop, STDIN_FILENO, on_input, &mon);
-	if (!err)
-		err = tl_loop_set_timer(loop, TL_SOURCE_DRAIN_NS, on_tick, &mon);
-	if (!err)
-		err = tl_loop_set_signals(loop, on_quit, on_winch, &mon);
+	err = tl_loop_add_fd(loop, STDIN_FILENO, on_input, &mon);
 	if (err) {
 		tl_log("event loop setup failed: %s", strerror(-err));
 		goto cleanup;
@@ -318,7 +307,8 @@ int tl_monitor_run(const struct tl_options *opt, struct tl_source *src, struct t
 			tl_ui_message(&mon.ui, true, "reading the recording failed: %s", strerror(-err));
 		tl_ui_update_rates(&mon.ui);
 	} else {
-		drain(&mon);
+		if (tl_run_drain(&mon.run) < 0)
+			tl_log("reading the events failed");
 		sample_cost(&mon);
 	}
 	if (opt->bpf_stats)
@@ -326,7 +316,7 @@ int tl_monitor_run(const struct tl_options *opt, struct tl_source *src, struct t
 	feed_open(&mon);
 	tl_ui_update_views(&mon.ui, true);
 	draw(&mon);
-	err = tl_loop_run(loop);
+	err = tl_run_go(&mon.run);
 	if (err < 0 || mon.error) {
 		tl_log("tcplens: stopped: %s", strerror(-(mon.error ? mon.error : err)));
 		goto cleanup;
@@ -336,7 +326,7 @@ cleanup:
 	if (term_on)
 		tl_term_close();	/* flushes the log to stderr */
 	tl_metrics_server_free(mon.metrics);
-	tl_loop_free(loop);
+	tl_run_fini(&mon.run);
 	tl_canvas_free(mon.canvas);
 	tl_open_feed_fini(&mon.open);
 	tl_ui_fini(&mon.ui);

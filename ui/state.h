@@ -255,8 +255,6 @@ void tl_open_detail_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h);
 /* ui/status.c */
 #define TL_STATUS_LINES 2
 void tl_status_draw(const struct tl_ui *ui, struct tl_canvas *c, int y);
-const char *tl_group_name(enum tl_group g);
-const char *tl_window_name(enum tl_window w);
 
 /* ui/help.c, ui/detail.c, ui/logview.c: full screens below the status */
 void tl_help_draw(struct tl_ui *ui, struct tl_canvas *c, int y, int h);

@@ -16,10 +16,8 @@ struct tl_agg *tl_agg_new(enum tl_group group, uint32_t max_rows, bool windowed)
 	a->other = UINT32_MAX;
 	a->windowed = windowed;
 	a->head = -1;
-	a->hmask = 63;
-	a->hash = calloc(a->hmask + 1, sizeof(*a->hash));
 	a->log = malloc(TL_AGG_LOG_LEN * sizeof(*a->log));
-	if (!a->hash || !a->log) {
+	if (tl_keyhash_init(&a->index, 64) || !a->log) {
 		tl_agg_free(a);
 		errno = ENOMEM;
 		return NULL;
@@ -42,79 +40,12 @@ void tl_agg_free(struct tl_agg *a)
 	free(a->fails);
 	free(a->lru);
 	free(a->rows);
-	free(a->hash);
+	tl_keyhash_free(&a->index);
 	free(a->log);
 	free(a);
 }
 
-void tl_agg_key_of(enum tl_group group, const struct tl_conn *c, struct tl_agg_key *k)
-{
-	memset(k, 0, sizeof(*k));
-	switch (group) {
-	case TL_GROUP_DEST:
-		k->port = c->rport;
-		/* fall through */
-	case TL_GROUP_ADDR:
-		k->family = c->family;
-		memcpy(k->addr, c->raddr, c->family == 4 ? 4 : 16);
-		break;
-	case TL_GROUP_PORT:
-		k->port = c->rport;
-		break;
-	case TL_GROUP_UNIT:
-		/* an unknown owner's cgroup is unknown too: one row for both */
-		if (c->owner_known && c->cgroup_id) {
-			k->owner_known = 1;
-			k->cgroup_id = c->cgroup_id;
-		}
-		break;
-	default:
-		/* every unknown owner shares one row */
-		if (c->owner_known) {
-			k->owner_known = 1;
-			k->pid = c->pid;
-			memcpy(k->comm, c->comm, strnlen(c->comm, TL_REC_COMM_LEN - 1));
-		}
-		break;
-	}
-}
 
-uint32_t tl_agg_hash(const struct tl_agg_key *k)
-{
-	uint64_t w[5], h = 0x9e3779b97f4a7c15ULL;
-	int i;
-
-	_Static_assert(sizeof(*k) == sizeof(w), "key is five words");
-	memcpy(w, k, sizeof(w));
-	for (i = 0; i < 5; i++) {
-		h ^= w[i];
-		h *= 0xff51afd7ed558ccdULL;
-		h ^= h >> 32;
-	}
-	return (uint32_t)(h ^ (h >> 29));
-}
-
-static int hash_grow(struct tl_agg *a)
-{
-	uint32_t nmask = a->hmask * 2 + 1, i;
-	uint32_t *nh = calloc((size_t)nmask + 1, sizeof(*nh));
-
-	if (!nh)
-		return -ENOMEM;
-	for (i = 0; i < a->nrows; i++) {
-		uint32_t p;
-
-		if (a->rows[i].is_other)
-			continue;
-		for (p = tl_agg_hash(&a->rows[i].key) & nmask; nh[p]; p = (p + 1) & nmask)
-			;
-		nh[p] = i + 1;
-	}
-	free(a->hash);
-	a->hash = nh;
-	a->hmask = nmask;
-	return 0;
-}
 
 static int new_row(struct tl_agg *a, const struct tl_agg_key *k, uint8_t is_other)
 {
@@ -204,26 +135,6 @@ static int64_t lru_take_idle(struct tl_agg *a)
 			return e.id;
 	}
 	return -1;
-}
-
-/* Row id's slot in the hash: linear probing allows a deletion without tombstones. */
-static void hash_del(struct tl_agg *a, uint32_t id)
-{
-	uint32_t i, j, home;
-
-	for (i = tl_agg_hash(&a->rows[id].key) & a->hmask; a->hash[i] != id + 1;
-	     i = (i + 1) & a->hmask)
-		if (!a->hash[i])
-			return;
-	/* move back every later entry of the run that may live in the hole */
-	for (j = (i + 1) & a->hmask; a->hash[j]; j = (j + 1) & a->hmask) {
-		home = tl_agg_hash(&a->rows[a->hash[j] - 1].key) & a->hmask;
-		if (((j - home) & a->hmask) >= ((j - i) & a->hmask)) {
-			a->hash[i] = a->hash[j];
-			i = j;
-		}
-	}
-	a->hash[i] = 0;
 }
 
 static struct tl_agg_fail *row_fail(struct tl_agg *a, struct tl_agg_row *r)
@@ -354,7 +265,7 @@ static int recycle_row(struct tl_agg *a, uint32_t id)
 	if (ret)
 		a->alloc_failures++;
 	log_touch(a, (uint32_t)oid);
-	hash_del(a, id);
+	tl_keyhash_del(&a->index, tl_agg_keys(a), id);
 	r = &a->rows[id];
 	memset(&r->st, 0, sizeof(r->st));
 	tl_sketch_reset(&r->sk);
@@ -372,24 +283,14 @@ static int recycle_row(struct tl_agg *a, uint32_t id)
 	return 0;
 }
 
-static inline bool key_eq(const struct tl_agg_key *a, const struct tl_agg_key *b)
-{
-	uint64_t x[5], y[5];
-
-	memcpy(x, a, sizeof(x));
-	memcpy(y, b, sizeof(y));
-	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]));
-}
-
 /* Row id for key k, created on first sight; -ENOMEM. */
 static int64_t row_for(struct tl_agg *a, const struct tl_agg_key *k, uint32_t h)
 {
-	uint32_t p;
+	uint32_t p = tl_keyhash_slot(&a->index, tl_agg_keys(a), k, h);
 	int id;
 
-	for (p = h & a->hmask; a->hash[p]; p = (p + 1) & a->hmask)
-		if (key_eq(&a->rows[a->hash[p] - 1].key, k))
-			return a->hash[p] - 1;
+	if (a->index.slot[p])
+		return a->index.slot[p] - 1;
 	if (a->nrows - (a->other != UINT32_MAX) >= a->max_rows) {
 		int64_t old = lru_take_idle(a);
 
@@ -397,17 +298,16 @@ static int64_t row_for(struct tl_agg *a, const struct tl_agg_key *k, uint32_t h)
 			return other_row(a);
 		a->rows[old].key = *k;
 		/* the deletion may have moved entries: probe again */
-		for (p = h & a->hmask; a->hash[p]; p = (p + 1) & a->hmask)
-			;
-		a->hash[p] = (uint32_t)old + 1;
+		p = tl_keyhash_slot(&a->index, tl_agg_keys(a), k, h);
+		a->index.slot[p] = (uint32_t)old + 1;
 		return old;
 	}
 	id = new_row(a, k, 0);
 	if (id < 0)
 		return id;
-	a->hash[p] = (uint32_t)id + 1;
+	a->index.slot[p] = (uint32_t)id + 1;
 	/* keep the load under one half so probes stay short */
-	if ((a->nrows + 1) * 2 > a->hmask + 1 && hash_grow(a))
+	if ((a->nrows + 1) * 2 > a->index.mask + 1 && tl_keyhash_grow(&a->index, tl_agg_keys(a)))
 		return -ENOMEM;
 	return id;
 }
@@ -504,24 +404,3 @@ int64_t tl_agg_absorb(struct tl_agg *a, const struct tl_agg_key *k, const struct
 	return did;
 }
 
-int tl_agg_key_cmp(const struct tl_agg_key *a, const struct tl_agg_key *b)
-{
-	int c;
-
-	/* unknown owners sort after every known one */
-	if (a->owner_known != b->owner_known)
-		return a->owner_known ? -1 : 1;
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	/* only the unit grouping sets it, and nothing else of the address */
-	if (a->cgroup_id != b->cgroup_id && !a->family && !b->family)
-		return a->cgroup_id < b->cgroup_id ? -1 : 1;
-	c = memcmp(a->addr, b->addr, sizeof(a->addr));
-	if (c)
-		return c;
-	if (a->port != b->port)
-		return a->port < b->port ? -1 : 1;
-	if (a->pid != b->pid)
-		return a->pid < b->pid ? -1 : 1;
-	return strncmp(a->comm, b->comm, TL_REC_COMM_LEN);
-}

@@ -17,23 +17,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "agg_key.h"
 #include "conn.h"
-#include "model.h"
+#include "keyhash.h"
 #include "sketch.h"
 #include "window.h"
 
-/* Canonical: fields a grouping does not use are zero, so memcmp compares. */
-struct tl_agg_key {
-	uint8_t family;
-	uint8_t owner_known;
-	uint16_t port;
-	uint32_t pid;
-	union {
-		uint8_t addr[16];
-		uint64_t cgroup_id;	/* TL_GROUP_UNIT; the other 8 bytes stay zero */
-	};
-	char comm[TL_REC_COMM_LEN];
-};
 
 struct tl_agg_stats {
 	uint64_t connects, refused, timeouts;
@@ -97,8 +86,7 @@ struct tl_agg {
 	uint32_t max_rows;	/* not counting "other" */
 	uint32_t nrows, cap;
 	struct tl_agg_row *rows;
-	uint32_t *hash;		/* open addressing: row id + 1, 0 is empty */
-	uint32_t hmask;
+	struct tl_keyhash index;	/* row ids by key ("other" is not in it) */
 	uint32_t other;		/* row id of "other", UINT32_MAX if none yet */
 	bool windowed;
 	int64_t head;		/* newest second seen, -1 before any */
@@ -123,7 +111,6 @@ struct tl_agg {
 struct tl_agg *tl_agg_new(enum tl_group group, uint32_t max_rows, bool windowed);
 void tl_agg_free(struct tl_agg *a);
 
-void tl_agg_key_of(enum tl_group group, const struct tl_conn *c, struct tl_agg_key *k);
 /*
  * Count one connect; idx is tl_sketch_index(c->lat_ns). The row id, or
  * -ENOMEM when no row could be made (a sample lost to a full memory after
@@ -136,19 +123,18 @@ int64_t tl_agg_add(struct tl_agg *a, const struct tl_conn *c, int idx);
  * every table's memory loads before it waits on any (ingest is bound by
  * cache misses, not by instructions).
  */
-uint32_t tl_agg_hash(const struct tl_agg_key *k);
 int64_t tl_agg_add_key(struct tl_agg *a, const struct tl_agg_key *k, uint32_t h,
 		       const struct tl_conn *c, int idx);
 
 static inline void tl_agg_prefetch_slot(const struct tl_agg *a, uint32_t h)
 {
-	tl_prefetch(&a->hash[h & a->hmask]);
+	tl_prefetch(&a->index.slot[h & a->index.mask]);
 }
 
 /* Guesses from the first probe only: a wrong guess costs nothing but a load. */
 static inline void tl_agg_prefetch_row(const struct tl_agg *a, uint32_t h)
 {
-	uint32_t id = a->hash[h & a->hmask];
+	uint32_t id = a->index.slot[h & a->index.mask];
 
 	if (id) {
 		const char *r = (const char *)&a->rows[id - 1];
@@ -161,7 +147,7 @@ static inline void tl_agg_prefetch_row(const struct tl_agg *a, uint32_t h)
 
 static inline void tl_agg_prefetch_data(const struct tl_agg *a, uint32_t h, int idx)
 {
-	uint32_t id = a->hash[h & a->hmask];
+	uint32_t id = a->index.slot[h & a->index.mask];
 	const struct tl_agg_row *r;
 
 	if (!id)
@@ -180,13 +166,23 @@ static inline void tl_agg_prefetch_data(const struct tl_agg *a, uint32_t h, int 
 int64_t tl_agg_absorb(struct tl_agg *a, const struct tl_agg_key *k, const struct tl_agg *from,
 		      uint32_t id);
 
+/* Where the index finds a table's keys. */
+static inline struct tl_keyrows tl_agg_keys(const struct tl_agg *a)
+{
+	return TL_KEYROWS(a->rows, struct tl_agg_row, key);
+}
+
 static inline const struct tl_agg_fail *tl_agg_row_fail(const struct tl_agg *a,
 							const struct tl_agg_row *r)
 {
 	return r->fail ? &a->fails[r->fail - 1] : NULL;
 }
 
-/* Sort order of keys: known owners first, family, address, port, pid, comm. */
-int tl_agg_key_cmp(const struct tl_agg_key *a, const struct tl_agg_key *b);
+/* The same, for a reader whose quantiles move the sketch's cursors (a view). */
+static inline struct tl_agg_fail *tl_agg_row_fail_rw(struct tl_agg *a, const struct tl_agg_row *r)
+{
+	return r->fail ? &a->fails[r->fail - 1] : NULL;
+}
+
 
 #endif

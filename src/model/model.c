@@ -85,9 +85,8 @@ void tl_model_free(struct tl_model *m)
 
 #define FLUSH_LAG 4
 
-void tl_model_flush(const struct tl_model *cm)
+void tl_model_flush(struct tl_model *m)
 {
-	struct tl_model *m = (struct tl_model *)cm;
 	struct tl_agg *dest = m->agg[TL_GROUP_DEST], *proc = m->agg[TL_GROUP_PROCESS];
 	struct tl_agg *unit = m->agg[TL_GROUP_UNIT];
 	unsigned i;

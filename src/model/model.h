@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "drops.h"
+#include "group.h"
 #include "record.h"
 
 struct tl_model;
@@ -118,22 +119,6 @@ const struct tl_record *tl_session_view_get(const struct tl_session_view *v, siz
 
 /* ---- connect-latency panel ---- */
 
-enum tl_group {
-	TL_GROUP_DEST = 0,	/* remote address and port */
-	TL_GROUP_ADDR,		/* remote address */
-	TL_GROUP_PORT,		/* remote port */
-	TL_GROUP_PROCESS,	/* pid and comm (unknown owner is its own row) */
-	TL_GROUP_UNIT,		/* the owner's cgroup id, shown as its unit (unknown is its own row) */
-	TL_GROUP_COUNT,
-};
-
-enum tl_window {
-	TL_WIN_ALL = 0,		/* since start */
-	TL_WIN_60S,
-	TL_WIN_10S,
-	TL_WIN_COUNT,
-};
-
 /*
  * Sort columns. The latency columns sort by what is shown: the latency of
  * answered connects, or for a row with none, its time to failure.
@@ -190,15 +175,23 @@ void tl_dest_view_free(struct tl_dest_view *v);
  * Rebuild the latency rows. now_ns is the wall clock used to place the
  * 60 s and 10 s windows. Without a filter the rows come from the running
  * per-destination sketches; with one, from the retained connect records
- * that match it.
+ * that match it. The model is not const: the update first aggregates the
+ * connects it holds pending, marks the tables' touch logs read, and moves
+ * the quantile cursors kept in their sketches.
  */
-void tl_dest_view_update(struct tl_dest_view *v, const struct tl_model *m,
+void tl_dest_view_update(struct tl_dest_view *v, struct tl_model *m,
 			 enum tl_group group, enum tl_window win,
 			 const struct tl_filter *f, enum tl_dcol sort, bool descending,
 			 uint64_t now_ns);
 size_t tl_dest_view_len(const struct tl_dest_view *v);
 /* The next update rebuilds every row, as for a new filter. */
 void tl_dest_view_invalidate(struct tl_dest_view *v);
+/*
+ * Row i as the last update left it. Its histogram (hist[]) is made on the
+ * first get after the row changed, so that only rows shown pay for it:
+ * a cache, kept in the row arrays the view points to, which is why a
+ * const view can fill it.
+ */
 const struct tl_dest_row *tl_dest_view_get(const struct tl_dest_view *v, size_t i);
 /*
  * The unit grouping's rows are keyed by cgroup id (a cgroup is one service

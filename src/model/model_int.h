@@ -48,9 +48,8 @@ struct tl_model {
 	unsigned npend;
 };
 
-/* Aggregate the pending connects. Views call it on their const model:
- * every model is made by tl_model_new, never const itself. */
-void tl_model_flush(const struct tl_model *m);
+/* Aggregate the pending connects: a view does before it reads the tables. */
+void tl_model_flush(struct tl_model *m);
 
 /* Samples lost to a full memory, over every table. */
 uint64_t tl_model_alloc_failures(const struct tl_model *m);

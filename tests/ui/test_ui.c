@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ui/labels.h"
 #include "ui/state.h"
 #include "tests/unit/tap.h"
 
@@ -960,8 +961,29 @@ static void test_dest_cells(void)
 	is_str(cells[TL_DC_P99], "-", "no connect: no latency");
 }
 
+/* A bad -f is said on stderr: the user's bytes escaped, a long one cut. */
+static void test_bad_filter_echo(void)
+{
+	struct tl_model *m = tl_model_new(NULL);
+	struct tl_options opt = { .interval_s = 1 };
+	static char longf[400];
+	struct tl_ui ui;
+
+	opt.filter = "port=\x1b[31mx\x07";
+	is_int(tl_ui_init(&ui, &opt, m), -EINVAL, "a bad -f is refused");
+	ok(!strchr(ui.msg, '\x1b') && !strchr(ui.msg, '\x07') && strstr(ui.msg, "\\x1b[31mx\\x07"),
+	   "ESC and BEL echoed escaped: %s", ui.msg);
+	memset(longf, 'a', sizeof(longf) - 1);
+	memcpy(longf, "comm=", 5);
+	opt.filter = longf;
+	is_int(tl_ui_init(&ui, &opt, m), -EINVAL, "a 400-byte bad -f is refused");
+	ok(strlen(ui.msg) < 300 && strstr(ui.msg, "..."), "and echoed cut short (%zu bytes)", strlen(ui.msg));
+	tl_model_free(m);
+}
+
 int main(void)
 {
+	test_bad_filter_echo();
 	test_dest_cells();
 	/* wcwidth needs a UTF-8 LC_CTYPE; C.UTF-8 is built into glibc */
 	if (!setlocale(LC_CTYPE, "C.UTF-8")) {

@@ -93,6 +93,7 @@ static bool fake_ended(const struct tl_source *s)
 }
 
 static const struct tl_source_ops fake_ops = {
+	.finite = true,
 	.fd = fake_fd,
 	.drain = fake_drain,
 	.drops = fake_drops,
