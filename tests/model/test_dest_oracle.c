@@ -13,6 +13,11 @@
  * window, filter or sort, hold and release the view, and now and then add
  * more connects than a touch log holds, right at its length too.
  *
+ * A filtered view since start keeps connects the connect ring has dropped
+ * since: past that point it is compared with a fresh view on a reference
+ * model fed the same connects. A held view is compared with itself as it
+ * was at hold: rows, failures and held quantiles.
+ *
  * TL_ORACLE_SEED=N runs with seed N (a failure prints the seed and step).
  */
 #include <stdio.h>
