@@ -104,6 +104,7 @@ struct run {
 	struct oowner owners[24];
 	int nowners;
 	uint64_t clock;		/* ns; connects are stamped up to here */
+	uint64_t lag;		/* ns the views' clock trails it by, for a while */
 	int step;
 	struct vcfg cfg;
 	/* what the long view was last updated with, for filtered since-start views */
@@ -248,8 +249,8 @@ static void add_random(struct run *r)
 	const struct oowner *o = &r->owners[rng_below(on)];
 	uint64_t u = rng_below(1000), late;
 
-	/* mostly within the last second; some seconds late, a few more than a minute */
-	late = u < 900 ? rng_below(NS) : u < 980 ? rng_below(5 * NS) : rng_below(70 * NS);
+	/* mostly within the last second; some seconds late, a few about a minute */
+	late = u < 900 ? rng_below(NS) : u < 980 ? rng_below(5 * NS) : 50 * NS + rng_below(25 * NS);
 	add_one(r, d, o, r->clock - late, -1);
 }
 
@@ -541,9 +542,12 @@ static int update_and_compare(struct run *r)
 	const struct tl_filter *f = c->filt < 0 ? NULL : filters[c->filt];
 	uint64_t now = r->clock, first = ring_first(r->m);
 
-	/* now and then the wall clock steps back, mostly a little */
+	/* now and then the wall clock steps back, mostly a little, or trails for a while */
 	if (chance(40))
 		now -= chance(100) ? rng_below(90 * NS) : rng_below(5 * NS);
+	if (chance(r->lag ? 100 : 10))
+		r->lag = r->lag ? 0 : rng_below(90 * NS);
+	now -= r->lag;
 	if (r->held_steps) {
 		size_t i;
 
