@@ -71,6 +71,7 @@ void tl_dest_view_free(struct tl_dest_view *v)
 	tl_keyhash_free(&v->khash);
 	tl_sketch_free(&v->scratch);
 	free(v->hquant);
+	free(v->hfail);
 	tl_sketch_free(&v->fscratch);
 	free(v);
 }

@@ -119,6 +119,10 @@ int tl_dest_view_failures(const struct tl_dest_view *v, size_t i, struct tl_dest
 	memset(out, 0, sizeof(*out));
 	if (i >= v->n)
 		return -ENOENT;
+	if (v->held) {
+		*out = v->hfail[v->order[i]];
+		return v->hfail_ret;
+	}
 	if (dv_stale(v))
 		return -ESTALE;
 	vr = v->order[i];

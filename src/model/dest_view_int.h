@@ -104,6 +104,9 @@ struct tl_dest_view {
 	int hnq;
 	double hq[TL_DV_HOLD_NQ];
 	uint64_t *hquant;
+	/* held: each row's failures by view row, read at hold like the quantiles */
+	struct tl_dest_fail *hfail;
+	int hfail_ret;
 	tl_cgroup_path_fn cg_fn;	/* the unit grouping's names */
 	void *cg_ctx;
 };

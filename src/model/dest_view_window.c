@@ -21,6 +21,13 @@ static void stats_add(struct tl_agg_stats *st, const struct tl_agg_stats *s, boo
 	}
 }
 
+/* A value of the second of ts is shown: recompute the row when that second leaves. */
+static void wexp_note(struct dv_wexp *x, uint64_t ts)
+{
+	if ((int64_t)(ts / NS) < x->wmin)
+		x->wmin = (int64_t)(ts / NS);
+}
+
 /* Merge one table row's seconds [wstart, wend] into sk and st. */
 static void window_merge(const struct tl_dest_view *v, const struct tl_agg_row *r,
 			 struct tl_sketch *sk, struct tl_agg_stats *st, struct dv_wexp *x)
@@ -50,12 +57,20 @@ static void window_merge(const struct tl_dest_view *v, const struct tl_agg_row *
 		for (j = 0; j < e->nbins && b[j].idx < TL_WIN_FAIL_BASE; j++)
 			tl_sketch_add_bucket(sk, b[j].idx, b[j].n, e->min_ns, e->max_ns);
 	}
-	/* the newest connect overall is in the window iff any connect is */
-	if (r->st.last_ts >= (uint64_t)v->wstart * NS && r->st.last_ts > st->last_ts)
+	/*
+	 * The newest connect overall is in the window iff any connect is. Its
+	 * second may be missing from the ring (reported a minute late while
+	 * the window trails the newest second, or out of memory): count it in
+	 * wmin too, so that the row is computed again when it leaves.
+	 */
+	if (r->st.last_ts >= (uint64_t)v->wstart * NS && r->st.last_ts > st->last_ts) {
 		st->last_ts = r->st.last_ts;
+		wexp_note(x, r->st.last_ts);
+	}
 	if (r->st.last_ok_ts >= (uint64_t)v->wstart * NS && r->st.last_ok_ts > st->last_ok_ts) {
 		st->last_ok_ts = r->st.last_ok_ts;
 		st->last_ok_ns = r->st.last_ok_ns;
+		wexp_note(x, r->st.last_ok_ts);
 	}
 }
 
@@ -135,6 +150,9 @@ void dv_compute_row(struct tl_dest_view *v, uint32_t vr)
 			d->ttf_p99_ns = q[2];
 			d->ttf_max_ns = sk->count ? sk->max : 0;
 			d->ttf_last_ns = fd.last_ns;
+			/* the newest failure, like the newest connect (window_merge) */
+			if (v->src_windowed && fd.last_ts)
+				wexp_note(&v->wexp[vr], fd.last_ts);
 		}
 	}
 	v->rows[vr].hist_ok = 0;
@@ -229,8 +247,9 @@ uint64_t tl_dest_view_quantile(const struct tl_dest_view *v, size_t i, double q)
 	struct dv_wexp x;
 	uint64_t val;
 
-	if (i >= v->n || dv_stale(v))
+	if (i >= v->n)
 		return 0;
+	/* held quantiles were read at hold: a fold since cannot make them wrong */
 	if (v->held) {
 		int k;
 
@@ -239,6 +258,8 @@ uint64_t tl_dest_view_quantile(const struct tl_dest_view *v, size_t i, double q)
 				return v->hquant[(size_t)v->order[i] * v->hnq + k];
 		return 0;
 	}
+	if (dv_stale(v))
+		return 0;
 	tl_sketch_init(&sk);
 	val = tl_sketch_quantile(dv_row_data(v, &sk, v->order[i], &st, &x), q);
 	tl_sketch_free(&sk);

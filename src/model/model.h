@@ -205,7 +205,9 @@ uint64_t tl_dest_view_quantile(const struct tl_dest_view *v, size_t i, double q)
 /*
  * True when a table row was folded into "other" since the last update (a
  * paused view): the rows still read as they were, but their histograms,
- * quantiles and failures cannot be read any more until the next update.
+ * quantiles and failures cannot be read any more until the next update
+ * (a held view still answers what it holds: histograms, failures and the
+ * held qs).
  */
 bool tl_dest_view_stale(const struct tl_dest_view *v);
 
@@ -222,16 +224,18 @@ struct tl_dest_fail {
 };
 /*
  * 0, or -ENOENT past the end, -ESTALE if the tables changed shape since
- * the last update (a row folded into "other": update first).
+ * the last update (a row folded into "other": update first; a held view
+ * answers what it read at hold).
  */
 int tl_dest_view_failures(const struct tl_dest_view *v, size_t i, struct tl_dest_fail *out);
 /*
- * Holds the rows as they are, for a paused screen: every row's histogram
- * and the nq quantiles qs (the detail view's) are read from the tables
- * now, so nothing read later depends on the model. While held, update only
- * re-sorts the held rows (group, window, filter and now_ns are ignored,
- * the model is not read) and tl_dest_view_quantile answers the held qs
- * (0 for any other q). 0 or -ENOMEM (then nothing is held).
+ * Holds the rows as they are, for a paused screen: every row's histogram,
+ * failures and the nq quantiles qs (the detail view's) are read from the
+ * tables now, so nothing read later depends on the model. While held,
+ * update only re-sorts the held rows (group, window, filter and now_ns are
+ * ignored, the model is not read), tl_dest_view_quantile answers the held
+ * qs (0 for any other q) and tl_dest_view_failures what it read at hold.
+ * 0 or -ENOMEM (then nothing is held).
  */
 int tl_dest_view_hold(struct tl_dest_view *v, const double *qs, int nq);
 /* Back to live rows: the next update catches up with the model. */

@@ -650,8 +650,44 @@ static void test_unit_group(void)
 	tl_model_free(m);
 }
 
+/*
+ * A window trailing the newest second (the wall clock stepped back): the
+ * row's newest ok connect came a minute late, so no second of the ring
+ * holds it, yet its latency is shown while it is in the window; a view
+ * updated again and again must drop it when it leaves, as a new view does.
+ */
+static void test_window_late_newest(void)
+{
+	struct tl_model *m = tl_model_new(NULL);
+	struct tl_dest_view *v = tl_dest_view_new(), *fresh = tl_dest_view_new();
+	const uint64_t t = 1700000000;
+	struct tl_record r;
+	uint64_t now;
+
+	r = mk_connect((t + 100) * NS, 1, "w", "10.0.0.1", 80, TL_REC_TIMEOUT, NS);
+	tl_model_add(m, &r);
+	r = mk_connect((t + 39) * NS, 1, "w", "10.0.0.1", 80, TL_REC_OK, 7 * MS);
+	tl_model_add(m, &r);
+	r = mk_connect((t + 50) * NS, 1, "w", "10.0.0.1", 80, TL_REC_TIMEOUT, NS);
+	tl_model_add(m, &r);
+	/* another row touched last: the touch logs do not mark the first one again */
+	r = mk_connect((t + 50) * NS, 1, "w", "10.0.0.2", 80, TL_REC_TIMEOUT, NS);
+	tl_model_add(m, &r);
+	for (now = t + 95; now <= t + 99; now++)
+		tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_60S, NULL, TL_DCOL_KEY, false, now * NS);
+	tl_dest_view_update(fresh, m, TL_GROUP_DEST, TL_WIN_60S, NULL, TL_DCOL_KEY, false,
+			    (t + 99) * NS);
+	ok(tl_dest_view_len(v) == 2 && tl_dest_view_len(fresh) == 2 &&
+	   tl_dest_view_get(fresh, 0)->last_ns == 0 && tl_dest_view_get(v, 0)->last_ns == 0,
+	   "60 s, trailing: the late newest ok connect's latency leaves with its second");
+	tl_dest_view_free(fresh);
+	tl_dest_view_free(v);
+	tl_model_free(m);
+}
+
 int main(void)
 {
+	test_window_late_newest();
 	test_unit_group();
 	test_windows();
 	test_groups_and_other();

@@ -369,9 +369,43 @@ static void test_stale(void)
 	tl_model_free(m);
 }
 
+/* A held (paused) view answers what it read at hold: new failures and a fold change nothing. */
+static void test_held_stale(void)
+{
+	struct tl_model_config cfg = { .history = 1000, .max_dests = 1 };
+	struct tl_model *m = tl_model_new(&cfg);
+	struct tl_dest_view *v = tl_dest_view_new();
+	const double q[] = { 0.5 };
+	struct tl_dest_fail f;
+	uint64_t t = T0 * NS, p50;
+
+	add(m, t, "10.6.0.1", 1, TL_REC_OK, 0, 3 * MS);
+	add(m, t + 1, "10.6.0.1", 1, TL_REC_ERROR, EHOSTUNREACH, 2 * MS);
+	tl_dest_view_update(v, m, TL_GROUP_DEST, TL_WIN_ALL, NULL, TL_DCOL_FAILPCT, true, t + 1);
+	p50 = tl_dest_view_quantile(v, 0, 0.5);
+	is_int(tl_dest_view_hold(v, q, 1), 0, "held: hold");
+	/* while held: another errno on the row, then a fold of it into (other) */
+	add(m, t + 2, "10.6.0.1", 1, TL_REC_ERROR, ENETUNREACH, 2 * MS);
+	tl_model_flush(m);
+	ok(!tl_dest_view_failures(v, 0, &f) && f.errors == 1 && f.nerr == 1 &&
+	   f.err_no[0] == EHOSTUNREACH && f.err_n[0] == 1,
+	   "held: the failures as at hold, not the errno that came after");
+	add(m, t + 12 * NS, "10.6.0.2", 2, TL_REC_OK, 0, 5 * MS);
+	tl_model_flush(m);
+	ok(tl_dest_view_stale(v) && p50 == 3 * MS && tl_dest_view_quantile(v, 0, 0.5) == p50,
+	   "held, after a fold: the held quantile, not 0");
+	ok(!tl_dest_view_failures(v, 0, &f) && f.errors == 1 && f.err_no[0] == EHOSTUNREACH,
+	   "held, after a fold: the failures as at hold, not -ESTALE");
+	tl_dest_view_release(v);
+	ok(tl_dest_view_failures(v, 0, &f) == -ESTALE, "released: stale until the next update");
+	tl_dest_view_free(v);
+	tl_model_free(m);
+}
+
 int main(void)
 {
 	test_stale();
+	test_held_stale();
 	test_touch_after_read();
 	test_breakdown();
 	test_many_errnos();
