@@ -22,7 +22,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from uilib import (INTERVAL, Server, Tmux, closed_port, connect_once, dest_table,  # noqa: E402
-		   parse_duration, section, status, wait_screen)
+		   parse_duration, section, slow_connect, status, wait_screen)
 
 ENV = "LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen-256color"
 # TCP_USER_TIMEOUT of the clients: a dropped SYN fails at its first retransmit,
@@ -150,28 +150,7 @@ def slower_connect(server):
 	SYN's first retransmit (1 s), so the connect is answered by a later one
 	(2 s or more): slower than a timeout's 1 s, so that a plain P99 order
 	would put it above the all-timeout destination."""
-	filler = socket.create_connection(("127.0.0.2", server.port), timeout=5)
-	time.sleep(0.1)
-	result = {}
-
-	def slow():
-		t0 = time.time()
-		s = socket.create_connection(("127.0.0.1", server.port), timeout=8)
-		result["s"] = time.time() - t0
-		s.sendall(b"slow")
-		s.shutdown(socket.SHUT_WR)
-		while s.recv(4096):
-			pass
-		s.close()
-
-	t = threading.Thread(target=slow)
-	t.start()
-	time.sleep(1.6)
-	server.accepting.set()
-	filler.shutdown(socket.SHUT_WR)
-	t.join(8)
-	filler.close()
-	return result.get("s")
+	return slow_connect(server, accept_after=1.6, timeout=8)
 
 
 def count(lst, what):

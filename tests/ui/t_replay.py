@@ -20,50 +20,12 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from uilib import Tmux, session_rows, status, wait_screen  # noqa: E402
+from uilib import Server, Tmux, session_rows, status, wait_screen  # noqa: E402
 
 ENV = "LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen-256color"
-
-
-class Sink:
-	"""Accepts, reads everything, closes when the client does."""
-
-	def __init__(self):
-		self.sock = socket.socket()
-		self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-		self.sock.bind(("127.0.0.1", 0))
-		self.sock.listen(64)
-		self.sock.settimeout(0.2)
-		self.port = self.sock.getsockname()[1]
-		self.stop = False
-		self.t = threading.Thread(target=self.loop, daemon=True)
-		self.t.start()
-
-	def loop(self):
-		while not self.stop:
-			try:
-				c, _ = self.sock.accept()
-			except OSError:
-				continue
-			threading.Thread(target=self.serve, args=(c,), daemon=True).start()
-
-	@staticmethod
-	def serve(c):
-		try:
-			while c.recv(65536):
-				pass
-		except OSError:
-			pass
-		c.close()
-
-	def close(self):
-		self.stop = True
-		self.t.join(2)
-		self.sock.close()
 
 
 def send(port, n):
@@ -81,7 +43,7 @@ def rx_sizes(scr):
 def run(tap, binary):
 	work = tempfile.mkdtemp(prefix="tl-ui-replay-")
 	path = os.path.join(work, "rec")
-	sink = Sink()
+	sink = Server()		# reads to EOF, answers 2 bytes, closes
 	tmux = Tmux("replay")
 	rec = subprocess.Popen([binary, "record", "-w", path, "-d", "0.5", "-L", str(sink.port)],
 			       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -229,7 +229,7 @@ def child_connects(comm, port, n):
 	return p.pid
 
 
-def slow_connect(server):
+def slow_connect(server, accept_after=0.3, timeout=5):
 	"""The listener has backlog 0 and does not accept yet: a filler from
 	127.0.0.2 takes the only accept-queue slot, so the SYN to 127.0.0.1 is
 	dropped and retransmitted after ~1 s; we start accepting after 300 ms.
@@ -241,7 +241,7 @@ def slow_connect(server):
 
 	def slow():
 		t0 = time.time()
-		s = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+		s = socket.create_connection(("127.0.0.1", server.port), timeout=timeout)
 		result["s"] = time.time() - t0
 		s.sendall(b"slow")
 		s.shutdown(socket.SHUT_WR)
@@ -251,10 +251,10 @@ def slow_connect(server):
 
 	t = threading.Thread(target=slow)
 	t.start()
-	time.sleep(0.3)
+	time.sleep(accept_after)
 	server.accepting.set()
 	filler.shutdown(socket.SHUT_WR)
-	t.join(5)
+	t.join(timeout)
 	filler.close()
 	return result.get("s")
 
