@@ -271,6 +271,7 @@ static void capture_select(struct tcplens_bpf *skel, bool btf, const struct prob
 	autoload(p->tl_send_btf, btf && io);
 	autoload(p->tl_recv_btf, btf && io);
 	autoload(p->tl_iter_btf, btf && caps->iter);
+	autoload(p->tl_adopt_btf, btf && caps->iter);
 
 	autoload(p->tl_state_tp, !btf);
 	autoload(p->tl_reset_tp, !btf);
@@ -279,6 +280,7 @@ static void capture_select(struct tcplens_bpf *skel, bool btf, const struct prob
 	autoload(p->tl_send_tp, !btf && io);
 	autoload(p->tl_recv_tp, !btf && io);
 	autoload(p->tl_iter_hash, !btf && caps->iter);
+	autoload(p->tl_adopt_hash, !btf && caps->iter);
 
 	autoload(p->tl_accept_exit, caps->accept);
 	autoload(p->tl_accept4_exit, caps->accept);
@@ -808,9 +810,9 @@ static int capture_adopt(struct tl_capture *c, char *err, size_t errlen)
 
 	if (!c->iter)
 		return 0;
-	c->skel->bss->adopt_now = 1;
+	c->iter = c->btf ? c->skel->links.tl_adopt_btf : c->skel->links.tl_adopt_hash;
 	ret = tl_capture_snapshot(c, &c->start);
-	c->skel->bss->adopt_now = 0;
+	c->iter = c->btf ? c->skel->links.tl_iter_btf : c->skel->links.tl_iter_hash;
 	if (ret < 0) {
 		snprintf(err, errlen, "walking the open TCP sockets failed: %s", strerror(-ret));
 		return ret;

@@ -19,6 +19,7 @@ struct source_live {
 	struct tl_source base;		/* first: the interface's pointer is ours */
 	struct tl_capture *cap;
 	const char **cgroups;		/* per socket of the last snapshot */
+	const struct tl_adopt_entry **adopted;	/* per socket: its entry at start, or NULL */
 	size_t room;
 };
 
@@ -47,13 +48,15 @@ static const struct tl_adopt_entry *live_adopted(struct source_live *l, const st
 {
 	const struct tl_adopt_table *t = tl_capture_adopt_table(l->cap);
 
-	if (!t || s->state == TL_TCP_LISTEN)
+	/* a socket tracked since it opened is never the one seen at start */
+	if (!t || s->state == TL_TCP_LISTEN || s->age_known)
 		return NULL;
 	return tl_adopt_table_find(t, s->family, s->laddr, s->lport, s->raddr, s->rport);
 }
 
 static int live_room(struct source_live *l, size_t n)
 {
+	const struct tl_adopt_entry **ad;
 	const char **cg;
 
 	if (n <= l->room)
@@ -62,6 +65,10 @@ static int live_room(struct source_live *l, size_t n)
 	if (!cg)
 		return -ENOMEM;
 	l->cgroups = cg;
+	ad = realloc(l->adopted, n * sizeof(*ad));
+	if (!ad)
+		return -ENOMEM;
+	l->adopted = ad;
 	l->room = n;
 	return 0;
 }
@@ -80,10 +87,14 @@ static int live_snapshot(struct tl_source *src, struct tl_snapshot *cur,
 		return n;
 	if (tl_adopt_keep_dirs(cur, prev) < 0 || live_room(l, cur->n ? cur->n : 1))
 		return -ENOMEM;
-	/* owners and directions found at start: no /proc lookup for those */
+	/*
+	 * Owners and directions found at start: no /proc lookup for those.
+	 * Each socket's entry is looked up once (a cold probe of a large
+	 * table at 100,000 sockets) and kept for its cgroup below.
+	 */
 	for (size_t i = 0; i < cur->n; i++) {
 		s = &cur->socks[i];
-		e = live_adopted(l, s);
+		e = l->adopted[i] = live_adopted(l, s);
 		if (!e)
 			continue;
 		if (!s->owner_known && e->owner_known) {
@@ -104,7 +115,7 @@ static int live_snapshot(struct tl_source *src, struct tl_snapshot *cur,
 		s = &cur->socks[i];
 		if (s->cgroup_id)
 			l->cgroups[i] = tl_capture_cgroup_path(l->cap, s->cgroup_id);
-		else if (s->owner_known && !l->cgroups[i] && (e = live_adopted(l, s)))
+		else if (s->owner_known && !l->cgroups[i] && (e = l->adopted[i]))
 			l->cgroups[i] = e->cgroup;	/* came with an owner found at start */
 	}
 	*cgroups = l->cgroups;
@@ -160,5 +171,6 @@ void tl_source_live_free(struct tl_source *s)
 	if (!l)
 		return;
 	free(l->cgroups);
+	free(l->adopted);
 	free(l);
 }
