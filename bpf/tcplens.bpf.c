@@ -705,10 +705,18 @@ int BPF_PROG(tl_state_btf_nested, const struct sock *sk, const int oldstate, con
 
 	if (!done)
 		return 0;
-	/* almost always the slot tl_state_btf wrote last: look there first */
+	/*
+	 * Almost always the slot tl_state_btf wrote last: look there first,
+	 * and give it back. Used as a stack, the ring keeps an outer change's
+	 * slot however many changes a softirq makes before the outer change's
+	 * own standby run (each of those takes and gives back the top slot);
+	 * advanced only, the ninth would overwrite it, and the outer change
+	 * would be handled twice and counted as covering a real miss.
+	 */
 	last = (done->head - 1) % DONE_SLOTS;
 	if (done->sk[last] == (__u64)sk && done->trans[last] == trans) {
 		done->sk[last] = 0;
+		done->head--;
 		return 0;
 	}
 	for (int i = 0; i < DONE_SLOTS; i++) {
