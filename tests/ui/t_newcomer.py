@@ -246,8 +246,8 @@ def monitor_steps(tap, tmux, binary, srv, bulk):
 
 	# ---- 80 columns: the footer drops whole items ----
 	tmux.resize(80, 24)
-	ok, scr = wait_screen(tmux, lambda s: len(s.splitlines()) <= 24 and
-			      max(len(l) for l in s.splitlines() or [""]) <= 80 and "F1Help" in s, 4)
+	ok, scr = after_resize(tmux, lambda s: len(s.splitlines()) <= 24 and
+			       max(len(l) for l in s.splitlines() or [""]) <= 80 and "F1Help" in s, 4)
 	foot = footer(scr).rstrip()
 	rest = foot
 	for item in FOOTER_ITEMS:
@@ -258,11 +258,11 @@ def monitor_steps(tap, tmux, binary, srv, bulk):
 
 	# ---- the too-small screen shows the size it needs ----
 	tmux.resize(20, 5)
-	ok, scr = wait_screen(tmux, lambda s: "40x10" in s, 4)
+	ok, scr = after_resize(tmux, lambda s: "40x10" in s, 4)
 	tap.ok(ok and "40x10" in scr.splitlines()[0], "20x5: the needed size 40x10 is on screen",
 	       scr)
 	tmux.resize(COLS, ROWS)
-	ok, scr = wait_screen(tmux, lambda s: "Connect latency" in s, 4)
+	ok, scr = after_resize(tmux, lambda s: "Connect latency" in s, 4)
 	tap.ok(ok, "back to %dx%d" % (COLS, ROWS), scr)
 
 	tmux.keys("q")

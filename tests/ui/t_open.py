@@ -15,8 +15,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from uilib import (Tap, Tmux, child_pid, section, status, wait_refreshes,  # noqa: E402,F401
-		   wait_screen)
+from uilib import (Tap, Tmux, after_resize, child_pid, section, status,  # noqa: E402,F401
+		   wait_refreshes, wait_screen)
 
 MIB = 1024 * 1024
 FAST, SLOW = 8 * MIB, 1 * MIB		# bytes per second
@@ -456,14 +456,13 @@ def layout_tests(tap, tmux, port):
 	tmux.keys("g")			# listeners -> connection
 	set_filter(tmux, "port=%d" % port)	# the connection from before start: rows to fit
 	tmux.resize(132, 40)
-	ok, scr = wait_screen(tmux, lambda s: " UNIT " in open_rows(s)[0] + " " and
-			      len(open_rows(s)[1]) == 2, 5)
+	ok, scr = after_resize(tmux, lambda s: " UNIT " in open_rows(s)[0] + " " and
+			       len(open_rows(s)[1]) == 2, 5)
 	tap.ok(ok, "open: UNIT shown at 132 columns", scr)
 	tmux.resize(80, 24)
-	# redrawn at the new size (tmux may show a part of the old screen until then)
-	ok, scr = wait_screen(tmux, lambda s: len(s.splitlines()) <= 24 and
-			      max(len(l) for l in s.splitlines() or [""]) <= 80 and "Open:" in s and
-			      open_rows(s)[0], 4)
+	ok, scr = after_resize(tmux, lambda s: len(s.splitlines()) <= 24 and
+			       max(len(l) for l in s.splitlines() or [""]) <= 80 and "Open:" in s and
+			       open_rows(s)[0], 4)
 	hdr = open_rows(scr)[0]
 	titles = [t for t in ("Sessions", "Connect latency", "Open:") if t in scr]
 	tap.ok(ok and len(titles) == 3 and "UNIT" not in hdr and "LOCAL" in hdr and "TX/s" in hdr,

@@ -15,8 +15,8 @@ import subprocess
 import sys
 import time
 
-from uilib import (CGROUP, CHILD_CODE, INTERVAL, ROWS, Server, Tmux, cgroup2_mount, cgroup_of,
-		   connect_once, dest_table, expect, footer, own_filter, section, session_rows,
+from uilib import (CGROUP, CHILD_CODE, INTERVAL, ROWS, Server, Tmux, after_resize, cgroup2_mount,
+		   cgroup_of, connect_once, dest_table, expect, footer, own_filter, section, session_rows,
 		   status, wait_screen)
 
 N_CONNECTS = 5
@@ -270,8 +270,8 @@ def body(tap, tmux, binary, srv, cg, unit):
 	# 80 columns: UNIT is the first column to go, the addresses stay
 	tmux.keys("Tab")
 	tmux.resize(80, 24)
-	found, scr = wait_screen(tmux, lambda s: "Sessions" in s and max(len(l) for l in
-				 s.splitlines()) <= 80 and "LOCAL" in section(s, "Sessions")[0], 4)
+	found, scr = after_resize(tmux, lambda s: "Sessions" in s and max(len(l) for l in
+				  s.splitlines()) <= 80 and "LOCAL" in section(s, "Sessions")[0], 4)
 	hdr = section(scr, "Sessions")[0]
 	tap.ok(found and "UNIT" not in hdr and "REMOTE" in hdr,
 	       "80 columns: UNIT dropped, LOCAL and REMOTE kept (%s)" % hdr.strip(), scr)

@@ -140,8 +140,14 @@ class Tmux:
 		self.run("send-keys", "-t", self.name, "-l", text)
 
 	def resize(self, x, y):
+		self.resized = self.drawn()
 		self.run("resize-window", "-t", self.name, "-x", str(x), "-y", str(y))
 		self.cache = None	# tmux reflows the pane itself: no output says so
+
+	def redrawn(self):
+		"""Something was drawn since the last resize: until then the pane
+		shows tmux's reflow of the old screen (cut at the new width)."""
+		return (self.drawn() or 0) > (getattr(self, "resized", None) or 0)
 
 	def pane_pid(self):
 		out = self.run("display-message", "-p", "-t", self.name, "#{pane_pid}", check=False)
@@ -193,6 +199,21 @@ def wait_screen(tmux, pred, timeout, exact=False):
 		scr = tmux.screen()
 	scr = tmux.screen()
 	return bool(pred(scr)), scr
+
+
+def after_resize(tmux, pred, timeout):
+	"""wait_screen after tmux.resize(): pred on a whole frame the program
+	drew at the new size, not on tmux's reflow of the old one."""
+	end = time.monotonic() + max(timeout, WAIT_MIN)
+	while True:
+		ok, scr = wait_screen(tmux, lambda s: tmux.redrawn() and pred(s),
+				      max(0, end - time.monotonic()), exact=True)
+		if ok:
+			scr = tmux.settled()
+			if pred(scr):
+				return True, scr
+		if time.monotonic() >= end:
+			return False, scr
 
 
 def expect(tmux, pred, timeout, what):
