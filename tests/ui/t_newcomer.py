@@ -359,8 +359,9 @@ def bad_name_test(tap, tmux, binary):
 		child.stdin.flush()
 		child.stdout.readline()
 		child.wait(10)
-		ok, scr = wait_screen(tmux, lambda s: BAD_SHOWN in s, 5)
-		row = [l for l in scr.splitlines() if BAD_SHOWN in l]
+		# in the session table (the Open panel may show the connection first)
+		ok, scr = wait_screen(tmux, lambda s: any(BAD_SHOWN in l for l in session_rows(s)[1]), 5)
+		row = [l for l in session_rows(scr)[1] if BAD_SHOWN in l]
 		tap.ok(ok and row and (" %d " % child.pid) in row[0] and "\u00ff" not in scr,
 		       "monitor: the name reads %s in its session row (pid %d)" % (BAD_SHOWN, child.pid),
 		       scr)
