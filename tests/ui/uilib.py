@@ -119,15 +119,51 @@ class Tmux:
 		self.cache = (size, now, scr)
 		return scr
 
-	def settled(self, quiet=0.05, timeout=3):
-		"""The screen once the pane has been sent nothing for `quiet` seconds:
-		a whole frame, not one caught half drawn."""
+	def app_pid(self):
+		"""The tcplens in the pane (the pane's process, or its child), or None."""
+		pid, when = getattr(self, "_app", (None, 0))
+		if pid and os.path.exists("/proc/%d" % pid):
+			return pid
+		if not pid and time.monotonic() - when < 0.5:
+			return None	# looked lately: /proc is not listed at every poll
+		pane = self.pane_pid()
+		pid = None
+		if pane is not None:
+			try:
+				with open("/proc/%d/comm" % pane, "rb") as f:
+					pid = pane if f.read().strip() == b"tcplens" else child_pid(pane, "tcplens")
+			except OSError:
+				pass
+		self._app = (pid, time.monotonic())
+		return pid
+
+	def idle(self):
+		"""The pane's tcplens (if any) sleeps in its event loop: whatever it
+		drew is all written to the terminal."""
+		pid = self.app_pid()
+		if pid is None:
+			return True
+		try:
+			with open("/proc/%d/wchan" % pid) as f:
+				wchan = f.read().strip()
+			with open("/proc/%d/stat" % pid) as f:
+				state = f.read().rsplit(")", 1)[1].split()[0]
+		except OSError:
+			return True	# gone
+		return state in ("S", "T", "t", "Z") and (wchan in ("do_epoll_wait", "ep_poll") or
+							  state != "S")
+
+	def settled(self, quiet=0.02, timeout=3):
+		"""The screen once the pane's tcplens is idle in its event loop (its
+		frame all written) and the pane has been sent nothing for `quiet`
+		seconds after that (tmux has read it all): a whole frame, not one
+		caught half drawn."""
 		end = time.monotonic() + timeout
 		size, since = self.drawn(), time.monotonic()
 		while time.monotonic() < end:
-			time.sleep(0.01)
+			time.sleep(0.005)
 			now = self.drawn()
-			if now != size:
+			if now != size or not self.idle():
 				size, since = now, time.monotonic()
 			elif time.monotonic() - since >= quiet:
 				break
@@ -168,8 +204,9 @@ def child_pid(parent, comm):
 		if not d.isdigit():
 			continue
 		try:
-			with open("/proc/%s/stat" % d) as f:
-				st = f.read()
+			# bytes: a process name need not be UTF-8 (t_newcomer makes one)
+			with open("/proc/%s/stat" % d, "rb") as f:
+				st = f.read().decode("utf-8", "replace")
 		except OSError:
 			continue
 		name = st[st.index("(") + 1:st.rindex(")")]
@@ -193,11 +230,15 @@ def wait_screen(tmux, pred, timeout, exact=False):
 	end = time.monotonic() + (timeout if exact else max(timeout, WAIT_MIN))
 	scr = tmux.screen()
 	while time.monotonic() < end:
+		# a match counts on a whole frame only (a busy machine lets tmux
+		# take in half a frame, the rest of the old one below it)
 		if pred(scr):
-			return True, scr
+			scr = tmux.settled()
+			if pred(scr):
+				return True, scr
 		time.sleep(0.01)
 		scr = tmux.screen()
-	scr = tmux.screen()
+	scr = tmux.settled(timeout=0.5)
 	return bool(pred(scr)), scr
 
 
