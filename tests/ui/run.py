@@ -164,6 +164,7 @@ class Runner:
 		self.n = 0
 		self.failed = 0
 		self.times = []
+		self.cpu = 0.0
 		self.root = None
 		mount = cgroup2_mount()
 		rel = "/tlui-run-%d" % os.getpid()
@@ -200,9 +201,12 @@ class Runner:
 
 	def finish(self, job, timed_out):
 		dt = time.monotonic() - job["t0"]
+		cpu = self.cpu_s(job["path"]) if job["path"] else None
 		self.times.append((dt, job["name"]))
+		self.cpu += cpu or 0
 		lines = job["out"].decode("utf-8", "replace").splitlines()
-		print("# ---- %s (%.1f s)" % (job["name"], dt))
+		print("# ---- %s (%.1f s%s)" % (job["name"], dt,
+					     ", %.1f s of CPU" % cpu if cpu is not None else ""))
 		got = 0
 		for line in lines:
 			m = re.match(r"(not ok|ok) \d+ - (.*)$", line)
@@ -231,6 +235,17 @@ class Runner:
 				print("# stderr: " + line)
 		sys.stdout.flush()
 		self.cleanup(job)
+
+	def cpu_s(self, path):
+		"""CPU seconds used in the cgroup (and below it) so far."""
+		try:
+			with open(os.path.join(path, "cpu.stat")) as f:
+				for line in f:
+					if line.startswith("usage_usec "):
+						return int(line.split()[1]) / 1e6
+		except (OSError, ValueError):
+			pass
+		return None
 
 	def cleanup(self, job):
 		"""Ends what the part left running (only its own processes: those
@@ -312,7 +327,7 @@ class Runner:
 		total = time.monotonic() - t0
 		print("# parts by time: " + ", ".join("%s %.1f s" % (n, t) for t, n in
 							sorted(self.times, reverse=True)))
-		print("# all parts: %.1f s (up to %d at a time)" % (total, self.most))
+		print("# all parts: %.1f s (up to %d at a time), %.1f s of CPU" % (total, self.most, self.cpu))
 		print("1..%d" % self.n)
 		sys.stdout.flush()
 		return 1 if self.failed else 0
@@ -939,7 +954,12 @@ def columns_aligned(lines):
 	left = {"TIME", "COMM", "UNIT", "DIR", "LOCAL", "REMOTE", "DESTINATION", "DIST"}
 	for row in lines[1:]:
 		for a, b, name in spans:
-			if name in left:
+			if name == "DIST":
+				# a histogram of fixed bins: its first one may be empty (a
+				# blank where the cell starts); nothing may run into it
+				if a >= len(row) or not row[a:].strip() or (a > 0 and row[a - 1] != " "):
+					return row
+			elif name in left:
 				if a >= len(row) or row[a] == " " or (a > 0 and row[a - 1] != " "):
 					return row
 			elif b > len(row) or row[b - 1] == " " or (b < len(row) and row[b] != " "):
