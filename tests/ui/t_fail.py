@@ -121,7 +121,7 @@ class Netns:
 		return False
 
 
-def run(tap, binary):
+def failures(tap, binary):
 	missing = [t for t in ("nft", "ip") if not shutil.which(t)]
 	if not tap.ok(not missing, "fail: nft and ip are installed (the failing connects need them)",
 		      missing):
@@ -135,6 +135,9 @@ def run(tap, binary):
 		tmux.kill()
 		for s in servers:
 			s.close()
+
+
+def idle_dests(tap, binary):
 	tmux = Tmux("faildests")
 	servers = []
 	try:
@@ -143,6 +146,11 @@ def run(tap, binary):
 		tmux.kill()
 		for s in servers:
 			s.close()
+
+
+# the two run at the same time (their monitors filter on their own ports);
+# the idle rows' 10 s make fail-dests the longest part of the suite
+PARTS = [("fail-dests", idle_dests), ("fail", failures)]
 
 
 def slower_connect(server):
@@ -249,7 +257,7 @@ def order_and_detail(tap, tmux, binary, ns, servers):
 	wait_screen(tmux, lambda s: "Search:" in s, 2)
 	tmux.literal(mdest)
 	tmux.keys("Enter")
-	time.sleep(0.3)
+	wait_screen(tmux, lambda s: "Search:" not in s.rstrip().splitlines()[-1], 3)
 	tmux.keys("Enter")
 	ok, scr = wait_screen(tmux, lambda s: "Destination detail" in s and mdest in s, 3)
 	want = ["20: 1 answered, 19 failed (95%)",
@@ -263,6 +271,7 @@ def order_and_detail(tap, tmux, binary, ns, servers):
 	tap.ok(mt and mx is not None and 0.9 <= mx <= 1.3,
 	       "fail: detail: time to failure up to the 1 s of the dropped SYNs", mt.group(0) if mt else scr)
 	tmux.keys("Escape")
+	wait_screen(tmux, lambda s: "Destination detail" not in s, 3)	# not the last one's
 	# the all-timeout row's detail has no latency, and says so
 	tmux.keys("Home", "Enter")
 	ok, scr = wait_screen(tmux, lambda s: "Destination detail" in s, 3)
@@ -270,6 +279,17 @@ def order_and_detail(tap, tmux, binary, ns, servers):
 	       "0 refused, 3 timed out" in scr and "no answered connect" in scr,
 	       "fail: Home, Enter: the all-timeout destination is the top row; 3 timed out", scr)
 	tmux.keys("Escape")
+
+
+IDLE_S = 10		# a latency row idle this long may give way (src/model/agg.h)
+
+
+def until(t):
+	"""Waits for the test's monotonic clock to reach t: for the parts that
+	are about time passing, with the ground truth's own times."""
+	d = t - time.monotonic()
+	if d > 0:
+		time.sleep(d)
 
 
 def max_dests(tap, tmux, binary, servers):
@@ -283,9 +303,13 @@ def max_dests(tap, tmux, binary, servers):
 	up, scr = wait_screen(tmux, lambda s: "tcplens up" in s and "Connect latency" in s, 20)
 	if not tap.ok(up, "max-dests: monitor starts with --max-dests 3", scr):
 		return
-	t0 = time.time()
+	# When each connect was made, by the test's clock: a connect's time in
+	# the monitor (its timestamp) lies between the start and the end of
+	# connect_once, and both clocks run at the same rate.
+	made = []
 	for i in range(3):
 		connect_once("127.0.0.1", srv[i].port)
+		made.append(time.monotonic())
 	ok, scr = wait_screen(tmux, lambda s: all(x in rows_by_dest(s) for x in d[:3]), 5)
 	tap.ok(ok, "max-dests: three destinations, three rows", scr)
 	# while every row is active, a fourth destination counts in (other)
@@ -293,10 +317,14 @@ def max_dests(tap, tmux, binary, servers):
 	ok, scr = wait_screen(tmux, lambda s: rows_by_dest(s).get("(other)", {}).get("CONN") == "1", 5)
 	tap.ok(ok and d[3] not in rows_by_dest(scr) and all(x in rows_by_dest(scr) for x in d[:3]),
 	       "max-dests: a new destination while no row is idle goes to (other)", scr)
-	# keep the first one active; the second and third go idle
-	time.sleep(max(0, t0 + 5 - time.time()))
+	# keep the first one active (a connect in a later second than its first
+	# one: rows are queued by the second they were last active in); the
+	# second and third go idle
+	until(made[0] + 1.1)
 	connect_once("127.0.0.1", srv[0].port)
-	time.sleep(max(0, t0 + 11 - time.time()))
+	# a new destination once the second row has been idle for 10 s (the
+	# monitor's TL_AGG_IDLE_NS), the third one not long after it
+	until(made[1] + IDLE_S + 0.05)
 	connect_once("127.0.0.1", srv[4].port)
 	ok, scr = wait_screen(tmux, lambda s: d[4] in rows_by_dest(s), 5)
 	rows = rows_by_dest(scr)

@@ -27,10 +27,9 @@ BAD_NAME = b"t\xff\xfe"		# invalid UTF-8 in a process name
 BAD_SHOWN = r"t\xff\xfe"		# how every output must show it (fits life's COMM)
 
 
-def run(tap, binary):
-	bogus_test(tap, binary)
-	for name, fn in (("TERM=dumb", dumb_test), ("monitor", monitor_test),
-			 ("one-time message", message_test), ("invalid UTF-8 name", bad_name_test)):
+def in_tmux(name, fn):
+	"""A part that runs fn(tap, tmux, binary) in a tmux of its own."""
+	def part(tap, binary):
 		tmux = Tmux("nc%d" % len(name))
 		try:
 			fn(tap, tmux, binary)
@@ -39,6 +38,14 @@ def run(tap, binary):
 			tap.ok(False, "newcomer: %s tests ran to the end" % name, traceback.format_exc())
 		finally:
 			tmux.kill()
+	return part
+
+
+def short_ones(tap, binary):
+	bogus_test(tap, binary)
+	in_tmux("TERM=dumb", dumb_test)(tap, binary)
+	in_tmux("one-time message", message_test)(tap, binary)
+
 
 
 def bogus_test(tap, binary):
@@ -55,9 +62,10 @@ def dumb_test(tap, tmux, binary):
 	"""A terminal without cursor addressing gets -b snapshots and one note."""
 	srv = Server()
 	try:
-		tmux.start("env LANG=C.UTF-8 TERM=dumb %s -n 2 -d 0.5 -f port=%d; echo TCPLENS-EXIT=$?; "
-			   "env LANG=C.UTF-8 TERM=tl-no-such-term %s -n 1 -d 0.5 -f port=%d; "
-			   "echo TCPLENS-EXIT2=$?; sleep 600" % (binary, srv.port, binary, srv.port))
+		own = own_filter()
+		tmux.start("env LANG=C.UTF-8 TERM=dumb %s -n 2 -d 0.2 %s -f port=%d; echo TCPLENS-EXIT=$?; "
+			   "env LANG=C.UTF-8 TERM=tl-no-such-term %s -n 1 -d 0.2 %s -f port=%d; "
+			   "echo TCPLENS-EXIT2=$?; sleep 600" % (binary, own, srv.port, binary, own, srv.port))
 		ok, scr = wait_screen(tmux, lambda s: "TCPLENS-EXIT2=" in s, 30)
 		lines = scr.splitlines()
 		notes = [l for l in lines if "cannot place the cursor" in l]
@@ -75,11 +83,6 @@ def dumb_test(tap, tmux, binary):
 		       "TCPLENS-EXIT2=0" in scr, "an unknown TERM: one note, -b snapshots, exit 0", scr)
 	finally:
 		srv.close()
-
-
-def footer(scr):
-	lines = scr.rstrip("\n").splitlines()
-	return lines[-1] if lines else ""
 
 
 def sessions_title(scr):
@@ -105,7 +108,8 @@ def type_filter(tmux, text):
 
 
 def monitor_steps(tap, tmux, binary, srv, bulk):
-	tmux.start("env %s %s -d %s; echo TCPLENS-EXIT=$?; sleep 600" % (ENV, binary, INTERVAL))
+	tmux.start("env %s %s -d %s %s; echo TCPLENS-EXIT=$?; sleep 600" %
+		   (ENV, binary, INTERVAL, own_filter()))
 	up, scr = wait_screen(tmux, lambda s: "tcplens up" in s and "Sessions" in s, 20)
 	if not tap.ok(up, "newcomer: monitor starts", scr):
 		return
@@ -128,8 +132,7 @@ def monitor_steps(tap, tmux, binary, srv, bulk):
 			      mine in s, 3)
 	tap.ok(ok, "filter port=N applied", scr)
 	tmux.keys("Escape")
-	time.sleep(1.3)		# more than two refreshes
-	scr = tmux.screen()
+	scr = wait_refreshes(tmux, 2)
 	_, rows = session_rows(scr)
 	tap.ok("filter port=%d" % srv.port in status(scr) and rows and
 	       all(":%d" % srv.port in r for r in rows),
@@ -185,9 +188,11 @@ def monitor_steps(tap, tmux, binary, srv, bulk):
 	type_filter(tmux, "port=%d" % bulk.port)
 	tmux.keys("Enter")
 	wait_screen(tmux, lambda s: "filter port=%d" % bulk.port in status(s), 3)
-	bulk.burst(600)		# 1,200 sessions: client and server side of each
-	ok, scr = wait_screen(tmux, lambda s: "1,200 shown" in s, 10)
-	tap.ok(ok, "session title with separators: '1,200 shown' for our 600 connections", scr)
+	n = 600 + bulk.burst(600)	# 1,200 sessions: client and server side of each
+	want = "{:,} shown".format(n)
+	ok, scr = wait_screen(tmux, lambda s: want in s, 10)
+	tap.ok(ok and n > 1000, "session title with separators: '%s' for our 600 connections "
+	       "(and their server sides)" % want, scr)
 	m = re.search(r"sess(?:ions)? ([\d,]+)", status(scr))
 	tap.ok(m and re.fullmatch(r"\d{1,3}(,\d{3})+", m.group(1)) is not None,
 	       "status line total with separators (at least 1,200 sessions)", status(scr))
@@ -200,15 +205,19 @@ def monitor_steps(tap, tmux, binary, srv, bulk):
 	def load():
 		end = time.time() + 3
 		while not stop.is_set() and time.time() < end:
-			bulk.burst(5)
+			bulk.burst(5, settle=False)
 			time.sleep(0.01)
 	t = threading.Thread(target=load)
 	t.start()
 	bad, seen = [], 0
-	for _ in range(20):
+	panels = ["sessions", "latency", "open"]		# the order Tab goes round in
+	m = re.search(r"(\w+) sort ", status(tmux.screen()))
+	cur = panels.index(m.group(1)) if m and m.group(1) in panels else 0
+	for i in range(20):
 		tmux.keys("Tab")	# a redraw between refreshes, without a rebuild
-		time.sleep(0.07)
-		got = sessions_title(tmux.screen())
+		want = "%s sort" % panels[(cur + i + 1) % 3]
+		ok, scr = wait_screen(tmux, lambda s: want in status(s), 2)	# the Tab's draw
+		got = sessions_title(scr) if ok else None
 		if got:
 			seen += 1
 			if got[0] != got[1]:
@@ -221,9 +230,11 @@ def monitor_steps(tap, tmux, binary, srv, bulk):
 	# ---- sorting by DIR keeps its arrow ----
 	# the Tab redraws above went round three panels: back to the sessions
 	for _ in range(3):
-		if wait_screen(tmux, lambda s: "sessions sort" in status(s), 1)[0]:
+		scr = tmux.settled()
+		if "sessions sort" in status(scr):
 			break
 		tmux.keys("Tab")
+		wait_screen(tmux, lambda s: status(s) != status(scr), 2)
 	for _ in range(3):
 		tmux.keys(">")
 	ok, scr = wait_screen(tmux, lambda s: "sort DIR asc" in status(s), 3)
@@ -235,8 +246,8 @@ def monitor_steps(tap, tmux, binary, srv, bulk):
 
 	# ---- 80 columns: the footer drops whole items ----
 	tmux.resize(80, 24)
-	ok, scr = wait_screen(tmux, lambda s: len(s.splitlines()) <= 24 and
-			      max(len(l) for l in s.splitlines() or [""]) <= 80 and "F1Help" in s, 4)
+	ok, scr = after_resize(tmux, lambda s: len(s.splitlines()) <= 24 and
+			       max(len(l) for l in s.splitlines() or [""]) <= 80 and "F1Help" in s, 4)
 	foot = footer(scr).rstrip()
 	rest = foot
 	for item in FOOTER_ITEMS:
@@ -247,11 +258,11 @@ def monitor_steps(tap, tmux, binary, srv, bulk):
 
 	# ---- the too-small screen shows the size it needs ----
 	tmux.resize(20, 5)
-	ok, scr = wait_screen(tmux, lambda s: "40x10" in s, 4)
+	ok, scr = after_resize(tmux, lambda s: "40x10" in s, 4)
 	tap.ok(ok and "40x10" in scr.splitlines()[0], "20x5: the needed size 40x10 is on screen",
 	       scr)
 	tmux.resize(COLS, ROWS)
-	ok, scr = wait_screen(tmux, lambda s: "Connect latency" in s, 4)
+	ok, scr = after_resize(tmux, lambda s: "Connect latency" in s, 4)
 	tap.ok(ok, "back to %dx%d" % (COLS, ROWS), scr)
 
 	tmux.keys("q")
@@ -262,7 +273,7 @@ def monitor_steps(tap, tmux, binary, srv, bulk):
 def message_test(tap, tmux, binary):
 	"""-d 10: only a key can redraw soon, so a message that goes at once went
 	because of the key."""
-	tmux.start("env %s %s -d 10; echo TCPLENS-EXIT=$?; sleep 600" % (ENV, binary))
+	tmux.start("env %s %s -d 10 %s; echo TCPLENS-EXIT=$?; sleep 600" % (ENV, binary, own_filter()))
 	up, scr = wait_screen(tmux, lambda s: "tcplens up" in s and "Sessions" in s, 20)
 	if not tap.ok(up, "-d 10: monitor starts", scr):
 		return
@@ -273,8 +284,10 @@ def message_test(tap, tmux, binary):
 	ok, scr = wait_screen(tmux, lambda s: "not found: zq-no-such-row" in status(s) and
 			      "Search:" not in footer(s), 3)
 	tap.ok(ok, "a search that finds nothing leaves a one-time message", status(scr))
+	# the first refresh comes 10 s after the start: the message must go well before
+	bound = max(1.5, min(5, 9 - (uptime(scr) or 9)))
 	tmux.keys("y")	# bound to nothing
-	ok, scr = wait_screen(tmux, lambda s: "not found" not in status(s), 1.5)
+	ok, scr = wait_screen(tmux, lambda s: "not found" not in status(s), bound, exact=True)
 	tap.ok(ok, "an unbound character key clears it at once (not at the next 10 s refresh)",
 	       status(scr))
 	tmux.keys("q")
@@ -315,12 +328,24 @@ def start_line_mode(binary, args):
 	return p, err
 
 
+def read_until(outs, done, timeout):
+	"""Reads the processes' stdout (outs: process -> bytes so far) until
+	done(outs) or timeout seconds; returns outs."""
+	end = time.monotonic() + timeout
+	while not done(outs) and time.monotonic() < end:
+		r, _, _ = select.select([p.stdout for p in outs], [], [], 0.1)
+		for p in outs:
+			if p.stdout in r:
+				outs[p] += os.read(p.stdout.fileno(), 65536)
+	return outs
+
+
 def bad_name_test(tap, tmux, binary):
 	srv = Server()
 	lines = []
 	try:
-		tmux.start("env %s %s -d %s -f port=%d; echo TCPLENS-EXIT=$?; sleep 600" %
-			   (ENV, binary, INTERVAL, srv.port))
+		tmux.start("env %s %s -d %s %s -f port=%d; echo TCPLENS-EXIT=$?; sleep 600" %
+			   (ENV, binary, INTERVAL, own_filter(), srv.port))
 		up, scr = wait_screen(tmux, lambda s: "tcplens up" in s and "Sessions" in s, 20)
 		if not tap.ok(up, "-f port=N: monitor starts", scr):
 			return
@@ -334,16 +359,22 @@ def bad_name_test(tap, tmux, binary):
 		child.stdin.flush()
 		child.stdout.readline()
 		child.wait(10)
-		ok, scr = wait_screen(tmux, lambda s: BAD_SHOWN in s, 5)
-		row = [l for l in scr.splitlines() if BAD_SHOWN in l]
+		# in the session table (the Open panel may show the connection first)
+		ok, scr = wait_screen(tmux, lambda s: any(BAD_SHOWN in l for l in session_rows(s)[1]), 5)
+		row = [l for l in session_rows(scr)[1] if BAD_SHOWN in l]
 		tap.ok(ok and row and (" %d " % child.pid) in row[0] and "\u00ff" not in scr,
 		       "monitor: the name reads %s in its session row (pid %d)" % (BAD_SHOWN, child.pid),
 		       scr)
-		time.sleep(0.5)
+		# both line modes have printed the child's lines (they flush after
+		# each batch of events): then they may stop
+		pid_json, pid_life = ('"pid":%d' % child.pid).encode(), ("%d " % child.pid).encode()
+		got = read_until({js: b"", life: b""}, lambda o: o[js].count(pid_json) >= 2 and
+				 any(l.startswith(pid_life) for l in o[life].splitlines()), 5)
 		for p in (js, life):
 			p.send_signal(signal.SIGINT)
 		jout, _ = js.communicate(timeout=10)
 		lout, _ = life.communicate(timeout=10)
+		jout, lout = got[js] + jout, got[life] + lout
 		evs, bad = [], []
 		for l in jout.decode("utf-8", "surrogateescape").splitlines():
 			try:
@@ -369,3 +400,9 @@ def bad_name_test(tap, tmux, binary):
 	tmux.keys("q")
 	ok, scr = wait_screen(tmux, lambda s: "TCPLENS-EXIT=" in s, 6)
 	tap.ok(ok and "TCPLENS-EXIT=0" in scr, "-f port=N: q quits with status 0", scr)
+
+
+# parts that may run at the same time: each monitor filters on its own
+# cgroup (own_filter) or ports
+PARTS = [("newcomer", short_ones), ("newcomer-monitor", in_tmux("monitor", monitor_test)),
+	 ("newcomer-names", in_tmux("invalid UTF-8 name", bad_name_test))]

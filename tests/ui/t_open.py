@@ -6,6 +6,7 @@ check filters on the ports this test made, so other traffic on the machine
 does not matter."""
 import os
 import re
+import select
 import socket
 import statistics
 import subprocess
@@ -14,11 +15,12 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from uilib import Tap, Tmux, wait_screen, section, status, child_pid  # noqa: E402,F401
+from uilib import (Tap, Tmux, after_resize, child_pid, section, status,  # noqa: E402,F401
+		   wait_refreshes, wait_screen)
 
 MIB = 1024 * 1024
 FAST, SLOW = 8 * MIB, 1 * MIB		# bytes per second
-SECONDS = 5				# of sending: FAST*SECONDS and SLOW*SECONDS bytes exactly
+SECONDS = 8				# of sending: FAST*SECONDS and SLOW*SECONDS bytes exactly
 
 # A process of its own (its pid and comm are the ground truth): connects to
 # the sink, sends each flow's bytes paced in 50 ms slices, then keeps the
@@ -146,45 +148,64 @@ def set_filter(tmux, text):
 	tmux.keys("Enter")
 
 
-def run(tap, binary):
-	tmux = Tmux("open")
-	procs, closers = [], []
-	try:
-		body(tap, tmux, binary, procs, closers)
-	finally:
-		tmux.kill()
-		for p in procs:
-			try:
-				p.stdin.write("\n\n")
-				p.stdin.flush()
-			except (OSError, ValueError):
-				pass
-			try:
-				p.wait(5)
-			except subprocess.TimeoutExpired:
-				p.kill()
-		for c in closers:
-			c()
+def in_tmux(tag, fn):
+	"""A part: fn(tap, tmux, binary, procs, closers) with a tmux of its own;
+	the processes in procs are told to end, then every closer is called."""
+	def part(tap, binary):
+		tmux = Tmux(tag)
+		procs, closers = [], []
+		try:
+			fn(tap, tmux, binary, procs, closers)
+		finally:
+			finish(tmux, procs, closers)
+	return part
 
 
-def body(tap, tmux, binary, procs, closers):
-	# ---- before tcplens: a connection held open by a process of known name ----
+def finish(tmux, procs, closers):
+	tmux.kill()
+	for p in procs:
+		try:
+			p.stdin.write("\n\n")
+			p.stdin.flush()
+		except (OSError, ValueError):
+			pass
+		try:
+			p.wait(5)
+		except subprocess.TimeoutExpired:
+			p.kill()
+	for c in closers:
+		c()
+
+
+def pre_connection(procs, closers):
+	"""Before tcplens: a connection held open by a process of known name.
+	Returns (sink port, the process, its local port)."""
 	pre_sink = Sink()
 	closers.append(pre_sink.close)
 	pre = subprocess.Popen([sys.executable, "-c", PRE_CODE, "tlopen-pre", str(pre_sink.port)],
 			       stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 	procs.append(pre)
-	pre_lport = int(pre.stdout.readline())
+	return pre_sink.port, pre, int(pre.stdout.readline())
 
+
+def start(tap, tmux, binary, port, what):
+	"""The monitor with -f port=PORT, the Open panel focused (o)."""
 	env = "LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen-256color"
 	tmux.start("env %s %s -d 0.5 -f 'port=%d'; echo TCPLENS-EXIT=$?; sleep 600" %
-		   (env, binary, pre_sink.port))
+		   (env, binary, port))
 	up, scr = wait_screen(tmux, lambda s: "tcplens up" in s and "Open:" in s, 20)
-	if not tap.ok(up, "open: the monitor shows an Open panel", scr):
-		return
+	if not tap.ok(up, "open: the monitor shows an Open panel%s" % what, scr):
+		return False
 	tmux.keys("o")
 	up, scr = wait_screen(tmux, lambda s: "TX/s+RX/s" in status(s), 5)
-	tap.ok(up, "open: o focuses the Open panel; the status line names its sort TX/s+RX/s", status(scr))
+	return tap.ok(up, "open: o focuses the Open panel; the status line names its sort TX/s+RX/s%s"
+		      % what, status(scr))
+
+
+def body(tap, tmux, binary, procs, closers):
+	pre_port, pre, pre_lport = pre_connection(procs, closers)
+	if not start(tap, tmux, binary, pre_port, ""):
+		return
 
 	# the connection opened before start, with its owner
 	def pre_row(s):
@@ -231,20 +252,24 @@ def body(tap, tmux, binary, procs, closers):
 		return "?"
 
 	samples, orders = {"fast": [], "slow": []}, []
-	t_end = time.time() + SECONDS - 0.5
-	time.sleep(1.2)		# two snapshots into the flows: every rate is measured
-	last = None
-	while time.time() < t_end:
-		scr = tmux.screen()
+	# the rates while the flows run, then the pause while they still run:
+	# it needs about three refreshes, before the flows end
+	t_end = time.monotonic() + SECONDS - 3
+	last = wait_refreshes(tmux, 2)	# two snapshots into the flows: every rate is measured
+	while time.monotonic() < t_end:
+		ok, scr = wait_screen(tmux, lambda s: s != last, max(0, t_end - time.monotonic()),
+				      exact=True)
+		if not ok:
+			break
+		scr = tmux.settled()
 		rows = open_rows(scr)[1]
-		if scr != last and len(rows) == 4:
+		if len(rows) == 4:
 			orders.append([side(r) for r in rows])
 			for r in rows:
 				rate = parse_rate(r.get("TX/s")) if r.get("DIR") == "out" else parse_rate(r.get("RX/s"))
 				if rate is not None:
 					samples[side(r)].append(rate)
-			last = scr
-		time.sleep(0.25)
+		last = scr
 	good_order = [o for o in orders if o == ["fast", "fast", "slow", "slow"]]
 	tap.ok(orders and len(good_order) >= len(orders) - 1,
 	       "open: the 8 MiB/s flow's two sockets above the 1 MiB/s flow's (%d of %d screens)" %
@@ -259,10 +284,12 @@ def body(tap, tmux, binary, procs, closers):
 	# pause holds: the byte totals grow while the flows run, the screen must not
 	tmux.keys("Space")
 	ok, held = wait_screen(tmux, lambda s: "PAUSED" in s, 3)
-	time.sleep(1.5)
-	later = tmux.screen()
-	tap.ok(ok and open_rows(held)[1] and open_rows(held)[1] == open_rows(later)[1],
-	       "open: paused, the Open rows hold still while the flows go on", later)
+	later = wait_refreshes(tmux, 2) if ok else held
+	# the flows must still have been sending: else nothing had moved on
+	going = not select.select([bulk.stdout], [], [], 0)[0]
+	tap.ok(ok and going and open_rows(held)[1] and open_rows(held)[1] == open_rows(later)[1],
+	       "open: paused, the Open rows hold still while the flows go on (still sending: %s)" %
+	       going, later)
 	tmux.keys("Space")
 
 	# the flows end with exact byte counts; the sockets stay open
@@ -310,8 +337,14 @@ def body(tap, tmux, binary, procs, closers):
 	bulk.stdin.write("close\n")
 	bulk.stdin.flush()
 
+
+def listeners(tap, tmux, binary, procs, closers):
+	# its own connection from before start, for the layout's rows
+	pre_port, _, _ = pre_connection(procs, closers)
+	if not start(tap, tmux, binary, pre_port, " (listeners)"):
+		return
 	listener_tests(tap, tmux, procs, closers)
-	layout_tests(tap, tmux, pre_sink.port)
+	layout_tests(tap, tmux, pre_port)
 
 
 def listener_tests(tap, tmux, procs, closers):
@@ -342,8 +375,12 @@ def listener_tests(tap, tmux, procs, closers):
 	def full_row(s):
 		rows = open_rows(s)[1]
 		return rows[0] if len(rows) == 1 and rows[0].get("LOCAL", "").endswith(":%d" % fport) else None
+	# a listener made after tcplens started gets its owner at a rescan of
+	# /proc (src/owners.c; up to 10 times a scan's cost apart: many sockets on
+	# the machine make that seconds): wait for it too
 	ok, scr = wait_screen(tmux, lambda s: grouped(status(s), "listeners") and full_row(s) and
-			      "FULL" in full_row(s).get("QUEUE", ""), 8)
+			      "FULL" in full_row(s).get("QUEUE", "") and
+			      full_row(s).get("PID") == str(os.getpid()), 12)
 	r = full_row(scr) or {}
 	tap.ok(ok and r.get("QUEUE") == "2/1 FULL" and r.get("PID") == str(os.getpid()),
 	       "open: listeners: backlog 1 with two queued reads 2/1 FULL, owner this test", scr)
@@ -383,15 +420,15 @@ def listener_tests(tap, tmux, procs, closers):
 	set_filter(tmux, "port=%d" % aport)
 	wait_screen(tmux, lambda s: any(r.get("LOCAL", "").endswith(":%d" % aport) for r in open_rows(s)[1]), 5)
 	tc.start()
-	time.sleep(1.2)
-	vals, last = [], None
+	last = wait_refreshes(tmux, 2)	# two snapshots into the connects
+	vals = []
 	while tc.is_alive():
-		scr = tmux.screen()
+		if not wait_screen(tmux, lambda s: s != last or not tc.is_alive(), 5)[0]:
+			break
+		scr = last = tmux.settled()
 		rows = [r for r in open_rows(scr)[1] if r.get("LOCAL", "").endswith(":%d" % aport)]
-		if rows and scr != last and re.fullmatch(r"[\d.]+", rows[0].get("ACC/s", "")):
+		if rows and tc.is_alive() and re.fullmatch(r"[\d.]+", rows[0].get("ACC/s", "")):
 			vals.append(float(rows[0]["ACC/s"]))
-			last = scr
-		time.sleep(0.25)
 	tc.join(6)
 	stop.set()
 	ta.join(2)
@@ -405,24 +442,33 @@ def listener_tests(tap, tmux, procs, closers):
 def layout_tests(tap, tmux, port):
 	# the status line names the focused panel's sort column as Tab goes round
 	seen = []
+	focus = re.search(r"(\w+) sort ", status(tmux.screen()))
 	for _ in range(3):
 		tmux.keys("Tab")
-		time.sleep(0.3)
-		m = re.search(r"sort (\S+) (asc|desc)", status(tmux.screen()))
-		seen.append(m.group(1) if m else "?")
+		# the Tab's draw: the status line names another panel
+		ok, scr = wait_screen(tmux, lambda s: re.search(r"(\w+) sort ", status(s)) and focus and
+				      re.search(r"(\w+) sort ", status(s)).group(1) != focus.group(1), 3)
+		focus = re.search(r"(\w+) sort ", status(scr))
+		m = re.search(r"sort (\S+) (asc|desc)", status(scr))
+		seen.append(m.group(1) if ok and m else "?")
 	tap.ok(seen[0].startswith("TIME") and seen[1] == "FAIL%" and seen[2] == "QUEUE",
 	       "open: Tab cycles sessions, latency, open; the status line follows (%s)" % seen)
 	tmux.keys("g")			# listeners -> connection
 	set_filter(tmux, "port=%d" % port)	# the connection from before start: rows to fit
 	tmux.resize(132, 40)
-	ok, scr = wait_screen(tmux, lambda s: " UNIT " in open_rows(s)[0] + " " and
-			      len(open_rows(s)[1]) == 2, 5)
+	ok, scr = after_resize(tmux, lambda s: " UNIT " in open_rows(s)[0] + " " and
+			       len(open_rows(s)[1]) == 2, 5)
 	tap.ok(ok, "open: UNIT shown at 132 columns", scr)
 	tmux.resize(80, 24)
-	time.sleep(1.0)
-	scr = tmux.screen()
+	ok, scr = after_resize(tmux, lambda s: len(s.splitlines()) <= 24 and
+			       max(len(l) for l in s.splitlines() or [""]) <= 80 and "Open:" in s and
+			       open_rows(s)[0], 4)
 	hdr = open_rows(scr)[0]
 	titles = [t for t in ("Sessions", "Connect latency", "Open:") if t in scr]
-	tap.ok(len(titles) == 3 and "UNIT" not in hdr and "LOCAL" in hdr and "TX/s" in hdr,
+	tap.ok(ok and len(titles) == 3 and "UNIT" not in hdr and "LOCAL" in hdr and "TX/s" in hdr,
 	       "open: at 80x24 all three panels show; UNIT is dropped, addresses and rates stay", scr)
 	tmux.resize(120, 40)
+
+
+# the flows and the listeners, each with a monitor of its own, at the same time
+PARTS = [("open", in_tmux("open", body)), ("open-listeners", in_tmux("openl", listeners))]

@@ -14,18 +14,42 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from uilib import Tmux, child_pid, wait_screen  # noqa: E402
+from uilib import Tmux, child_pid, own_filter, wait_screen  # noqa: E402
 
 ENV = "LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen-256color"
+REFRESH = "0.1"		# the stopped-in-background test's -d
+
+
+def comm_of(pid):
+	try:
+		with open("/proc/%d/comm" % pid) as f:
+			return f.read().strip()
+	except (OSError, TypeError):
+		return None
 
 
 def find_tcplens(parent, timeout=10):
+	"""The tcplens process: parent itself (a shell that exec'd it) or its child."""
 	deadline = time.monotonic() + timeout
 	while time.monotonic() < deadline:
+		if comm_of(parent) == "tcplens":
+			return parent
 		pid = child_pid(parent, "tcplens")
 		if pid:
 			return pid
-		time.sleep(0.1)
+		time.sleep(0.02)
+	return None
+
+
+def proc_status(pid, field):
+	"""A field of /proc/PID/status (None if the process is gone)."""
+	try:
+		with open("/proc/%d/status" % pid) as f:
+			for line in f:
+				if line.startswith(field + ":"):
+					return line.split(":", 1)[1].strip()
+	except OSError:
+		pass
 	return None
 
 
@@ -43,7 +67,8 @@ def signal_restores(tap, binary, sig):
 	name = signal.Signals(sig).name
 	tmux = Tmux("term%d" % sig)
 	try:
-		tmux.start("env %s %s -d 0.5; echo TCPLENS-EXIT=$?; stty -a; sleep 600" % (ENV, binary))
+		tmux.start("env %s %s -d 0.5 %s; echo TCPLENS-EXIT=$?; stty -a; sleep 600" %
+			   (ENV, binary, own_filter()))
 		up, scr = wait_screen(tmux, lambda s: "tcplens up" in s, 20)
 		pid = child_pid(tmux.pane_pid(), "tcplens")
 		if not tap.ok(up and pid, "%s: the monitor runs" % name, scr):
@@ -65,9 +90,9 @@ def hangup_ignored(tap, binary):
 	"""nohup: SIGHUP ignored; the pane (its pty) goes away under the monitor."""
 	tmux = Tmux("hup")
 	try:
-		tmux.start("sh -c \"trap '' HUP; exec env %s %s -d 0.5\"" % (ENV, binary))
+		tmux.start("sh -c \"trap '' HUP; exec env %s %s -d 0.5 %s\"" % (ENV, binary, own_filter()))
 		up, scr = wait_screen(tmux, lambda s: "tcplens up" in s, 20)
-		pid = find_tcplens(tmux.pane_pid()) or tmux.pane_pid()
+		pid = find_tcplens(tmux.pane_pid())
 		if not tap.ok(up and pid, "hung-up terminal: the monitor runs with SIGHUP ignored", scr):
 			return
 		t0 = proc_cpu_ticks(pid)
@@ -90,7 +115,8 @@ def stopped_in_background(tap, binary):
 	try:
 		tmux.start("env PS1='SHELL-PROMPT$ ' bash --norc -i")
 		wait_screen(tmux, lambda s: "SHELL-PROMPT$" in s, 5)
-		tmux.literal("env %s %s -d 0.5" % (ENV, binary))
+		# -d 0.1: many refreshes in a short time, each a chance to draw
+		tmux.literal("env %s %s -d %s %s" % (ENV, binary, REFRESH, own_filter()))
 		tmux.keys("Enter")
 		up, scr = wait_screen(tmux, lambda s: "tcplens up" in s, 20)
 		pid = find_tcplens(tmux.pane_pid())
@@ -102,11 +128,29 @@ def stopped_in_background(tap, binary):
 		tmux.literal("clear")	# the shell has the terminal: a clean screen to watch
 		tmux.keys("Enter")
 		wait_screen(tmux, lambda s: "tcplens up" not in s and "SHELL-PROMPT$" in s, 5)
+		# continued: watch the screen until tcplens has had five refreshes
+		# (five intervals, and woken up five times: its voluntary context
+		# switches), or is stopped again, or gone
+		woke0 = int(proc_status(pid, "voluntary_ctxt_switches") or 0)
+		t0 = time.monotonic()
 		os.kill(pid, signal.SIGCONT)
-		time.sleep(2.5)		# five refreshes
+		drew, woke, state = None, 0, ""
+		while time.monotonic() - t0 < 5:
+			scr = tmux.screen()
+			if "tcplens up" in scr or "Sessions" in scr:
+				drew = scr
+				break
+			state = (proc_status(pid, "State") or "gone").split()[0]
+			woke = int(proc_status(pid, "voluntary_ctxt_switches") or 0) - woke0
+			if state in ("T", "t", "Z", "gone"):
+				break
+			if time.monotonic() - t0 >= 5 * float(REFRESH) and woke >= 5:
+				break
+			time.sleep(0.02)
 		scr = tmux.screen()
-		tap.ok("tcplens up" not in scr and "Sessions" not in scr,
-		       "SIGSTOP then SIGCONT in the background: no drawing over the shell", scr)
+		tap.ok(drew is None and "tcplens up" not in scr and "Sessions" not in scr,
+		       "SIGSTOP then SIGCONT in the background: no drawing over the shell (%.1f s, "
+		       "%d wake-ups, state %s)" % (time.monotonic() - t0, woke, state), drew or scr)
 		os.kill(pid, signal.SIGTERM)
 		os.kill(pid, signal.SIGCONT)
 	finally:

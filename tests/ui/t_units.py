@@ -4,46 +4,25 @@ session table's UNIT column names that cgroup's unit, unit= and cgroup=
 keep exactly its rows, the detail view shows the path, the latency panel's
 unit grouping counts its connects, UNIT goes first at 80 columns, and -b
 prints it. Only this test's port and cgroup are looked at: other tests may
-run on the machine at the same time."""
+run on the machine at the same time.
+
+run.py gives this part a cgroup of its own (uilib.CGROUP): the test's
+cgroup is made below it, and the monitor filters on it in the kernel (-c),
+so that the traffic of the rest of the machine never reaches it."""
 import os
 import re
 import subprocess
 import sys
 import time
 
-from uilib import (CHILD_CODE, INTERVAL, ROWS, Server, Tmux, dest_table, section,
-		   session_rows, status, wait_screen)
+from uilib import (CGROUP, CHILD_CODE, INTERVAL, ROWS, Server, Tmux, after_resize, cgroup2_mount,
+		   cgroup_of, connect_once, dest_table, expect, footer, own_filter, section, session_rows,
+		   status, wait_screen)
 
 N_CONNECTS = 5
 
 
 # ---- a test cgroup (the idea of tests/bpf/cgroups.py, kept small) ----
-
-def cgroup2_mount():
-	"""The cgroup v2 mount point from /proc/self/mountinfo (never assumed);
-	a mount of the hierarchy's root before one of a subtree."""
-	found = []
-	with open("/proc/self/mountinfo") as f:
-		for line in f:
-			left, sep, right = line.partition(" - ")
-			if not sep or not right.split() or right.split()[0] != "cgroup2":
-				continue
-			fields = left.split()
-			point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[4])
-			found.append((fields[3] != "/", point))
-	return sorted(found)[0][1] if found else None
-
-
-def cgroup_of(pid):
-	try:
-		with open("/proc/%d/cgroup" % pid) as f:
-			for line in f:
-				if line.startswith("0::"):
-					return line[3:].rstrip("\n")
-	except OSError:
-		pass
-	return None
-
 
 class TestCgroup:
 	def __init__(self, rel):
@@ -92,18 +71,29 @@ class TestCgroup:
 			return True
 
 
-def connects_in(cg, comm, port, n):
-	"""A child process, moved into cg before it makes n connections.
-	Returns (pid, landed in cg)."""
+def ready_child(comm, port, n):
+	"""A child process that will make n connections when told (go)."""
 	p = subprocess.Popen([sys.executable, "-c", CHILD_CODE, comm, str(port), str(n)],
 			     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 	p.stdout.readline()
+	return p
+
+
+def go(p, cg):
+	"""Moves the ready child into cg, then has it make its connections.
+	Returns (pid, landed in cg)."""
 	landed = cg.move(p.pid)
 	p.stdin.write("go\n")
 	p.stdin.flush()
 	p.stdout.readline()
 	p.wait(10)
 	return p.pid, landed
+
+
+def connects_in(cg, comm, port, n):
+	"""A child process, moved into cg before it makes n connections.
+	Returns (pid, landed in cg)."""
+	return go(ready_child(comm, port, n), cg)
 
 
 # ---- reading the screen ----
@@ -125,7 +115,7 @@ def unit_cell(hdr, line):
 
 def set_filter(tmux, text):
 	tmux.keys("\\")
-	time.sleep(0.2)
+	expect(tmux, lambda s: "Filter:" in footer(s), 3, "filter prompt")
 	tmux.keys("C-u")
 	if text:
 		tmux.literal(text)
@@ -140,7 +130,7 @@ def run(tap, binary):
 		tap.ok(False, "units: a cgroup2 mount in /proc/self/mountinfo", "none found")
 		return
 	unit = "tlui-%d.service" % os.getpid()
-	cg = TestCgroup("/" + unit)
+	cg = TestCgroup(CGROUP + "/" + unit)
 	tmux = Tmux("units")
 	srv = Server()
 	try:
@@ -157,7 +147,8 @@ def run(tap, binary):
 def body(tap, tmux, binary, srv, cg, unit):
 	port = srv.port
 	env = "LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen-256color"
-	tmux.start("env %s %s -d %s; echo TCPLENS-EXIT=$?; sleep 600" % (env, binary, INTERVAL))
+	tmux.start("env %s %s -d %s %s; echo TCPLENS-EXIT=$?; sleep 600" %
+		   (env, binary, INTERVAL, own_filter()))
 	tmux.resize(132, ROWS)
 	up, scr = wait_screen(tmux, lambda s: "tcplens up" in s and "Sessions" in s, 20)
 	if not tap.ok(up, "units: monitor starts", scr):
@@ -233,20 +224,22 @@ def body(tap, tmux, binary, srv, cg, unit):
 	tap.ok(found and not session_rows(scr)[1], "cgroup=%s (a partial name) keeps nothing" % part,
 	       scr)
 	set_filter(tmux, "!unit=%s port=%d" % (unit, port))
-	found, scr = wait_screen(tmux, lambda s: "!unit=" in s and "Sessions:" in s, 6)
-	time.sleep(1)
-	scr = tmux.screen()
+	found, scr = wait_screen(tmux, lambda s: "!unit=" in s and
+				 len(session_rows(s)[1]) >= N_CONNECTS, 6)
 	hdr, rows = session_rows(scr)
-	tap.ok(len(rows) >= N_CONNECTS and not any(" %d " % cpid in l for l in rows),
+	tap.ok(found and len(rows) >= N_CONNECTS and not any(" %d " % cpid in l for l in rows),
 	       "!unit=%s port=%d: the server side only, no client session" % (unit, port), scr)
 
+	# a connect of another unit (this part's own cgroup), for a second row
+	connect_once("127.0.0.1", port)
 	# the latency panel grouped by unit: one row, the client's connects
 	set_filter(tmux, "unit=%s" % unit)
 	wait_screen(tmux, lambda s: "Sessions: %d shown" % N_CONNECTS in s, 6)
 	tmux.keys("Tab")
 	for _ in range(4):
+		title = section(tmux.settled(), "Connect latency")
 		tmux.keys("g")
-		time.sleep(0.1)
+		wait_screen(tmux, lambda s: section(s, "Connect latency") != title, 3)
 	found, scr = wait_screen(tmux, lambda s: "Connect latency by unit" in s, 4)
 	tap.ok(found, "g four times: the latency panel is grouped by unit", scr)
 	found, scr = wait_screen(tmux, lambda s: [r.get("UNIT") for r in dest_table(s)] == [unit], 6)
@@ -258,13 +251,15 @@ def body(tap, tmux, binary, srv, cg, unit):
 	set_filter(tmux, "")
 	wait_screen(tmux, lambda s: "filter none" in status(s), 4)
 	tmux.keys("/")
-	time.sleep(0.2)
+	expect(tmux, lambda s: "Search:" in footer(s), 3, "search prompt")
 	tmux.literal(unit)
 	tmux.keys("Enter")
-	found, scr = wait_screen(tmux, lambda s: any(r.get("UNIT") == unit for r in dest_table(s)), 6)
+	found, scr = wait_screen(tmux, lambda s: any(r.get("UNIT") == unit for r in dest_table(s)) and
+				 len(dest_table(s)) >= 2, 6)
 	row = [r for r in dest_table(scr) if r.get("UNIT") == unit]
 	tap.ok(found and len(row) == 1 and row[0].get("CONN") == str(N_CONNECTS),
-	       "by unit, no filter: %s has its own row with CONN %d" % (unit, N_CONNECTS), scr)
+	       "by unit, no filter: %s has its own row with CONN %d, beside another unit's" %
+	       (unit, N_CONNECTS), scr)
 	# Enter on it: the unit row's detail names the cgroup
 	tmux.keys("Enter")
 	found, scr = wait_screen(tmux, lambda s: "Destination detail" in s, 4)
@@ -275,8 +270,8 @@ def body(tap, tmux, binary, srv, cg, unit):
 	# 80 columns: UNIT is the first column to go, the addresses stay
 	tmux.keys("Tab")
 	tmux.resize(80, 24)
-	found, scr = wait_screen(tmux, lambda s: "Sessions" in s and max(len(l) for l in
-				 s.splitlines()) <= 80 and "LOCAL" in section(s, "Sessions")[0], 4)
+	found, scr = after_resize(tmux, lambda s: "Sessions" in s and max(len(l) for l in
+				  s.splitlines()) <= 80 and "LOCAL" in section(s, "Sessions")[0], 4)
 	hdr = section(scr, "Sessions")[0]
 	tap.ok(found and "UNIT" not in hdr and "REMOTE" in hdr,
 	       "80 columns: UNIT dropped, LOCAL and REMOTE kept (%s)" % hdr.strip(), scr)
@@ -289,14 +284,16 @@ def batch_test(tap, binary, cg, unit):
 	"""-b: the session table printed with a UNIT column."""
 	srv = Server()
 	port = srv.port
-	p = subprocess.Popen([binary, "-b", "-d", "1", "-n", "3", "-f", "port=%d" % port],
-			     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+	child = ready_child("tlui-unit", port, N_CONNECTS)	# python starts before the clock runs
+	p = subprocess.Popen([binary, "-b", "-d", "0.5", "-n", "3", "-f", "port=%d" % port] +
+			     own_filter().split(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+			     text=True)
 	try:
 		end = time.time() + 15
 		line = ""
 		while time.time() < end and "tracing" not in line:
 			line = p.stderr.readline()
-		cpid, landed = connects_in(cg, "tlui-unit", port, N_CONNECTS)
+		cpid, landed = go(child, cg)
 		out, _ = p.communicate(timeout=20)
 	finally:
 		if p.poll() is None:

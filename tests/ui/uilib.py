@@ -1,16 +1,45 @@
 """Shared pieces of the monitor's tmux tests: TAP output, a private tmux
 server, loopback traffic with known ground truth, and screen readers.
-run.py and every tests/ui/t_*.py group import it."""
+run.py and every tests/ui/t_*.py group import it.
+
+Waiting: nothing here sleeps for a fixed time to let the monitor catch up.
+wait_screen() polls the pane until a condition holds (or a bound passes);
+expect() does the same and raises WaitTimeout, with the pane, when it does
+not. Where the test is about time passing (refreshes, an idle row), the
+condition is the time the monitor itself shows (wait_refreshes) or the
+test's own clock against its ground truth."""
 import os
 import re
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
 COLS, ROWS = 120, 40
 INTERVAL = "0.5"	# -d: quick refreshes keep the test short
+
+# run.py puts each part of the suite in a cgroup of its own and names it
+# here (relative to the cgroup v2 root): "-c" with it keeps other tests'
+# traffic, and the rest of the machine's, out of an otherwise unfiltered
+# monitor. Empty when a part runs alone (run.py --part NAME by hand).
+CGROUP = os.environ.get("TLUI_CGROUP", "")
+
+
+def own_filter():
+	"""The kernel filter that keeps a monitor to this part's processes, as
+	command-line words ("" without a cgroup of our own)."""
+	return "-c %s" % CGROUP if CGROUP else ""
+
+
+class WaitTimeout(Exception):
+	"""A wait whose condition never held; the message shows the pane."""
+
+
+# TLUI_TIMES=1: each TAP line is preceded by the time since the part started
+TIMES = bool(os.environ.get("TLUI_TIMES"))
+T0 = time.monotonic()
 
 
 class Tap:
@@ -20,6 +49,8 @@ class Tap:
 
 	def ok(self, cond, name, diag=None):
 		self.n += 1
+		if TIMES:
+			print("# at %.2f s" % (time.monotonic() - T0))
 		print("%s %d - %s" % ("ok" if cond else "not ok", self.n, name))
 		if not cond:
 			self.failed.append(name)
@@ -43,10 +74,15 @@ class Tap:
 # ---- tmux ----
 
 class Tmux:
+	# a capture is taken again at least this often, whatever pipe-pane says
+	MAX_AGE = 0.5
+
 	def __init__(self, tag="a"):
 		# a private server per use: other tmux sessions on the machine are untouched
 		self.sock = "tlui-%d-%s" % (os.getpid(), tag)
 		self.name = "tlui%d%s" % (os.getpid(), tag)
+		self.out = None
+		self.cache = None
 
 	def run(self, *args, check=True):
 		return subprocess.run(["tmux", "-L", self.sock] + list(args), check=check,
@@ -57,9 +93,81 @@ class Tmux:
 			 "-y", str(ROWS), command)
 		# the window follows resize-window, not the (absent) client
 		self.run("set-option", "-g", "window-size", "manual", check=False)
+		# everything the pane is sent also goes to a file: while its size
+		# stands still nothing was drawn, and polling needs no capture
+		fd, self.out = tempfile.mkstemp(prefix="tlui-pane-")
+		os.close(fd)
+		self.run("pipe-pane", "-t", self.name, "cat >> %s" % self.out, check=False)
+		self.cache = None
+
+	def drawn(self):
+		"""Bytes the pane has been sent so far (None if not known)."""
+		try:
+			return os.stat(self.out).st_size if self.out else None
+		except OSError:
+			return None
 
 	def screen(self):
-		return self.run("capture-pane", "-p", "-t", self.name, check=False)
+		"""The pane's text. Taken again only when something was drawn since
+		the last capture (the size is read before capturing, so nothing
+		drawn after it is missed), or the last one is MAX_AGE old."""
+		size, now = self.drawn(), time.monotonic()
+		c = self.cache
+		if c and size is not None and c[0] == size and now - c[1] < self.MAX_AGE:
+			return c[2]
+		scr = self.run("capture-pane", "-p", "-t", self.name, check=False)
+		self.cache = (size, now, scr)
+		return scr
+
+	def app_pid(self):
+		"""The tcplens in the pane (the pane's process, or its child), or None."""
+		pid, when = getattr(self, "_app", (None, 0))
+		if pid and os.path.exists("/proc/%d" % pid):
+			return pid
+		if not pid and time.monotonic() - when < 0.5:
+			return None	# looked lately: /proc is not listed at every poll
+		pane = self.pane_pid()
+		pid = None
+		if pane is not None:
+			try:
+				with open("/proc/%d/comm" % pane, "rb") as f:
+					pid = pane if f.read().strip() == b"tcplens" else child_pid(pane, "tcplens")
+			except OSError:
+				pass
+		self._app = (pid, time.monotonic())
+		return pid
+
+	def idle(self):
+		"""The pane's tcplens (if any) sleeps in its event loop: whatever it
+		drew is all written to the terminal."""
+		pid = self.app_pid()
+		if pid is None:
+			return True
+		try:
+			with open("/proc/%d/wchan" % pid) as f:
+				wchan = f.read().strip()
+			with open("/proc/%d/stat" % pid) as f:
+				state = f.read().rsplit(")", 1)[1].split()[0]
+		except OSError:
+			return True	# gone
+		return state in ("S", "T", "t", "Z") and (wchan in ("do_epoll_wait", "ep_poll") or
+							  state != "S")
+
+	def settled(self, quiet=0.02, timeout=3):
+		"""The screen once the pane's tcplens is idle in its event loop (its
+		frame all written) and the pane has been sent nothing for `quiet`
+		seconds after that (tmux has read it all): a whole frame, not one
+		caught half drawn."""
+		end = time.monotonic() + timeout
+		size, since = self.drawn(), time.monotonic()
+		while time.monotonic() < end:
+			time.sleep(0.005)
+			now = self.drawn()
+			if now != size or not self.idle():
+				size, since = now, time.monotonic()
+			elif time.monotonic() - since >= quiet:
+				break
+		return self.screen()
 
 	def keys(self, *keys):
 		self.run("send-keys", "-t", self.name, *keys)
@@ -68,7 +176,14 @@ class Tmux:
 		self.run("send-keys", "-t", self.name, "-l", text)
 
 	def resize(self, x, y):
+		self.resized = self.drawn()
 		self.run("resize-window", "-t", self.name, "-x", str(x), "-y", str(y))
+		self.cache = None	# tmux reflows the pane itself: no output says so
+
+	def redrawn(self):
+		"""Something was drawn since the last resize: until then the pane
+		shows tmux's reflow of the old screen (cut at the new width)."""
+		return (self.drawn() or 0) > (getattr(self, "resized", None) or 0)
 
 	def pane_pid(self):
 		out = self.run("display-message", "-p", "-t", self.name, "#{pane_pid}", check=False)
@@ -76,6 +191,12 @@ class Tmux:
 
 	def kill(self):
 		self.run("kill-server", check=False)
+		if self.out:
+			try:
+				os.unlink(self.out)
+			except OSError:
+				pass
+			self.out = None
 
 
 def child_pid(parent, comm):
@@ -83,8 +204,9 @@ def child_pid(parent, comm):
 		if not d.isdigit():
 			continue
 		try:
-			with open("/proc/%s/stat" % d) as f:
-				st = f.read()
+			# bytes: a process name need not be UTF-8 (t_newcomer makes one)
+			with open("/proc/%s/stat" % d, "rb") as f:
+				st = f.read().decode("utf-8", "replace")
 		except OSError:
 			continue
 		name = st[st.index("(") + 1:st.rindex(")")]
@@ -94,15 +216,105 @@ def child_pid(parent, comm):
 	return None
 
 
-def wait_screen(tmux, pred, timeout):
-	end = time.time() + timeout
+# A wait's bound is never less than this (unless exact): on a machine
+# another benchmark keeps busy a key can take seconds to be answered, and a
+# bound costs nothing while the screen is right.
+WAIT_MIN = 10
+
+
+def wait_screen(tmux, pred, timeout, exact=False):
+	"""Polls the pane until pred(screen) holds: (True, screen), or after
+	timeout seconds (False, the last screen). The bound is at least
+	WAIT_MIN, unless exact (a deadline that means something: a refresh
+	that must not have come yet, the end of a load)."""
+	end = time.monotonic() + (timeout if exact else max(timeout, WAIT_MIN))
 	scr = tmux.screen()
-	while time.time() < end:
+	while time.monotonic() < end:
+		# a match counts on a whole frame only (a busy machine lets tmux
+		# take in half a frame, the rest of the old one below it)
 		if pred(scr):
-			return True, scr
-		time.sleep(0.1)
+			scr = tmux.settled()
+			if pred(scr):
+				return True, scr
+		time.sleep(0.01)
 		scr = tmux.screen()
-	return pred(scr), scr
+	scr = tmux.settled(timeout=0.5)
+	return bool(pred(scr)), scr
+
+
+def after_resize(tmux, pred, timeout):
+	"""wait_screen after tmux.resize(): pred on a whole frame the program
+	drew at the new size, not on tmux's reflow of the old one."""
+	end = time.monotonic() + max(timeout, WAIT_MIN)
+	while True:
+		ok, scr = wait_screen(tmux, lambda s: tmux.redrawn() and pred(s),
+				      max(0, end - time.monotonic()), exact=True)
+		if ok:
+			scr = tmux.settled()
+			if pred(scr):
+				return True, scr
+		if time.monotonic() >= end:
+			return False, scr
+
+
+def expect(tmux, pred, timeout, what):
+	"""wait_screen for a step the test builds on: the screen, or WaitTimeout
+	naming what did not appear and showing the pane."""
+	ok, scr = wait_screen(tmux, pred, timeout)
+	if not ok:
+		raise WaitTimeout("no %s within %.1f s; the pane:\n%s" % (what, max(timeout, WAIT_MIN), scr))
+	return scr
+
+
+def keys_done(tmux):
+	"""Returns once the monitor has read every key sent before: it opens the
+	search prompt and closes it again (keys are read in order). For keys
+	whose effect may not show, like a redraw of a screen that must not
+	change. Only on the main screen."""
+	tmux.keys("/")
+	expect(tmux, lambda s: "Search:" in footer(s), 3, "search prompt (after the keys sent)")
+	tmux.keys("Escape")
+	expect(tmux, lambda s: "Search:" not in footer(s), 3, "search prompt closed")
+	return tmux.settled()
+
+
+def footer(scr):
+	lines = scr.rstrip("\n").splitlines()
+	return lines[-1] if lines else ""
+
+
+def new_since_pause(scr):
+	"""(new sessions, connects) the status line counts since the pause, in
+	words or in the shorter forms of a crowded line ("+1,260 sess +630
+	conn", or "+1,260 sess" alone: connects None); None if not paused."""
+	st = status(scr)
+	m = re.search(r"PAUSED \u00b7 ([\d,]+) new sessions, ([\d,]+) connects since pause", st) or \
+		re.search(r"PAUSED \u00b7 \+([\d,]+) sess(?: \+([\d,]+) conn)?", st)
+	if not m:
+		return None
+	return (int(m.group(1).replace(",", "")),
+		int(m.group(2).replace(",", "")) if m.group(2) else None)
+
+
+def uptime(scr):
+	"""The uptime on the status line, in seconds (None if not shown). It is
+	taken at each draw, so it says how fresh the screen is."""
+	lines = scr.splitlines()
+	m = re.search(r"\bup (\S+)", lines[0]) if lines else None
+	return parse_duration(m.group(1)) if m else None
+
+
+def wait_refreshes(tmux, n, interval=float(INTERVAL), timeout=None):
+	"""Waits until n refresh intervals have passed and the screen was drawn
+	after them: the status line's uptime moves on by n + 1 intervals from
+	the screen shown now (which may be one interval old). Returns the
+	screen; raises WaitTimeout if the monitor stops drawing."""
+	u0 = uptime(tmux.screen())
+	if u0 is None:
+		raise WaitTimeout("no uptime in the status line; the pane:\n%s" % tmux.screen())
+	want = u0 + (n + 1) * interval
+	return expect(tmux, lambda s: (uptime(s) or 0) >= want,
+		      timeout or (n + 1) * interval + 5, "draw at uptime %.2f s or later" % want)
 
 
 # ---- traffic with known ground truth ----
@@ -118,6 +330,8 @@ class Server:
 		self.port = self.sock.getsockname()[1]
 		self.stop = False
 		self.accepting = threading.Event()
+		self.lock = threading.Lock()
+		self.served = 0		# connections answered and closed on our side
 		if autostart:
 			self.accepting.set()
 		self.t = threading.Thread(target=self.loop, daemon=True)
@@ -133,8 +347,7 @@ class Server:
 				continue
 			threading.Thread(target=self.serve, args=(c,), daemon=True).start()
 
-	@staticmethod
-	def serve(c):
+	def serve(self, c):
 		try:
 			while c.recv(4096):
 				pass
@@ -142,6 +355,17 @@ class Server:
 		except OSError:
 			pass
 		c.close()
+		with self.lock:
+			self.served += 1
+
+	def wait_served(self, n, timeout=5):
+		"""True once n connections were answered and closed by us."""
+		end = time.monotonic() + timeout
+		while time.monotonic() < end:
+			if self.served >= n:
+				return True
+			time.sleep(0.005)
+		return self.served >= n
 
 	def close(self):
 		self.stop = True
@@ -151,7 +375,17 @@ class Server:
 
 
 class BulkServer:
-	"""Accepts and closes at once: cheap sessions in bulk (two per connection)."""
+	"""Accepts and closes once the client has: cheap sessions in bulk (two
+	per connection).
+
+	A client's connect can succeed while its server side never comes to be:
+	when loopback drops packets under someone else's storm (its backlog is
+	shared by the whole machine), the handshake's last ACK may be lost, and
+	a client that has closed by the time the SYN-ACK is sent again answers
+	it with a reset. So the ground truth for the server side is what was
+	accepted (burst's answer), not what was connected."""
+
+	AHEAD = 256	# connections made but not yet accepted, at most
 
 	def __init__(self):
 		self.sock = socket.socket()
@@ -161,6 +395,8 @@ class BulkServer:
 		self.sock.settimeout(0.2)
 		self.port = self.sock.getsockname()[1]
 		self.stop = False
+		self.accepted = 0
+		self.last = None	# the client port of the last connection made
 		self.t = threading.Thread(target=self.loop, daemon=True)
 		self.t.start()
 
@@ -170,12 +406,53 @@ class BulkServer:
 				c, _ = self.sock.accept()
 			except OSError:
 				continue
+			# after the client's FIN (it closes at once): the server side
+			# closes second. Closing first, an accepted socket now and then
+			# ends without its last state changes being traced (neither
+			# tcplens nor perf sees them) while other TCP traffic runs: a
+			# kernel-side matter for the BPF tests, not for these.
+			try:
+				c.settimeout(5)
+				c.recv(1)
+			except OSError:
+				pass
 			c.close()
+			self.accepted += 1
 
-	def burst(self, n):
-		for _ in range(n):
+	def burst(self, n, settle=True, deadline_s=30):
+		"""n connections (bounded in time), each closed at once. With
+		settle: returns the server sides they made (see the class)."""
+		a0 = self.accepted
+		end = time.monotonic() + deadline_s
+		for i in range(n):
+			if time.monotonic() > end:
+				break
+			# never near a full accept queue (1024): a busy machine can
+			# starve the accepting thread, and a dropped handshake takes
+			# the rarer paths of the kernel (see the class)
+			while i - (self.accepted - a0) > self.AHEAD and time.monotonic() < end:
+				time.sleep(0.001)
 			s = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+			self.last = s.getsockname()[1]
 			s.close()
+		return self.settle() - a0 if settle else None
+
+	def settle(self, timeout=30):
+		"""The connections accepted so far, once every session made has
+		ended (left_on) and nothing is left half made: no handshake pending
+		(SYN-RECV) and nothing in the accept queue. Raises WaitTimeout,
+		with what is left, if that takes more than timeout seconds."""
+		end = time.monotonic() + timeout
+		quiet = 0
+		while quiet < 2:
+			left = left_on(self.port)
+			queued = accept_queue(self.port)
+			quiet = quiet + 1 if not left and queued == 0 else 0
+			if time.monotonic() > end:
+				raise WaitTimeout("port %d: sessions not over after %d s (%d accepted, %d queued):\n%s"
+						  % (self.port, timeout, self.accepted, queued, "\n".join(left[:20])))
+			time.sleep(0.01)
+		return self.accepted
 
 	def close(self):
 		self.stop = True
@@ -192,12 +469,18 @@ def connect_once(addr, port, payload=b"hello", timeout=5):
 	s.close()
 
 
+_reserved = []
+
+
 def closed_port():
+	"""A port nothing listens on, for refused connects. It stays bound (not
+	listening, no SO_REUSEADDR) while the test runs, so no listener of
+	another test, or of anything else on the machine, can take it: a
+	connect to it is refused."""
 	s = socket.socket()
 	s.bind(("127.0.0.1", 0))
-	p = s.getsockname()[1]
-	s.close()
-	return p
+	_reserved.append(s)
+	return s.getsockname()[1]
 
 
 CHILD_CODE = r"""
@@ -229,6 +512,38 @@ def child_connects(comm, port, n):
 	return p.pid
 
 
+def left_on(port):
+	"""TCP sockets with `port` at either end whose session has not ended:
+	all but its listener and those in TIME_WAIT (also FIN_WAIT2 after the
+	close, which the kernel keeps as a time-wait socket: "timer:(timewait").
+	Handshakes pending (SYN-RECV) count as left."""
+	p = subprocess.run(["ss", "-Htano", "state", "all", "( sport = :%d or dport = :%d )" % (port, port)],
+			   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+	if p.returncode:
+		raise RuntimeError("ss: %s" % p.stderr.strip())
+	return [l for l in p.stdout.splitlines() if l.strip() and
+		l.split()[0] not in ("LISTEN", "TIME-WAIT") and "timer:(timewait" not in l]
+
+
+def ended(port, timeout=20):
+	"""True once every session on `port` has ended in the kernel (left_on
+	is empty): a lost FIN is sent again with backoff, so under someone
+	else's storm that can take seconds. False after timeout seconds."""
+	end = time.monotonic() + timeout
+	while left_on(port):
+		if time.monotonic() >= end:
+			return False
+		time.sleep(0.01)
+	return True
+
+
+def accept_queue(port):
+	"""Connections waiting in the accept queue of the listener on port."""
+	out = subprocess.run(["ss", "-Hltn", "( sport = :%d )" % port], stdout=subprocess.PIPE,
+			     text=True).stdout.split()
+	return int(out[1]) if len(out) > 1 and out[1].isdigit() else -1
+
+
 def slow_connect(server, accept_after=0.3, timeout=5):
 	"""The listener has backlog 0 and does not accept yet: a filler from
 	127.0.0.2 takes the only accept-queue slot, so the SYN to 127.0.0.1 is
@@ -236,7 +551,9 @@ def slow_connect(server, accept_after=0.3, timeout=5):
 	The filler and the slow connect have different destination addresses,
 	so they land on different rows."""
 	filler = socket.create_connection(("127.0.0.2", server.port), timeout=5)
-	time.sleep(0.1)
+	end = time.monotonic() + 2
+	while accept_queue(server.port) < 1 and time.monotonic() < end:
+		time.sleep(0.005)	# until the filler waits in the accept queue
 	result = {}
 
 	def slow():
@@ -257,6 +574,35 @@ def slow_connect(server, accept_after=0.3, timeout=5):
 	t.join(timeout)
 	filler.close()
 	return result.get("s")
+
+
+# ---- cgroups ----
+
+def cgroup2_mount():
+	"""The cgroup v2 mount point from /proc/self/mountinfo (never assumed);
+	a mount of the hierarchy's root before one of a subtree."""
+	found = []
+	with open("/proc/self/mountinfo") as f:
+		for line in f:
+			left, sep, right = line.partition(" - ")
+			if not sep or not right.split() or right.split()[0] != "cgroup2":
+				continue
+			fields = left.split()
+			point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[4])
+			found.append((fields[3] != "/", point))
+	return sorted(found)[0][1] if found else None
+
+
+def cgroup_of(pid):
+	"""pid's cgroup v2 path, from the root ("/a/b"), or None."""
+	try:
+		with open("/proc/%d/cgroup" % pid) as f:
+			for line in f:
+				if line.startswith("0::"):
+					return line[3:].rstrip("\n")
+	except OSError:
+		pass
+	return None
 
 
 # ---- reading the screen ----
