@@ -17,6 +17,10 @@ import tempfile
 import threading
 import time
 
+# the BPF suite's cgroup helpers (mountinfo parsed once, in one place)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bpf"))
+from cgroups import cgroup2_mount, cgroup_of  # noqa: E402,F401
+
 COLS, ROWS = 120, 40
 INTERVAL = "0.5"	# -d: quick refreshes keep the test short
 
@@ -596,33 +600,6 @@ def slow_connect(server, accept_after=0.3, timeout=5):
 
 
 # ---- cgroups ----
-
-def cgroup2_mount():
-	"""The cgroup v2 mount point from /proc/self/mountinfo (never assumed);
-	a mount of the hierarchy's root before one of a subtree."""
-	found = []
-	with open("/proc/self/mountinfo") as f:
-		for line in f:
-			left, sep, right = line.partition(" - ")
-			if not sep or not right.split() or right.split()[0] != "cgroup2":
-				continue
-			fields = left.split()
-			point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[4])
-			found.append((fields[3] != "/", point))
-	return sorted(found)[0][1] if found else None
-
-
-def cgroup_of(pid):
-	"""pid's cgroup v2 path, from the root ("/a/b"), or None."""
-	try:
-		with open("/proc/%d/cgroup" % pid) as f:
-			for line in f:
-				if line.startswith("0::"):
-					return line[3:].rstrip("\n")
-	except OSError:
-		pass
-	return None
-
 
 # ---- reading the screen ----
 
